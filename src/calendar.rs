@@ -1,0 +1,135 @@
+//! Working days: weekends, public holidays and make-up workdays (调休).
+//!
+//! The procedure says department heads check the orders "the next working
+//! day" (下一工作日上午); with 调休 a Saturday can be a working day and a
+//! Wednesday a holiday, so a weekday test is not enough.
+
+use std::collections::BTreeSet;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::rules::model::{self, Weekday};
+
+#[derive(Clone, Debug, Default)]
+pub struct WorkCalendar {
+    /// Weekdays off, indexed Monday = 0.
+    weekend: [bool; 7],
+    holidays: BTreeSet<NaiveDate>,
+    workdays: BTreeSet<NaiveDate>,
+}
+
+impl WorkCalendar {
+    /// Saturday and Sunday off, no holidays.
+    pub fn plain() -> WorkCalendar {
+        let mut c = WorkCalendar::default();
+        c.weekend[5] = true;
+        c.weekend[6] = true;
+        c
+    }
+
+    pub fn from_model(m: &model::Calendar) -> WorkCalendar {
+        let mut c = WorkCalendar::default();
+        for d in &m.weekend {
+            c.weekend[weekday_index(*d)] = true;
+        }
+        for h in &m.holidays {
+            let from = h.value.from.value;
+            let to = h.value.to.as_ref().map_or(from, |t| t.value);
+            // Guarded by validation (to ≥ from, at most a month long); the
+            // cap keeps a bad range from looping for long regardless.
+            for d in from.iter_days().take_while(|d| *d <= to).take(366) {
+                c.holidays.insert(d);
+            }
+        }
+        for w in &m.workdays {
+            c.workdays.insert(w.value.date.value);
+        }
+        c
+    }
+
+    pub fn is_workday(&self, d: NaiveDate) -> bool {
+        if self.workdays.contains(&d) {
+            return true;
+        }
+        if self.holidays.contains(&d) {
+            return false;
+        }
+        !self.weekend[d.weekday().num_days_from_monday() as usize]
+    }
+
+    /// The first working day after `d`.
+    pub fn next_workday(&self, d: NaiveDate) -> NaiveDate {
+        let mut day = d;
+        // A year without a working day is not a calendar validation lets
+        // through; stop anyway rather than loop.
+        for _ in 0..400 {
+            match day.succ_opt() {
+                Some(n) => day = n,
+                None => return d,
+            }
+            if self.is_workday(day) {
+                return day;
+            }
+        }
+        day
+    }
+
+    /// Working days after `a` up to and including `b` (0 when b ≤ a).
+    pub fn workdays_between(&self, a: NaiveDate, b: NaiveDate) -> i64 {
+        if b <= a {
+            return 0;
+        }
+        a.iter_days()
+            .skip(1)
+            .take_while(|d| *d <= b)
+            .take(100_000)
+            .filter(|d| self.is_workday(*d))
+            .count() as i64
+    }
+}
+
+fn weekday_index(d: Weekday) -> usize {
+    match d {
+        Weekday::Monday => 0,
+        Weekday::Tuesday => 1,
+        Weekday::Wednesday => 2,
+        Weekday::Thursday => 3,
+        Weekday::Friday => 4,
+        Weekday::Saturday => 5,
+        Weekday::Sunday => 6,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn national_day_2026() -> WorkCalendar {
+        let mut c = WorkCalendar::plain();
+        for day in d("2026-10-01").iter_days().take(7) {
+            c.holidays.insert(day);
+        }
+        c.workdays.insert(d("2026-09-20"));
+        c.workdays.insert(d("2026-10-10"));
+        c
+    }
+
+    #[test]
+    fn next_workday_skips_weekends_and_holidays_and_honours_makeup_days() {
+        let c = national_day_2026();
+        // Friday → Monday
+        assert_eq!(c.next_workday(d("2026-11-27")), d("2026-11-30"));
+        // Saturday 19 Sep → Sunday 20 Sep is a make-up workday
+        assert_eq!(c.next_workday(d("2026-09-19")), d("2026-09-20"));
+        // Wednesday 30 Sep → holidays 1–7 Oct → Thursday 8 Oct
+        assert_eq!(c.next_workday(d("2026-09-30")), d("2026-10-08"));
+        // Friday 9 Oct → Saturday 10 Oct is a make-up workday
+        assert_eq!(c.next_workday(d("2026-10-09")), d("2026-10-10"));
+        assert!(!c.is_workday(d("2026-10-05")));
+        assert_eq!(c.workdays_between(d("2026-09-30"), d("2026-10-10")), 3);
+    }
+}

@@ -1,0 +1,422 @@
+//! Diagnostics: what is wrong, where, and what to do.
+//!
+//! One type serves every problem feebook reports: a rule-file mistake, a bad
+//! row in a work-order sheet, a policy a payment violates. It carries a
+//! stable code, a message, a primary place with a label, further places
+//! (the other definition of a duplicate id, say) and hints. It renders as a
+//! rustc-style snippet for people and as JSON for programs.
+//!
+//! The renderer is ours rather than miette's because columns must count
+//! characters (rule files are full of Chinese, and a byte column is wrong
+//! after the first 汉字) and because snapshot tests need output that does not
+//! depend on the terminal.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use unicode_width::UnicodeWidthStr;
+
+use crate::source::{Loc, Sources};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Where a problem is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// A byte range in a registered source file.
+    Span(Loc),
+    /// A cell of a table (CSV or XLSX): 1-based row as the spreadsheet shows
+    /// it, and the column's header.
+    Cell {
+        file: String,
+        row: usize,
+        column: Option<String>,
+    },
+    /// A whole file or folder.
+    File(String),
+    /// Nowhere in particular (a problem with the command line, say).
+    Nowhere,
+}
+
+/// A place with a short label ("defined again here").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Label {
+    pub place: Place,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable, kebab-case: `unknown-reference`, `duplicate-id`, …
+    pub code: &'static str,
+    pub message: String,
+    pub primary: Label,
+    pub secondary: Vec<Label>,
+    pub hints: Vec<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            primary: Label {
+                place: Place::Nowhere,
+                text: String::new(),
+            },
+            secondary: Vec::new(),
+            hints: Vec::new(),
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    /// The primary place, with a short label under the caret.
+    pub fn at(mut self, loc: Loc, label: impl Into<String>) -> Diagnostic {
+        self.primary = Label {
+            place: Place::Span(loc),
+            text: label.into(),
+        };
+        self
+    }
+
+    pub fn at_place(mut self, place: Place, label: impl Into<String>) -> Diagnostic {
+        self.primary = Label {
+            place,
+            text: label.into(),
+        };
+        self
+    }
+
+    pub fn also(mut self, loc: Loc, label: impl Into<String>) -> Diagnostic {
+        self.secondary.push(Label {
+            place: Place::Span(loc),
+            text: label.into(),
+        });
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hints.push(hint.into());
+        self
+    }
+
+    pub fn hint_opt(self, hint: Option<String>) -> Diagnostic {
+        match hint {
+            Some(h) => self.hint(h),
+            None => self,
+        }
+    }
+
+    /// Whether this is a problem reading a YAML file (as opposed to a
+    /// problem with what the file says).
+    pub fn code_is_yaml(&self) -> bool {
+        matches!(
+            self.code,
+            "yaml-syntax"
+                | "unknown-field"
+                | "missing-field"
+                | "duplicate-key"
+                | "unknown-value"
+                | "invalid-value"
+        )
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// Renders for a person: header, `--> file:line:col`, snippet, hints.
+    pub fn render(&self, sources: &Sources) -> String {
+        let mut out = String::new();
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(out, "{sev}[{}]: {}", self.code, self.message);
+        render_label(&mut out, sources, &self.primary, '^');
+        for label in &self.secondary {
+            render_label(&mut out, sources, label, '-');
+        }
+        for hint in &self.hints {
+            let mut lines = hint.lines();
+            if let Some(first) = lines.next() {
+                let _ = writeln!(out, "  = help: {first}");
+            }
+            for line in lines {
+                let _ = writeln!(out, "          {line}");
+            }
+        }
+        out
+    }
+
+    /// The machine-readable form (`--format json`).
+    pub fn to_json(&self, sources: &Sources) -> JsonDiagnostic {
+        let (file, line, column, end_line, end_column) = match &self.primary.place {
+            Place::Span(loc) => {
+                let start = sources.position(*loc);
+                let end = sources
+                    .get(loc.file)
+                    .map(|f| f.line_col(loc.end))
+                    .unwrap_or((0, 0));
+                (
+                    Some(start.file),
+                    Some(start.line),
+                    Some(start.column),
+                    Some(end.0),
+                    Some(end.1),
+                )
+            }
+            Place::Cell { file, row, .. } => (Some(file.clone()), Some(*row), None, None, None),
+            Place::File(f) => (Some(f.clone()), None, None, None, None),
+            Place::Nowhere => (None, None, None, None, None),
+        };
+        let column_name = match &self.primary.place {
+            Place::Cell { column, .. } => column.clone(),
+            _ => None,
+        };
+        JsonDiagnostic {
+            severity: self.severity,
+            code: self.code,
+            message: self.message.clone(),
+            file,
+            line,
+            column,
+            end_line,
+            end_column,
+            column_name,
+            label: (!self.primary.text.is_empty()).then(|| self.primary.text.clone()),
+            related: self
+                .secondary
+                .iter()
+                .map(|l| match &l.place {
+                    Place::Span(loc) => {
+                        let p = sources.position(*loc);
+                        JsonRelated {
+                            file: Some(p.file),
+                            line: Some(p.line),
+                            column: Some(p.column),
+                            message: l.text.clone(),
+                        }
+                    }
+                    Place::Cell { file, row, .. } => JsonRelated {
+                        file: Some(file.clone()),
+                        line: Some(*row),
+                        column: None,
+                        message: l.text.clone(),
+                    },
+                    Place::File(f) => JsonRelated {
+                        file: Some(f.clone()),
+                        line: None,
+                        column: None,
+                        message: l.text.clone(),
+                    },
+                    Place::Nowhere => JsonRelated {
+                        file: None,
+                        line: None,
+                        column: None,
+                        message: l.text.clone(),
+                    },
+                })
+                .collect(),
+            hints: self.hints.clone(),
+        }
+    }
+}
+
+/// A diagnostic as JSON: positions resolved, 1-based lines, character columns.
+#[derive(Clone, Debug, Serialize)]
+pub struct JsonDiagnostic {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub end_line: Option<usize>,
+    pub end_column: Option<usize>,
+    /// For tabular inputs: the header of the column at fault.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column_name: Option<String>,
+    pub label: Option<String>,
+    pub related: Vec<JsonRelated>,
+    pub hints: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct JsonRelated {
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+fn render_label(out: &mut String, sources: &Sources, label: &Label, mark: char) {
+    match &label.place {
+        Place::Span(loc) => render_snippet(out, sources, *loc, &label.text, mark),
+        Place::Cell { file, row, column } => {
+            let col = column
+                .as_deref()
+                .map(|c| format!(", column {c}"))
+                .unwrap_or_default();
+            let text = if label.text.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", label.text)
+            };
+            let _ = writeln!(out, "  --> {file}, row {row}{col}{text}");
+        }
+        Place::File(f) => {
+            let text = if label.text.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", label.text)
+            };
+            let _ = writeln!(out, "  --> {f}{text}");
+        }
+        Place::Nowhere => {}
+    }
+}
+
+fn render_snippet(out: &mut String, sources: &Sources, loc: Loc, label: &str, mark: char) {
+    let Some(file) = sources.get(loc.file) else {
+        return;
+    };
+    let (line, col) = file.line_col(loc.start);
+    let (end_line, end_col) = file.line_col(loc.end);
+    let gutter = line.to_string().len();
+    let pad = " ".repeat(gutter);
+    let _ = writeln!(out, "{pad}--> {}:{line}:{col}", file.name);
+    let _ = writeln!(out, "{pad} |");
+    let text = file.line_text(line);
+    let _ = writeln!(out, "{line} | {}", text.replace('\t', " "));
+    let before: String = text.chars().take(col - 1).collect();
+    let covered: String = if end_line == line {
+        text.chars()
+            .skip(col - 1)
+            .take(end_col.saturating_sub(col))
+            .collect()
+    } else {
+        text.chars().skip(col - 1).collect()
+    };
+    let indent = UnicodeWidthStr::width(before.as_str());
+    let width = UnicodeWidthStr::width(covered.as_str()).max(1);
+    let marks: String = std::iter::repeat_n(mark, width).collect();
+    let label = if label.is_empty() {
+        String::new()
+    } else {
+        format!(" {label}")
+    };
+    let _ = writeln!(out, "{pad} | {}{marks}{label}", " ".repeat(indent));
+}
+
+/// Renders a list of diagnostics and a one-line summary.
+pub fn render_all(diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    let mut out = String::new();
+    for d in diagnostics {
+        out.push_str(&d.render(sources));
+        out.push('\n');
+    }
+    out
+}
+
+/// "2 errors, 1 warning"
+pub fn summary(diagnostics: &[Diagnostic]) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    )
+}
+
+/// Closest candidates to a misspelt name, for "did you mean" hints.
+pub fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let mut best: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|&(d, c)| d <= (c.chars().count().max(name.chars().count()) / 3).max(1))
+        .collect();
+    best.sort();
+    best.dedup_by(|a, b| a.1 == b.1);
+    match best.as_slice() {
+        [] => None,
+        [(_, one)] => Some(format!("did you mean `{one}`?")),
+        [(_, a), (_, b), ..] => Some(format!("did you mean `{a}` or `{b}`?")),
+    }
+}
+
+/// Levenshtein distance over characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceFile;
+
+    #[test]
+    fn snippet_aligns_carets_under_wide_characters() {
+        let mut sources = Sources::new();
+        let text = "items:\n  - {name: 室内清洁, department: cleanning}\n";
+        let id = sources.add(SourceFile::new("rules/catalog.yaml", text));
+        let start = text.find("cleanning").unwrap() as u32;
+        let d = Diagnostic::error("unknown-reference", "unknown department `cleanning`")
+            .at(Loc::new(id, start, start + 9), "not a department")
+            .hint("did you mean `cleaning`?");
+        let r = d.render(&sources);
+        assert_eq!(
+            r,
+            "error[unknown-reference]: unknown department `cleanning`\n \
+             --> rules/catalog.yaml:2:30\n  |\n\
+             2 |   - {name: 室内清洁, department: cleanning}\n  \
+             |                                  ^^^^^^^^^ not a department\n  \
+             = help: did you mean `cleaning`?\n"
+        );
+        let j = d.to_json(&sources);
+        assert_eq!(
+            (j.line, j.column, j.end_column),
+            (Some(2), Some(30), Some(39))
+        );
+    }
+
+    #[test]
+    fn did_you_mean_finds_close_names() {
+        let c = ["cleaning", "engineering", "greening"];
+        assert_eq!(
+            did_you_mean("cleanning", c).as_deref(),
+            Some("did you mean `cleaning`?")
+        );
+        assert_eq!(did_you_mean("finance", c), None);
+        assert_eq!(edit_distance("税率", "税费"), 1);
+    }
+}

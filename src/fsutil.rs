@@ -1,0 +1,102 @@
+//! Writing files safely.
+
+use std::io::Write;
+use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder,
+/// flushed to disk, then renamed over the target. A crash leaves either the
+/// old file or the new one, never half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Turns text from customer data (a name, a document number) into a safe
+/// file-name component: no path separators, no `..`, no control characters,
+/// no leading dot, bounded length. Chinese is kept.
+pub fn sanitize_file_name(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c if c.is_whitespace() => '_',
+            c => c,
+        })
+        .collect();
+    while out.starts_with('.') {
+        out.remove(0);
+    }
+    let out: String = out.chars().take(80).collect();
+    if out.is_empty() || out.chars().all(|c| c == '_') {
+        "document".to_string()
+    } else {
+        out
+    }
+}
+
+/// Joins a sanitised file name to an output folder; the result is always
+/// inside the folder.
+pub fn output_path(dir: &Path, name: &str) -> PathBuf {
+    let safe = sanitize_file_name(name);
+    let p = dir.join(&safe);
+    debug_assert!(
+        p.components()
+            .filter(|c| matches!(c, Component::ParentDir))
+            .count()
+            == dir
+                .components()
+                .filter(|c| matches!(c, Component::ParentDir))
+                .count()
+    );
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitized_names_stay_inside_the_folder() {
+        for evil in [
+            "../../etc/passwd",
+            "..",
+            "/abs",
+            "a\\b",
+            "x\0y",
+            ".hidden",
+            "",
+            "   ",
+        ] {
+            let s = sanitize_file_name(evil);
+            assert!(
+                !s.contains('/') && !s.contains('\\') && !s.starts_with('.') && !s.is_empty(),
+                "{evil:?} → {s:?}"
+            );
+        }
+        assert_eq!(sanitize_file_name("华庭大厦 1201 室"), "华庭大厦_1201_室");
+    }
+}

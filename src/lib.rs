@@ -1,0 +1,24 @@
+//! feebook: a rules-and-document engine for paid on-demand services (特约服务).
+//!
+//! Administrators write the rules as YAML (service catalogue, fee formulas,
+//! approval chains, policies, calendar); feebook validates them, prices jobs
+//! exactly, checks approvals and policies, and renders the documents.
+//!
+//! The library has no CLI concerns: it takes texts and returns values and
+//! [`diagnostic::Diagnostic`]s. Only the `feebook` binary touches the file
+//! system, apart from the explicitly named loaders (`rules::load_dir`).
+//! See ARCHITECTURE.md for the map.
+
+pub mod calendar;
+pub mod diagnostic;
+pub mod expr;
+pub mod fsutil;
+pub mod journal;
+pub mod money;
+pub mod numbering;
+pub mod records;
+pub mod rules;
+pub mod schema;
+pub mod source;
+pub mod tabular;
+pub mod yaml;

@@ -1,0 +1,166 @@
+//! Rules: the model administrators write, loading it from a folder of YAML
+//! files (or the embedded sample set), and validating it.
+//!
+//! ```text
+//! rules/*.yaml ──parse (spans)──▶ RuleFile per file ──merge + validate──▶ Rules
+//! ```
+
+pub mod embedded;
+pub mod model;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+pub use validate::{
+    CompiledChain, CompiledFormula, CompiledPolicy, CompiledStep, InputDef, LABOUR_COLUMNS,
+    LineDef, MATERIALS_COLUMNS, Rules, input_type_name, parse_default, scalar_type, type_name,
+};
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, SourceFile, Sources};
+
+/// Where a rule set came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A folder of rule files.
+    Dir(PathBuf),
+    /// The sample rules compiled into the binary.
+    Embedded,
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Dir(p) => write!(f, "{}", p.display()),
+            Origin::Embedded => f.write_str("the sample rules embedded in feebook"),
+        }
+    }
+}
+
+/// The outcome of loading a rule set: the files read, the checked rules when
+/// there was no error, and every problem found.
+#[derive(Debug)]
+pub struct Loaded {
+    pub origin: Origin,
+    pub sources: Sources,
+    pub files: Vec<FileId>,
+    pub rules: Option<Rules>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A rule folder that cannot be read at all (as opposed to rule files with
+/// mistakes, which are diagnostics).
+#[derive(Debug)]
+pub struct LoadError {
+    pub message: String,
+    pub hint: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}\n  = help: {}", self.message, self.hint)
+    }
+}
+
+impl std::error::Error for LoadError {}
+
+/// Loads every `*.yaml` / `*.yml` file of a folder, in name order.
+pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| LoadError {
+        message: format!("cannot read the rules folder `{}`: {e}", dir.display()),
+        hint: "give an existing folder with `--rules DIR`, or run without `--rules` to use ./rules or the embedded sample rules".into(),
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| e == "yaml" || e == "yml")
+        })
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(LoadError {
+            message: format!("the rules folder `{}` has no .yaml files", dir.display()),
+            hint: "rule files end in .yaml; `feebook schema` writes their JSON Schema, and the README shows a complete example".into(),
+        });
+    }
+    let mut files = Vec::new();
+    for p in paths {
+        let text = std::fs::read(&p).map_err(|e| LoadError {
+            message: format!("cannot read `{}`: {e}", p.display()),
+            hint: "check the file's permissions".into(),
+        })?;
+        let text = String::from_utf8(text).map_err(|e| LoadError {
+            message: format!(
+                "`{}` is not UTF-8 (invalid byte at offset {})",
+                p.display(),
+                e.utf8_error().valid_up_to()
+            ),
+            hint: "save rule files as UTF-8".into(),
+        })?;
+        files.push((p.display().to_string(), text));
+    }
+    Ok(load_texts(Origin::Dir(dir.to_path_buf()), files))
+}
+
+/// Loads the sample rules compiled into the binary.
+pub fn load_embedded() -> Loaded {
+    let files = embedded::FILES
+        .iter()
+        .map(|(name, text)| (format!("<embedded>/rules/{name}"), text.to_string()))
+        .collect();
+    load_texts(Origin::Embedded, files)
+}
+
+/// Loads rule files given as (name, text).
+pub fn load_texts(origin: Origin, files: Vec<(String, String)>) -> Loaded {
+    let mut sources = Sources::new();
+    let ids: Vec<FileId> = files
+        .into_iter()
+        .map(|(name, text)| sources.add(SourceFile::new(name, text)))
+        .collect();
+    let mut diagnostics = Vec::new();
+    let mut parsed = Vec::new();
+    for &id in &ids {
+        match crate::yaml::parse::<model::RuleFile>(&sources, id, "rule file") {
+            Ok(file) => parsed.push((id, file)),
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    // A file that did not parse is missing from the merge, so every
+    // reference into it would be reported as unknown: a cascade that hides
+    // the real mistake. Report the parse errors alone until they are fixed.
+    let rules = if diagnostics.is_empty() {
+        let (rules, more) = validate::check(&sources, parsed);
+        diagnostics.extend(more);
+        rules
+    } else {
+        None
+    };
+    Loaded {
+        origin,
+        sources,
+        files: ids,
+        rules,
+        diagnostics,
+    }
+}
+
+/// Resolves the rule set to use: `--rules DIR` when given, else `./rules`
+/// when it exists, else the embedded sample.
+pub fn load_default(explicit: Option<&Path>) -> Result<Loaded, LoadError> {
+    match explicit {
+        Some(dir) => load_dir(dir),
+        None => {
+            let local = Path::new("rules");
+            if local.is_dir() {
+                load_dir(local)
+            } else {
+                Ok(load_embedded())
+            }
+        }
+    }
+}

@@ -1,0 +1,1567 @@
+//! Validation: everything the schema cannot see.
+//!
+//! Takes the parsed rule files, merges them, and checks references, types,
+//! dates, amounts and expressions, collecting every problem rather than
+//! stopping at the first. When there is no error it returns [`Rules`]: the
+//! checked, immutable rule set with compiled formulas and conditions that the
+//! rest of feebook uses. Nothing downstream re-checks what is checked here.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use super::model::*;
+use crate::calendar::WorkCalendar;
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::expr::{self, Type};
+use crate::money::{Money, Rate};
+use crate::numbering::Pattern;
+use crate::records::RecordKind;
+use crate::source::{FileId, Loc, Sources, Sp, value_offset_to_source};
+
+/// Unit prices and minimum charges above this are mistakes, not prices.
+const ABSURD_PRICE: i64 = 1_000_000;
+/// Personnel cost per person-hour (or day) above this is a mistake.
+const ABSURD_PERSONNEL_COST: i64 = 10_000;
+
+/// The checked rule set.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub organization: Organization,
+    pub roles: IdMap<Role>,
+    pub departments: IdMap<Department>,
+    pub personnel_costs: IdMap<PersonnelCost>,
+    pub taxes: IdMap<Tax>,
+    /// Catalogue versions, ordered by `effective_from`.
+    pub catalogs: Vec<Catalog>,
+    pub formulas: Vec<CompiledFormula>,
+    pub chains: Vec<CompiledChain>,
+    pub policies: Vec<CompiledPolicy>,
+    pub calendar: WorkCalendar,
+    pub hours_per_day: Decimal,
+    pub documents: DocumentSettings,
+    /// Formula, chain and default tax of temporary jobs.
+    pub temporary_jobs: Option<TemporaryJobSettings>,
+}
+
+impl Rules {
+    pub fn formula(&self, id: &str) -> Option<&CompiledFormula> {
+        self.formulas.iter().find(|f| f.id == id)
+    }
+    pub fn chain(&self, id: &str) -> Option<&CompiledChain> {
+        self.chains.iter().find(|c| c.id == id)
+    }
+    pub fn role_title<'a>(&'a self, id: &'a str) -> &'a str {
+        self.roles.get(id).map_or(id, |r| r.title.as_str())
+    }
+    pub fn department_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.departments.get(id).map_or(id, |d| d.name.as_str())
+    }
+    /// The catalogue version in force on `date`.
+    pub fn catalog_on(&self, date: NaiveDate) -> Option<&Catalog> {
+        let mut found = None;
+        for (i, c) in self.catalogs.iter().enumerate() {
+            let end = catalog_end(&self.catalogs, i);
+            if c.effective_from.value <= date && end.is_none_or(|e| date <= e) {
+                found = Some(c);
+            }
+        }
+        found
+    }
+    /// The rate of tax `id` in force on `date`.
+    pub fn tax_rate_on(&self, id: &str, date: NaiveDate) -> Option<Rate> {
+        let tax = self.taxes.get(id)?;
+        let mut best: Option<&TaxRate> = None;
+        for r in &tax.rates {
+            let r = &r.value;
+            if r.from.value <= date
+                && r.until.as_ref().is_none_or(|u| date <= u.value)
+                && best.is_none_or(|b| b.from.value < r.from.value)
+            {
+                best = Some(r);
+            }
+        }
+        best.map(|r| r.rate.value)
+    }
+}
+
+/// The last day catalogue `i` applies: its own `effective_until`, or the day
+/// before the next version starts.
+pub(crate) fn catalog_end(catalogs: &[Catalog], i: usize) -> Option<NaiveDate> {
+    if let Some(u) = &catalogs[i].effective_until {
+        return Some(u.value);
+    }
+    catalogs
+        .get(i + 1)
+        .and_then(|next| next.effective_from.value.pred_opt())
+}
+
+/// A formula ready to evaluate.
+#[derive(Debug, Clone)]
+pub struct CompiledFormula {
+    pub id: String,
+    pub title: String,
+    pub inputs: Vec<InputDef>,
+    pub lines: Vec<LineDef>,
+    pub program: expr::Program,
+    /// Index into `lines` of the total.
+    pub total: usize,
+    /// Index into `lines` of the tax line, if any.
+    pub tax: Option<usize>,
+}
+
+impl CompiledFormula {
+    /// Whether the formula reads a job table (`labour`, `materials`), which
+    /// only temporary jobs can supply.
+    pub fn uses_tables(&self) -> bool {
+        self.inputs
+            .iter()
+            .any(|i| matches!(i.kind, InputType::Labour | InputType::Materials))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InputDef {
+    pub name: String,
+    pub kind: InputType,
+    pub label: String,
+    pub default: Option<expr::Value>,
+    pub from: Option<InputSource>,
+    pub unit: Option<String>,
+    /// Slot in the scope: a variable slot, or a table slot for tables.
+    pub slot: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct LineDef {
+    pub id: String,
+    pub label: String,
+    pub kind: LineKind,
+    pub ty: Type,
+    pub expr_source: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledChain {
+    pub id: String,
+    pub title: String,
+    pub on: RecordKind,
+    pub steps: Vec<CompiledStep>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledStep {
+    pub id: String,
+    pub role: String,
+    pub action: String,
+    pub each: Option<StepScope>,
+    pub when: Option<expr::Expr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledPolicy {
+    pub id: String,
+    pub title: String,
+    pub on: RecordKind,
+    pub when: Option<expr::Expr>,
+    pub condition: expr::Expr,
+    /// `true` for `require`, `false` for `forbid`.
+    pub require: bool,
+    pub severity: PolicySeverity,
+    pub message: String,
+    pub field: Option<String>,
+    pub clause: Option<String>,
+    /// Where the policy is written, for reports.
+    pub loc: Loc,
+}
+
+/// Columns of the job tables, in slot order.
+pub const LABOUR_COLUMNS: [(&str, Type); 3] = [
+    ("staff", Type::Quantity),
+    ("time", Type::Quantity),
+    ("rate", Type::Money),
+];
+pub const MATERIALS_COLUMNS: [(&str, Type); 2] =
+    [("quantity", Type::Quantity), ("unit_price", Type::Money)];
+
+fn columns(cols: &[(&str, Type)]) -> Vec<expr::Column> {
+    cols.iter().map(|(n, t)| expr::Column::new(n, *t)).collect()
+}
+
+struct Checker<'a> {
+    sources: &'a Sources,
+    diags: Vec<Diagnostic>,
+}
+
+/// Merges and checks parsed rule files.
+pub fn check(
+    sources: &Sources,
+    files: Vec<(FileId, RuleFile)>,
+) -> (Option<Rules>, Vec<Diagnostic>) {
+    let mut c = Checker {
+        sources,
+        diags: Vec::new(),
+    };
+    let rules = c.run(files);
+    let mut diags = c.diags;
+    diags.sort_by_key(|d| match &d.primary.place {
+        crate::diagnostic::Place::Span(l) => (l.file, l.start),
+        _ => (FileId(u32::MAX), 0),
+    });
+    let has_errors = diags.iter().any(Diagnostic::is_error);
+    (if has_errors { None } else { rules }, diags)
+}
+
+impl Checker<'_> {
+    fn push(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    fn run(&mut self, files: Vec<(FileId, RuleFile)>) -> Option<Rules> {
+        let mut organization: Option<Sp<Organization>> = None;
+        let mut calendar: Option<Sp<Calendar>> = None;
+        let mut documents: Option<Sp<DocumentSettings>> = None;
+        let mut temporary_jobs: Option<Sp<TemporaryJobSettings>> = None;
+        let mut roles = IdMap::default();
+        let mut departments = IdMap::default();
+        let mut personnel_costs = IdMap::default();
+        let mut taxes = IdMap::default();
+        let mut formulas = IdMap::default();
+        let mut chains = IdMap::default();
+        let mut catalogs: Vec<Sp<Catalog>> = Vec::new();
+        let mut policies: Vec<Policy> = Vec::new();
+
+        for (_, file) in files {
+            self.single("organization", &mut organization, file.organization);
+            self.single("calendar", &mut calendar, file.calendar);
+            self.single("documents", &mut documents, file.documents);
+            self.single("temporary_jobs", &mut temporary_jobs, file.temporary_jobs);
+            self.merge("role", &mut roles, file.roles);
+            self.merge("department", &mut departments, file.departments);
+            self.merge("personnel cost", &mut personnel_costs, file.personnel_costs);
+            self.merge("tax", &mut taxes, file.taxes);
+            self.merge("formula", &mut formulas, file.formulas);
+            self.merge("approval chain", &mut chains, file.approval_chains);
+            catalogs.extend(file.catalog);
+            policies.extend(file.policies);
+        }
+
+        for (id, _) in roles.iter() {
+            self.check_id("role", id);
+        }
+        for (id, _) in departments.iter() {
+            self.check_id("department", id);
+        }
+        for (id, _) in personnel_costs.iter() {
+            self.check_id("personnel cost", id);
+        }
+        for (id, _) in taxes.iter() {
+            self.check_id("tax", id);
+        }
+        for (id, _) in formulas.iter() {
+            self.check_id("formula", id);
+        }
+        for (id, _) in chains.iter() {
+            self.check_id("approval chain", id);
+        }
+
+        let org = self.check_organization(organization.as_ref(), &roles);
+        self.check_personnel_costs(&personnel_costs, &departments);
+        self.check_taxes(&taxes);
+        let compiled_formulas = self.check_formulas(&formulas);
+        let compiled_chains = self.check_chains(&chains, &roles);
+        let catalogs = self.check_catalogs(
+            catalogs,
+            &departments,
+            &taxes,
+            &formulas,
+            &compiled_formulas,
+            &chains,
+            &roles,
+        );
+        let compiled_policies = self.check_policies(&policies);
+        let (work_calendar, hours_per_day) = self.check_calendar(calendar.as_ref());
+        let documents = self.check_documents(documents.as_ref());
+        let temporary_jobs = self.check_temporary_jobs(
+            temporary_jobs.as_ref(),
+            &formulas,
+            &compiled_formulas,
+            &chains,
+            &taxes,
+        );
+
+        Some(Rules {
+            organization: org?,
+            roles,
+            departments,
+            personnel_costs,
+            taxes,
+            catalogs,
+            formulas: compiled_formulas,
+            chains: compiled_chains,
+            policies: compiled_policies,
+            calendar: work_calendar,
+            hours_per_day,
+            documents,
+            temporary_jobs,
+        })
+    }
+
+    fn check_temporary_jobs(
+        &mut self,
+        settings: Option<&Sp<TemporaryJobSettings>>,
+        formulas: &IdMap<Formula>,
+        compiled: &[CompiledFormula],
+        chains: &IdMap<ApprovalChain>,
+        taxes: &IdMap<Tax>,
+    ) -> Option<TemporaryJobSettings> {
+        let s = &settings?.value;
+        if !formulas.contains(&s.formula.value) {
+            self.unknown("formula", &s.formula, formulas, "formulas");
+        } else if let Some(f) = compiled.iter().find(|f| f.id == s.formula.value)
+            && f.tax.is_none()
+        {
+            self.push(
+                Diagnostic::warning(
+                    "formula-without-tax",
+                    format!("formula `{}` has no `kind: tax` line, so quotes will show no tax", s.formula.value),
+                )
+                .at(s.formula.loc, "used for temporary jobs")
+                .hint("the procedure prices temporary jobs with 税金: add a tax line using an input with `from: tax`"),
+            );
+        }
+        match chains.get(&s.chain.value) {
+            None => self.unknown("approval chain", &s.chain, chains, "approval_chains"),
+            Some(chain) if chain.on.value != "quote" => self.push(
+                Diagnostic::error(
+                    "wrong-chain",
+                    format!(
+                        "approval chain `{}` approves `{}` records, not quotes",
+                        s.chain.value, chain.on.value
+                    ),
+                )
+                .at(s.chain.loc, "not a quote chain")
+                .hint("use a chain with `on: quote`"),
+            ),
+            Some(_) => {}
+        }
+        if !taxes.contains(&s.tax.value) {
+            self.unknown("tax", &s.tax, taxes, "taxes");
+        }
+        Some(s.clone())
+    }
+
+    /// A section that may be written once.
+    fn single<T>(&mut self, section: &str, slot: &mut Option<Sp<T>>, new: Option<Sp<T>>) {
+        let Some(new) = new else { return };
+        if let Some(first) = slot {
+            let d = Diagnostic::error(
+                "duplicate-section",
+                format!("the `{section}:` section is written in two files"),
+            )
+            .at(new.loc, "written again here")
+            .also(first.loc, "first written here")
+            .hint(format!(
+                "keep one `{section}:` section and delete the other"
+            ));
+            self.push(d);
+        } else {
+            *slot = Some(new);
+        }
+    }
+
+    /// Merges a map section; an id defined twice is reported at both places.
+    fn merge<V>(&mut self, kind: &str, into: &mut IdMap<V>, from: IdMap<V>) {
+        for (id, v) in from.0 {
+            if let Some((first, _)) = into.get_entry(&id.value) {
+                let d = Diagnostic::error(
+                    "duplicate-id",
+                    format!("{kind} `{}` is defined twice", id.value),
+                )
+                .at(id.loc, "defined again here")
+                .also(first.loc, "first defined here")
+                .hint(format!("rename one of them or delete the copy; {kind} ids must be unique across all rule files"));
+                self.push(d);
+            } else {
+                into.0.push((id, v));
+            }
+        }
+    }
+
+    fn check_id(&mut self, kind: &str, id: &Sp<String>) {
+        if !is_valid_id(&id.value) {
+            self.push(
+                Diagnostic::error("invalid-id", format!("`{}` is not a valid {kind} id", id.value))
+                    .at(id.loc, "invalid id")
+                    .hint("ids start with a letter and use only ASCII letters, digits, `_` and `-`, e.g. `indoor-cleaning`"),
+            );
+        }
+    }
+
+    /// Reports a reference to an id that does not exist.
+    fn unknown<V>(&mut self, kind: &str, reference: &Sp<String>, map: &IdMap<V>, section: &str) {
+        let kinds = plural(kind);
+        let mut d = Diagnostic::error(
+            "unknown-reference",
+            format!("unknown {kind} `{}`", reference.value),
+        )
+        .at(reference.loc, format!("no {kind} with this id"));
+        d = d.hint_opt(did_you_mean(&reference.value, map.keys()));
+        let known: Vec<&str> = map.keys().collect();
+        d = if known.is_empty() {
+            d.hint(format!("no {kind} is defined: add a `{section}:` section"))
+        } else {
+            d.hint(format!(
+                "{kinds} defined in `{section}:`: {}",
+                known.join(", ")
+            ))
+        };
+        self.push(d);
+    }
+
+    fn check_organization(
+        &mut self,
+        org: Option<&Sp<Organization>>,
+        roles: &IdMap<Role>,
+    ) -> Option<Organization> {
+        let Some(org) = org else {
+            self.push(
+                Diagnostic::error(
+                    "missing-section",
+                    "no `organization:` section in any rule file",
+                )
+                .hint("add `organization: {name: …, payment_channels: {…}}` to one rule file"),
+            );
+            return None;
+        };
+        let o = &org.value;
+        if o.currency.value != "CNY" {
+            self.push(
+                Diagnostic::error(
+                    "unsupported-currency",
+                    format!("currency `{}` is not supported", o.currency.value),
+                )
+                .at(o.currency.loc, "only CNY")
+                .hint("feebook prices in 人民币: write `currency: CNY` or leave it out"),
+            );
+        }
+        if o.name.trim().is_empty() {
+            self.push(
+                Diagnostic::error("empty-name", "the organisation's name is empty")
+                    .at(org.loc, "here")
+                    .hint("every document prints it at the top"),
+            );
+        }
+        for (id, ch) in o.payment_channels.iter() {
+            self.check_id("payment channel", id);
+            if !roles.contains(&ch.received_by.value) {
+                self.unknown("role", &ch.received_by, roles, "roles");
+            }
+        }
+        if o.payment_channels.is_empty() {
+            self.push(
+                Diagnostic::warning("no-payment-channels", "no payment channels are defined")
+                    .at(org.loc, "in this organization")
+                    .hint("billing notices list the company's payment channels; add `payment_channels:`"),
+            );
+        }
+        Some(o.clone())
+    }
+
+    fn check_personnel_costs(
+        &mut self,
+        costs: &IdMap<PersonnelCost>,
+        departments: &IdMap<Department>,
+    ) {
+        for (_, c) in costs.iter() {
+            if let Some(dep) = &c.department
+                && !departments.contains(&dep.value)
+            {
+                self.unknown("department", dep, departments, "departments");
+            }
+            self.check_amount("personnel cost", &c.rate, ABSURD_PERSONNEL_COST, false);
+        }
+    }
+
+    /// Negative, zero or absurd amounts.
+    fn check_amount(&mut self, what: &str, amount: &Sp<Money>, absurd: i64, zero_ok: bool) {
+        let v = amount.value.amount();
+        if v.is_sign_negative() && !v.is_zero() {
+            self.push(
+                Diagnostic::error(
+                    "negative-amount",
+                    format!("{what} {} is negative", amount.value),
+                )
+                .at(amount.loc, "negative")
+                .hint("amounts in rule files are never negative"),
+            );
+        } else if v.is_zero() && !zero_ok {
+            self.push(
+                Diagnostic::warning("zero-amount", format!("{what} is zero"))
+                    .at(amount.loc, "zero")
+                    .hint("if the service is free, say so in `notes`; otherwise write the price"),
+            );
+        } else if v > Decimal::from(absurd) {
+            self.push(
+                Diagnostic::error(
+                    "absurd-amount",
+                    format!("{what} {} is implausibly high", amount.value.yuan()),
+                )
+                .at(amount.loc, format!("more than ¥{absurd}"))
+                .hint("check for a misplaced decimal point or extra zeros"),
+            );
+        }
+    }
+
+    fn check_taxes(&mut self, taxes: &IdMap<Tax>) {
+        for (id, tax) in taxes.iter() {
+            if tax.rates.is_empty() {
+                self.push(
+                    Diagnostic::error("no-tax-rates", format!("tax `{}` has no rates", id.value))
+                        .at(id.loc, "no rates")
+                        .hint("add `rates: [{rate: 6%, from: 2026-01-01}]`"),
+                );
+            }
+            // The range of a rate (0% to 100%) is checked when it is read
+            // (`Rate`), with the place; here only the periods.
+            for r in &tax.rates {
+                if let Some(until) = &r.value.until
+                    && until.value < r.value.from.value
+                {
+                    self.push(
+                        Diagnostic::error("date-order", "`until` is before `from`")
+                            .at(until.loc, "before `from`")
+                            .also(r.value.from.loc, "from")
+                            .hint("swap the dates, or fix the typo"),
+                    );
+                }
+            }
+            // Overlapping periods: sort by start; a period overlaps the next
+            // when it has an explicit end on or after the next start, or
+            // two start on the same day.
+            let mut rates: Vec<&Sp<TaxRate>> = tax.rates.iter().collect();
+            rates.sort_by_key(|r| r.value.from.value);
+            for pair in rates.windows(2) {
+                let (a, b) = (&pair[0].value, &pair[1].value);
+                let overlap = a.from.value == b.from.value
+                    || a.until.as_ref().is_some_and(|u| u.value >= b.from.value);
+                if overlap {
+                    self.push(
+                        Diagnostic::error(
+                            "overlapping-dates",
+                            format!("two rates of tax `{}` apply on {}", id.value, b.from.value),
+                        )
+                        .at(b.from.loc, "this period")
+                        .also(a.from.loc, "overlaps this one")
+                        .hint("end the earlier rate the day before the later one starts (`until:`), or remove `until:` and let the next rate end it"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_formulas(&mut self, formulas: &IdMap<Formula>) -> Vec<CompiledFormula> {
+        let mut out = Vec::new();
+        for (id, f) in formulas.iter() {
+            if let Some(cf) = self.check_formula(id, f) {
+                out.push(cf);
+            }
+        }
+        out
+    }
+
+    fn check_formula(&mut self, id: &Sp<String>, f: &Formula) -> Option<CompiledFormula> {
+        let mut scope = expr::Scope::new();
+        let mut inputs = Vec::new();
+        let mut ok = true;
+        for (name, input) in f.inputs.iter() {
+            if !expr::is_identifier(&name.value) {
+                self.push(
+                    Diagnostic::error(
+                        "invalid-name",
+                        format!("`{}` cannot be used as a name in expressions", name.value),
+                    )
+                    .at(name.loc, "not an identifier")
+                    .hint("names start with a letter (Chinese is fine) or `_`, and use letters, digits and `_`; keywords such as `and`, `in`, `if` are reserved"),
+                );
+                ok = false;
+                continue;
+            }
+            let kind = input.ty.value;
+            let added = match kind {
+                InputType::Labour => scope.add_table(&name.value, &columns(&LABOUR_COLUMNS)),
+                InputType::Materials => scope.add_table(&name.value, &columns(&MATERIALS_COLUMNS)),
+                _ => scope.add_var(&name.value, scalar_type(kind), false),
+            };
+            let slot = match added {
+                Ok(slot) => slot as usize,
+                Err(e) => {
+                    self.push(
+                        Diagnostic::error("invalid-name", format!("input `{}`: {e}", name.value))
+                            .at(name.loc, "")
+                            .hint("give every input its own name"),
+                    );
+                    ok = false;
+                    continue;
+                }
+            };
+            match (input.from, kind) {
+                (Some(InputSource::Tax), InputType::Rate) => {}
+                (Some(InputSource::Quantity), InputType::Quantity | InputType::Count) => {}
+                (Some(src), _) => {
+                    self.push(
+                        Diagnostic::error(
+                            "input-source-type",
+                            format!(
+                                "input `{}` of type {} cannot come from `{}`",
+                                name.value,
+                                input_type_name(kind),
+                                match src {
+                                    InputSource::Tax => "tax",
+                                    InputSource::Quantity => "quantity",
+                                }
+                            ),
+                        )
+                        .at(input.ty.loc, "this type")
+                        .hint(
+                            "`from: tax` gives a rate; `from: quantity` gives a quantity or count",
+                        ),
+                    );
+                    ok = false;
+                }
+                (None, _) => {}
+            }
+            let default = match &input.default {
+                Some(text) => match parse_default(kind, &text.value) {
+                    Ok(v) => Some(v),
+                    Err(message) => {
+                        self.push(
+                            Diagnostic::error(
+                                "invalid-default",
+                                format!(
+                                    "default of `{}` is not a valid {}: {message}",
+                                    name.value,
+                                    input_type_name(kind)
+                                ),
+                            )
+                            .at(text.loc, "invalid default")
+                            .hint(default_hint(kind)),
+                        );
+                        ok = false;
+                        None
+                    }
+                },
+                None => None,
+            };
+            inputs.push(InputDef {
+                name: name.value.clone(),
+                kind,
+                label: input.label.clone().unwrap_or_else(|| name.value.clone()),
+                default,
+                from: input.from,
+                unit: input.unit.clone(),
+                slot,
+            });
+        }
+
+        // Line names: valid, unique, not clashing with inputs.
+        let mut seen: HashMap<&str, Loc> = HashMap::new();
+        for line in &f.lines {
+            if !expr::is_identifier(&line.id.value) {
+                self.push(
+                    Diagnostic::error(
+                        "invalid-name",
+                        format!("`{}` cannot be used as a line name", line.id.value),
+                    )
+                    .at(line.id.loc, "not an identifier")
+                    .hint("names start with a letter or `_`, and use letters, digits and `_`"),
+                );
+                ok = false;
+            }
+            if let Some(first) = seen.get(line.id.value.as_str()) {
+                self.push(
+                    Diagnostic::error(
+                        "duplicate-id",
+                        format!("line `{}` is defined twice", line.id.value),
+                    )
+                    .at(line.id.loc, "defined again here")
+                    .also(*first, "first defined here")
+                    .hint("give every line of a formula its own id"),
+                );
+                ok = false;
+            } else {
+                seen.insert(&line.id.value, line.id.loc);
+            }
+            if f.inputs.get(&line.id.value).is_some() {
+                self.push(
+                    Diagnostic::error(
+                        "name-clash",
+                        format!("line `{}` has the name of an input", line.id.value),
+                    )
+                    .at(line.id.loc, "also an input")
+                    .hint("rename the line or the input"),
+                );
+                ok = false;
+            }
+        }
+        if f.lines.is_empty() {
+            self.push(
+                Diagnostic::error("no-lines", format!("formula `{}` has no lines", id.value))
+                    .at(id.loc, "no lines")
+                    .hint("add `lines:` with at least a `kind: total` line"),
+            );
+            return None;
+        }
+        if !ok {
+            return None;
+        }
+
+        // Money kinds are declared money, so that a line of literals
+        // (`base = 50`) types as money and a quantity where money belongs
+        // is reported on the line itself.
+        let specs: Vec<expr::LineSpec> = f
+            .lines
+            .iter()
+            .map(|l| {
+                let money = l.kind != LineKind::Info;
+                let round = match l.round {
+                    Some(r) => r.decimals(),
+                    None if money => Some(2),
+                    None => None,
+                };
+                let mut spec = expr::LineSpec::new(&l.id.value, &l.expr.value);
+                if let Some(dp) = round {
+                    spec = spec.rounded(dp, l.round_mode);
+                }
+                if money {
+                    spec = spec.typed(Type::Money);
+                }
+                spec
+            })
+            .collect();
+        let program = match expr::compile_program(&scope, &specs) {
+            Ok(p) => p,
+            Err(errors) => {
+                for (i, e) in errors {
+                    let line = &f.lines[i];
+                    if e.span == expr::NO_SPAN {
+                        self.push(
+                            Diagnostic::error(
+                                e.code,
+                                format!("line `{}`: {}", line.id.value, e.message),
+                            )
+                            .at(line.id.loc, "")
+                            .hint_opt(e.hint.clone()),
+                        );
+                    } else {
+                        self.push_expr_error(&line.expr, &e, &format!("line `{}`", line.id.value));
+                    }
+                }
+                return None;
+            }
+        };
+        let mut lines = Vec::new();
+        let mut total = Vec::new();
+        let mut tax = Vec::new();
+        for (i, line) in f.lines.iter().enumerate() {
+            match line.kind {
+                LineKind::Total => total.push(i),
+                LineKind::Tax => tax.push(i),
+                _ => {}
+            }
+            lines.push(LineDef {
+                id: line.id.value.clone(),
+                label: line.label.clone(),
+                kind: line.kind,
+                ty: program.lines()[i].ty(),
+                expr_source: line.expr.value.clone(),
+            });
+        }
+        if total.len() != 1 {
+            let mut d = Diagnostic::error(
+                "formula-total",
+                if total.is_empty() {
+                    format!("formula `{}` has no `kind: total` line", id.value)
+                } else {
+                    format!(
+                        "formula `{}` has {} `kind: total` lines",
+                        id.value,
+                        total.len()
+                    )
+                },
+            )
+            .at(id.loc, "in this formula")
+            .hint("mark exactly one line, the amount the customer pays, with `kind: total`");
+            for &i in total.iter().skip(1) {
+                d = d.also(f.lines[i].id.loc, "also a total");
+            }
+            self.push(d);
+            ok = false;
+        }
+        if tax.len() > 1 {
+            self.push(
+                Diagnostic::error(
+                    "formula-tax",
+                    format!("formula `{}` has {} `kind: tax` lines", id.value, tax.len()),
+                )
+                .at(f.lines[tax[1]].id.loc, "second tax line")
+                .also(f.lines[tax[0]].id.loc, "first tax line")
+                .hint("add the taxes in one line of kind `tax`"),
+            );
+            ok = false;
+        }
+        // Inputs nobody reads are usually a typo on one side.
+        let used: HashSet<&str> = program
+            .lines()
+            .iter()
+            .flat_map(|l| l.expr().names().iter().map(|u| &*u.name))
+            .collect();
+        for (name, _) in f.inputs.iter() {
+            if !used.contains(name.value.as_str()) {
+                self.push(
+                    Diagnostic::warning(
+                        "unused-input",
+                        format!("input `{}` is not used by any line", name.value),
+                    )
+                    .at(name.loc, "unused")
+                    .hint("remove it, or use it in a line's expression"),
+                );
+            }
+        }
+        if !ok {
+            return None;
+        }
+        Some(CompiledFormula {
+            id: id.value.clone(),
+            title: f.title.clone().unwrap_or_else(|| id.value.clone()),
+            inputs,
+            lines,
+            program,
+            total: total[0],
+            tax: tax.first().copied(),
+        })
+    }
+
+    fn push_expr_error(&mut self, sp: &Sp<String>, e: &expr::ExprError, context: &str) {
+        let loc = self.expr_loc(sp, e.span);
+        let d = Diagnostic::error(e.code, format!("{context}: {}", e.message))
+            .at(loc, "")
+            .hint_opt(e.hint.clone());
+        self.push(d);
+    }
+
+    /// Maps a span inside an expression string to the rule file.
+    fn expr_loc(&self, sp: &Sp<String>, span: expr::Span) -> Loc {
+        let source = self.sources.slice(sp.loc);
+        let start = value_offset_to_source(source, &sp.value, span.start as usize);
+        let end = if span.end > span.start {
+            // Map the last character, then step past it.
+            let last = sp.value[..(span.end as usize).min(sp.value.len())]
+                .char_indices()
+                .next_back()
+                .map_or(span.start as usize, |(i, _)| i);
+            let s = value_offset_to_source(source, &sp.value, last);
+            s + source[s..].chars().next().map_or(0, char::len_utf8)
+        } else {
+            start
+        };
+        sp.loc.sub(start as u32, end.max(start) as u32)
+    }
+
+    fn check_chains(
+        &mut self,
+        chains: &IdMap<ApprovalChain>,
+        roles: &IdMap<Role>,
+    ) -> Vec<CompiledChain> {
+        let mut out = Vec::new();
+        for (id, chain) in chains.iter() {
+            let Some(on) = self.record_kind(&chain.on, &[RecordKind::Catalog, RecordKind::Quote])
+            else {
+                continue;
+            };
+            if chain.steps.is_empty() {
+                self.push(
+                    Diagnostic::error(
+                        "no-steps",
+                        format!("approval chain `{}` has no steps", id.value),
+                    )
+                    .at(id.loc, "no steps")
+                    .hint("add `steps:` with at least one `{id, role, action}`"),
+                );
+                continue;
+            }
+            let scope = on.scope();
+            let mut steps = Vec::new();
+            let mut seen: HashMap<&str, Loc> = HashMap::new();
+            let mut ok = true;
+            for step in &chain.steps {
+                if let Some(first) = seen.get(step.id.value.as_str()) {
+                    self.push(
+                        Diagnostic::error(
+                            "duplicate-id",
+                            format!("step `{}` is defined twice", step.id.value),
+                        )
+                        .at(step.id.loc, "defined again here")
+                        .also(*first, "first defined here")
+                        .hint("give every step of a chain its own id"),
+                    );
+                    ok = false;
+                }
+                seen.insert(&step.id.value, step.id.loc);
+                if !roles.contains(&step.role.value) {
+                    self.unknown("role", &step.role, roles, "roles");
+                    ok = false;
+                }
+                if step.each == Some(StepScope::ResponsibleDepartment) && on == RecordKind::Catalog
+                {
+                    self.push(
+                        Diagnostic::error(
+                            "invalid-step-scope",
+                            "a catalogue has no responsible department",
+                        )
+                        .at(step.id.loc, "in this step")
+                        .hint("use `each: involved_department` (each department with items) or leave `each` out"),
+                    );
+                    ok = false;
+                }
+                let when = match &step.when {
+                    Some(cond) => match self.condition(
+                        cond,
+                        &scope,
+                        &format!("condition of step `{}`", step.id.value),
+                    ) {
+                        Some(e) => Some(e),
+                        None => {
+                            ok = false;
+                            None
+                        }
+                    },
+                    None => None,
+                };
+                steps.push(CompiledStep {
+                    id: step.id.value.clone(),
+                    role: step.role.value.clone(),
+                    action: step.action.clone(),
+                    each: step.each,
+                    when,
+                });
+            }
+            if ok {
+                out.push(CompiledChain {
+                    id: id.value.clone(),
+                    title: chain.title.clone().unwrap_or_else(|| id.value.clone()),
+                    on,
+                    steps,
+                });
+            }
+        }
+        out
+    }
+
+    /// Compiles a condition; it must be a bool.
+    fn condition(
+        &mut self,
+        cond: &Sp<String>,
+        scope: &expr::Scope,
+        context: &str,
+    ) -> Option<expr::Expr> {
+        match expr::compile(&cond.value, scope) {
+            Ok(e) if e.ty() == Type::Bool => Some(e),
+            Ok(e) => {
+                let ty = e.ty();
+                self.push(
+                    Diagnostic::error(
+                        "type-mismatch",
+                        format!(
+                            "{context}: a condition must be true or false, but this is {}",
+                            type_name(ty)
+                        ),
+                    )
+                    .at(cond.loc, format!("{} value", type_name(ty)))
+                    .hint("compare it, e.g. `total > 5000`"),
+                );
+                None
+            }
+            Err(errors) => {
+                for e in errors {
+                    self.push_expr_error(cond, &e, context);
+                }
+                None
+            }
+        }
+    }
+
+    fn record_kind(&mut self, on: &Sp<String>, allowed: &[RecordKind]) -> Option<RecordKind> {
+        match RecordKind::parse(&on.value) {
+            Some(k) if allowed.contains(&k) => Some(k),
+            found => {
+                let names: Vec<&str> = allowed.iter().map(|k| k.name()).collect();
+                let message = match found {
+                    Some(k) => format!("approval chains cannot apply to `{}` records", k.name()),
+                    None => format!("unknown record kind `{}`", on.value),
+                };
+                self.push(
+                    Diagnostic::error("unknown-record-kind", message)
+                        .at(on.loc, "not a record kind here")
+                        .hint_opt(did_you_mean(&on.value, names.iter().copied()))
+                        .hint(format!("record kinds: {}", names.join(", "))),
+                );
+                None
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_catalogs(
+        &mut self,
+        mut catalogs: Vec<Sp<Catalog>>,
+        departments: &IdMap<Department>,
+        taxes: &IdMap<Tax>,
+        formulas: &IdMap<Formula>,
+        compiled: &[CompiledFormula],
+        chains: &IdMap<ApprovalChain>,
+        roles: &IdMap<Role>,
+    ) -> Vec<Catalog> {
+        if catalogs.is_empty() {
+            self.push(
+                Diagnostic::error("missing-section", "no `catalog:` section in any rule file")
+                    .hint("add the approved price list: `catalog: {version, effective_from, approval, items}`"),
+            );
+        }
+        catalogs.sort_by_key(|c| c.value.effective_from.value);
+        let mut versions: HashMap<String, Loc> = HashMap::new();
+        for cat in &catalogs {
+            let c = &cat.value;
+            if let Some(first) = versions.get(&c.version.value) {
+                self.push(
+                    Diagnostic::error(
+                        "duplicate-id",
+                        format!("catalogue version `{}` is defined twice", c.version.value),
+                    )
+                    .at(c.version.loc, "defined again here")
+                    .also(*first, "first defined here")
+                    .hint("give each price list version its own label"),
+                );
+            }
+            versions.insert(c.version.value.clone(), c.version.loc);
+            if let Some(until) = &c.effective_until
+                && until.value < c.effective_from.value
+            {
+                self.push(
+                    Diagnostic::error("date-order", "`effective_until` is before `effective_from`")
+                        .at(until.loc, "before the start")
+                        .also(c.effective_from.loc, "start")
+                        .hint("swap the dates, or fix the typo"),
+                );
+            }
+            // Approval record.
+            match chains.get(&c.approval.value.chain.value) {
+                None => self.unknown(
+                    "approval chain",
+                    &c.approval.value.chain,
+                    chains,
+                    "approval_chains",
+                ),
+                Some(chain) if chain.on.value != "catalog" => {
+                    self.push(
+                        Diagnostic::error(
+                            "wrong-chain",
+                            format!(
+                                "approval chain `{}` approves `{}` records, not catalogues",
+                                c.approval.value.chain.value, chain.on.value
+                            ),
+                        )
+                        .at(c.approval.value.chain.loc, "not a catalogue chain")
+                        .hint("use a chain with `on: catalog`"),
+                    );
+                }
+                Some(_) => {}
+            }
+            for s in &c.approval.value.signoffs {
+                self.check_signoff(&s.value, roles, departments);
+            }
+            if c.items.is_empty() {
+                self.push(
+                    Diagnostic::warning(
+                        "empty-catalog",
+                        format!("catalogue `{}` has no items", c.version.value),
+                    )
+                    .at(c.version.loc, "no items")
+                    .hint("add `items:`"),
+                );
+            }
+            let mut ids: HashMap<&str, Loc> = HashMap::new();
+            for item in &c.items {
+                self.check_item(item, departments, taxes, formulas, compiled);
+                if let Some(first) = ids.get(item.id.value.as_str()) {
+                    self.push(
+                        Diagnostic::error(
+                            "duplicate-id",
+                            format!("item `{}` is defined twice", item.id.value),
+                        )
+                        .at(item.id.loc, "defined again here")
+                        .also(*first, "first defined here")
+                        .hint("every item of a catalogue needs its own id"),
+                    );
+                } else {
+                    ids.insert(&item.id.value, item.id.loc);
+                }
+            }
+        }
+        // Overlaps between versions.
+        for pair in catalogs.windows(2) {
+            let (a, b) = (&pair[0].value, &pair[1].value);
+            let overlap = a.effective_from.value == b.effective_from.value
+                || a.effective_until
+                    .as_ref()
+                    .is_some_and(|u| u.value >= b.effective_from.value);
+            if overlap {
+                self.push(
+                    Diagnostic::error(
+                        "overlapping-dates",
+                        format!(
+                            "catalogue versions `{}` and `{}` both apply on {}",
+                            a.version.value, b.version.value, b.effective_from.value
+                        ),
+                    )
+                    .at(b.effective_from.loc, "this version starts here")
+                    .also(
+                        a.effective_until.as_ref().map_or(a.effective_from.loc, |u| u.loc),
+                        "while this one still applies",
+                    )
+                    .hint("end the earlier version the day before the later one starts, or remove its `effective_until`"),
+                );
+            }
+        }
+        catalogs.into_iter().map(|c| c.value).collect()
+    }
+
+    fn check_signoff(&mut self, s: &Signoff, roles: &IdMap<Role>, departments: &IdMap<Department>) {
+        if !roles.contains(&s.role.value) {
+            self.unknown("role", &s.role, roles, "roles");
+        }
+        if let Some(d) = &s.department
+            && !departments.contains(&d.value)
+        {
+            self.unknown("department", d, departments, "departments");
+        }
+    }
+
+    fn check_item(
+        &mut self,
+        item: &Item,
+        departments: &IdMap<Department>,
+        taxes: &IdMap<Tax>,
+        formulas: &IdMap<Formula>,
+        compiled: &[CompiledFormula],
+    ) {
+        self.check_id("item", &item.id);
+        if item.name.value.trim().is_empty() {
+            self.push(
+                Diagnostic::error(
+                    "empty-name",
+                    format!("item `{}` has an empty name", item.id.value),
+                )
+                .at(item.name.loc, "empty")
+                .hint("the name is printed on every document"),
+            );
+        }
+        if !departments.contains(&item.department.value) {
+            self.unknown("department", &item.department, departments, "departments");
+        }
+        if !taxes.contains(&item.tax.value) {
+            self.unknown("tax", &item.tax, taxes, "taxes");
+        }
+        match (&item.unit_price, &item.formula) {
+            (None, None) => self.push(
+                Diagnostic::error("no-price", format!("item `{}` has neither `unit_price` nor `formula`", item.id.value))
+                    .at(item.id.loc, "no price")
+                    .hint("give `unit_price: \"3.00\"`, or `formula: <id>` for services priced by a formula"),
+            ),
+            (Some(p), Some(f)) => self.push(
+                Diagnostic::error("price-and-formula", format!("item `{}` has both `unit_price` and `formula`", item.id.value))
+                    .at(f.loc, "formula")
+                    .also(p.loc, "unit price")
+                    .hint("keep one: a fixed unit price, or a formula"),
+            ),
+            (Some(p), None) => self.check_amount("unit price", p, ABSURD_PRICE, false),
+            (None, Some(f)) => {
+                if !formulas.contains(&f.value) {
+                    self.unknown("formula", f, formulas, "formulas");
+                } else if let Some(cf) = compiled.iter().find(|c| c.id == f.value)
+                    && cf.uses_tables()
+                {
+                    self.push(
+                        Diagnostic::error(
+                            "formula-needs-job",
+                            format!("formula `{}` reads labour or materials rows, which a work order cannot supply", f.value),
+                        )
+                        .at(f.loc, "job formula")
+                        .hint("price this item with a formula of scalar inputs (hours, materials amount), or handle the work as a temporary job (`feebook quote`)"),
+                    );
+                }
+            }
+        }
+        if let Some(m) = &item.minimum_charge {
+            self.check_amount("minimum charge", m, ABSURD_PRICE, true);
+        }
+    }
+
+    fn check_policies(&mut self, policies: &[Policy]) -> Vec<CompiledPolicy> {
+        let mut out = Vec::new();
+        let mut ids: HashMap<&str, Loc> = HashMap::new();
+        for p in policies {
+            self.check_id("policy", &p.id);
+            if let Some(first) = ids.get(p.id.value.as_str()) {
+                self.push(
+                    Diagnostic::error(
+                        "duplicate-id",
+                        format!("policy `{}` is defined twice", p.id.value),
+                    )
+                    .at(p.id.loc, "defined again here")
+                    .also(*first, "first defined here")
+                    .hint("policy ids must be unique across all rule files"),
+                );
+            } else {
+                ids.insert(&p.id.value, p.id.loc);
+            }
+            let Some(on) = self.policy_kind(&p.on) else {
+                continue;
+            };
+            let scope = on.scope();
+            let (cond, require) = match (&p.require, &p.forbid) {
+                (Some(r), None) => (r, true),
+                (None, Some(f)) => (f, false),
+                (Some(r), Some(_)) => {
+                    self.push(
+                        Diagnostic::error(
+                            "require-and-forbid",
+                            format!("policy `{}` has both `require` and `forbid`", p.id.value),
+                        )
+                        .at(r.loc, "require")
+                        .hint("split it into two policies"),
+                    );
+                    continue;
+                }
+                (None, None) => {
+                    self.push(
+                        Diagnostic::error("no-condition", format!("policy `{}` has neither `require` nor `forbid`", p.id.value))
+                            .at(p.id.loc, "no condition")
+                            .hint("add `require: <condition every record meets>` or `forbid: <condition no record may meet>`"),
+                    );
+                    continue;
+                }
+            };
+            if let Some(field) = &p.field
+                && on.field(&field.value).is_none()
+            {
+                let names: Vec<&str> = on.fields().iter().map(|f| f.name).collect();
+                self.push(
+                    Diagnostic::error(
+                        "unknown-field",
+                        format!("`{}` records have no field `{}`", on.name(), field.value),
+                    )
+                    .at(field.loc, "no such field")
+                    .hint_opt(did_you_mean(&field.value, names.iter().copied()))
+                    .hint(format!(
+                        "fields of `{}`: {}",
+                        on.name(),
+                        names.join(", ")
+                    )),
+                );
+            }
+            if p.message.trim().is_empty() {
+                self.push(
+                    Diagnostic::error(
+                        "empty-message",
+                        format!("policy `{}` has an empty message", p.id.value),
+                    )
+                    .at(p.id.loc, "here")
+                    .hint("say what is wrong and what to do; it is what users see"),
+                );
+            }
+            let context = format!("`when` of policy `{}`", p.id.value);
+            let when = match &p.when {
+                Some(w) => match self.condition(w, &scope, &context) {
+                    Some(e) => Some(e),
+                    None => continue,
+                },
+                None => None,
+            };
+            let Some(condition) = self.condition(cond, &scope, &format!("policy `{}`", p.id.value))
+            else {
+                continue;
+            };
+            out.push(CompiledPolicy {
+                id: p.id.value.clone(),
+                title: p.title.clone(),
+                on,
+                when,
+                condition,
+                require,
+                severity: p.severity,
+                message: p.message.clone(),
+                field: p.field.as_ref().map(|f| f.value.clone()),
+                clause: p.clause.clone(),
+                loc: p.id.loc,
+            });
+        }
+        out
+    }
+
+    fn policy_kind(&mut self, on: &Sp<String>) -> Option<RecordKind> {
+        match RecordKind::parse(&on.value) {
+            Some(k) => Some(k),
+            None => {
+                let names: Vec<&str> = RecordKind::ALL.iter().map(|k| k.name()).collect();
+                self.push(
+                    Diagnostic::error(
+                        "unknown-record-kind",
+                        format!("unknown record kind `{}`", on.value),
+                    )
+                    .at(on.loc, "not a record kind")
+                    .hint_opt(did_you_mean(&on.value, names.iter().copied()))
+                    .hint(format!("policies apply to: {}", names.join(", "))),
+                );
+                None
+            }
+        }
+    }
+
+    fn check_calendar(&mut self, cal: Option<&Sp<Calendar>>) -> (WorkCalendar, Decimal) {
+        let Some(cal) = cal else {
+            return (WorkCalendar::plain(), Decimal::from(8));
+        };
+        let c = &cal.value;
+        let hpd = c.hours_per_day.value;
+        if hpd <= Decimal::ZERO || hpd > Decimal::from(24) {
+            self.push(
+                Diagnostic::error(
+                    "out-of-range",
+                    format!("hours_per_day {hpd} is not between 0 and 24"),
+                )
+                .at(c.hours_per_day.loc, "out of range")
+                .hint("a working day is usually 8 hours"),
+            );
+        }
+        if c.weekend.len() >= 7 {
+            self.push(
+                Diagnostic::error("no-workdays", "every day of the week is a weekend day")
+                    .at(cal.loc, "in this calendar")
+                    .hint("list only the days off, usually `[saturday, sunday]`"),
+            );
+        }
+        let mut holiday_days: HashMap<NaiveDate, Loc> = HashMap::new();
+        for h in &c.holidays {
+            let from = h.value.from.value;
+            let to = h.value.to.as_ref().map_or(from, |t| t.value);
+            if to < from {
+                self.push(
+                    Diagnostic::error(
+                        "date-order",
+                        format!("holiday {}: `to` is before `from`", h.value.name),
+                    )
+                    .at(
+                        h.value.to.as_ref().map_or(h.loc, |t| t.loc),
+                        "before `from`",
+                    )
+                    .hint("swap the dates, or fix the typo"),
+                );
+                continue;
+            }
+            if (to - from).num_days() > 31 {
+                self.push(
+                    Diagnostic::error(
+                        "out-of-range",
+                        format!("holiday {} lasts more than a month", h.value.name),
+                    )
+                    .at(h.value.from.loc, "from here")
+                    .hint("check the dates; public holidays last at most a few days"),
+                );
+                continue;
+            }
+            for d in from.iter_days().take_while(|d| *d <= to) {
+                holiday_days.insert(d, h.value.from.loc);
+            }
+        }
+        let mut weekend = [false; 7];
+        for d in &c.weekend {
+            weekend[*d as usize] = true;
+        }
+        for w in &c.workdays {
+            let d = w.value.date.value;
+            if let Some(h) = holiday_days.get(&d) {
+                self.push(
+                    Diagnostic::error(
+                        "calendar-conflict",
+                        format!("{d} is both a holiday and a make-up workday"),
+                    )
+                    .at(w.value.date.loc, "make-up workday")
+                    .also(*h, "holiday")
+                    .hint("a day is either off or worked: remove one of them"),
+                );
+            } else {
+                use chrono::Datelike;
+                if !weekend[d.weekday().num_days_from_monday() as usize] {
+                    self.push(
+                        Diagnostic::warning(
+                            "calendar-redundant",
+                            format!(
+                                "make-up workday {d} is a {} and a working day anyway",
+                                d.weekday()
+                            ),
+                        )
+                        .at(w.value.date.loc, "already a working day")
+                        .hint("make-up workdays (调休上班) are weekend days; check the date"),
+                    );
+                }
+            }
+        }
+        (WorkCalendar::from_model(c), hpd)
+    }
+
+    fn check_documents(&mut self, docs: Option<&Sp<DocumentSettings>>) -> DocumentSettings {
+        let Some(docs) = docs else {
+            return DocumentSettings::default();
+        };
+        let d = &docs.value;
+        for kind in [
+            &d.notice,
+            &d.quote,
+            &d.work_order,
+            &d.billing_notice,
+            &d.receipt,
+            &d.register,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(n) = &kind.numbering
+                && let Err(e) = Pattern::parse(&n.value)
+            {
+                let source = self.sources.slice(n.loc);
+                let start = value_offset_to_source(source, &n.value, e.offset);
+                let end = value_offset_to_source(source, &n.value, e.offset + e.len).max(start + 1);
+                self.push(
+                    Diagnostic::error(
+                        "invalid-numbering",
+                        format!("numbering pattern: {}", e.message),
+                    )
+                    .at(n.loc.sub(start as u32, end as u32), "")
+                    .hint("e.g. `SJ{year}-{seq:06}` gives SJ2026-000123"),
+                );
+            }
+            if kind.copies.iter().any(|c| c.trim().is_empty()) {
+                self.push(
+                    Diagnostic::error("empty-name", "a copy label is empty")
+                        .at(docs.loc, "in these settings")
+                        .hint("label every copy, e.g. 第一联 存根"),
+                );
+            }
+        }
+        d.clone()
+    }
+}
+
+fn plural(kind: &str) -> String {
+    match kind {
+        "tax" => "taxes".into(),
+        k => format!("{k}s"),
+    }
+}
+
+pub(crate) fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+pub fn scalar_type(kind: InputType) -> Type {
+    match kind {
+        InputType::Money => Type::Money,
+        InputType::Rate => Type::Rate,
+        InputType::Quantity | InputType::Count => Type::Quantity,
+        InputType::Date => Type::Date,
+        InputType::Text => Type::Text,
+        InputType::Bool => Type::Bool,
+        // Tables are not scalars; callers handle them first.
+        InputType::Labour | InputType::Materials => Type::Quantity,
+    }
+}
+
+pub fn input_type_name(kind: InputType) -> &'static str {
+    match kind {
+        InputType::Money => "money",
+        InputType::Rate => "rate",
+        InputType::Quantity => "quantity",
+        InputType::Count => "count",
+        InputType::Date => "date",
+        InputType::Text => "text",
+        InputType::Bool => "bool",
+        InputType::Labour => "labour table",
+        InputType::Materials => "materials table",
+    }
+}
+
+pub fn type_name(ty: Type) -> &'static str {
+    match ty {
+        Type::Money => "money",
+        Type::Rate => "a rate",
+        Type::Quantity => "a quantity",
+        Type::Date => "a date",
+        Type::Text => "text",
+        Type::Bool => "true/false",
+        Type::Number => "a number",
+    }
+}
+
+/// Parses an input value written as text, for defaults and for values given
+/// on the command line or in job files.
+pub fn parse_default(kind: InputType, text: &str) -> Result<expr::Value, String> {
+    let text = text.trim();
+    match kind {
+        InputType::Money => Money::parse(text)
+            .map(|m| expr::Value::Num(m.amount()))
+            .map_err(|e| e.to_string()),
+        InputType::Rate => Rate::parse(text)
+            .map(|r| expr::Value::Num(r.fraction()))
+            .map_err(|e| e.to_string()),
+        InputType::Quantity | InputType::Count => {
+            let d: Decimal = text
+                .parse()
+                .map_err(|_| format!("`{text}` is not a number"))?;
+            if kind == InputType::Count && !d.fract().is_zero() {
+                return Err(format!("`{text}` is not a whole number"));
+            }
+            if d.is_sign_negative() && !d.is_zero() {
+                return Err(format!("`{text}` is negative"));
+            }
+            Ok(expr::Value::Num(d))
+        }
+        InputType::Date => text
+            .parse::<NaiveDate>()
+            .map(expr::Value::Date)
+            .map_err(|_| format!("`{text}` is not a date (YYYY-MM-DD)")),
+        InputType::Text => Ok(expr::Value::Text(text.into())),
+        InputType::Bool => match text {
+            "true" => Ok(expr::Value::Bool(true)),
+            "false" => Ok(expr::Value::Bool(false)),
+            _ => Err(format!("`{text}` is not true or false")),
+        },
+        InputType::Labour | InputType::Materials => Err("tables have no default".into()),
+    }
+}
+
+fn default_hint(kind: InputType) -> &'static str {
+    match kind {
+        InputType::Money => "write an amount in yuan with at most two decimals, e.g. \"50.00\"",
+        InputType::Rate => "write a percentage, e.g. 10%",
+        InputType::Quantity => "write a number, e.g. 2.5",
+        InputType::Count => "write a whole number, e.g. 2",
+        InputType::Date => "write a date, e.g. 2026-01-01",
+        InputType::Text => "write text",
+        InputType::Bool => "write true or false",
+        InputType::Labour | InputType::Materials => "remove `default:` from table inputs",
+    }
+}

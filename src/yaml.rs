@@ -1,0 +1,127 @@
+//! Reading YAML documents into model types, with located errors.
+//!
+//! All YAML feebook reads (rule files, job files, work orders, payments)
+//! goes through [`parse`]: strict booleans (`no` is not `false`), duplicate
+//! keys rejected, decimals read from their text by the model types, and an
+//! error turned into a [`Diagnostic`] that points at the file, line and
+//! column.
+
+use serde::de::DeserializeOwned;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Loc, Sources, with_loading_file};
+
+/// serde-saphyr's default budget (a million events, bounded depth and
+/// alias expansion) already keeps a hostile file from exhausting memory and
+/// is far above any real rule file, so only strictness is set here.
+fn options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+    }
+}
+
+/// Parses a registered file as `T`. `what` names the kind of document for
+/// hints ("rule file", "job file").
+pub fn parse<T: DeserializeOwned>(
+    sources: &Sources,
+    file: FileId,
+    what: &str,
+) -> Result<T, Diagnostic> {
+    let Some(source) = sources.get(file) else {
+        return Err(Diagnostic::error("internal", "file not registered"));
+    };
+    let text = source.text.clone();
+    let result = with_loading_file(file, || {
+        serde_saphyr::from_str_with_options::<T>(&text, options())
+    });
+    result.map_err(|e| yaml_error(file, &text, &e, what))
+}
+
+fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> Diagnostic {
+    use serde_saphyr::MessageFormatter;
+    let inner = e.without_snippet();
+    // The message is shown in a terminal: keep quotes and Chinese as they
+    // are, but never let a control character from the file through.
+    let raw: String = serde_saphyr::UserMessageFormatter
+        .format_message(inner)
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    // `Message` errors come from serde: the YAML is well-formed and a value
+    // does not fit the model. Everything else is the parser's.
+    let from_serde = matches!(inner, serde_saphyr::Error::Message { .. });
+    let (code, hint): (&'static str, Option<String>) = classify(&raw, what, from_serde);
+    let message = raw.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    let mut d = Diagnostic::error(code, message).hint_opt(hint);
+    if let Some(loc) = e.location() {
+        let span = loc.span();
+        let start = span
+            .byte_offset()
+            .map(|b| b as usize)
+            .unwrap_or_else(|| line_col_to_byte(text, loc.line(), loc.column()));
+        let len = span.byte_len().unwrap_or(0).max(1) as usize;
+        let start = start.min(text.len());
+        let end = snap_end(text, start, len);
+        d = d.at(Loc::new(file, start as u32, end as u32), "");
+    }
+    d
+}
+
+fn classify(message: &str, what: &str, from_serde: bool) -> (&'static str, Option<String>) {
+    if message.starts_with("unknown field") {
+        (
+            "unknown-field",
+            Some(format!(
+                "check the spelling; the {what}'s JSON Schema (schemas/) lists every field, and editors complete them"
+            )),
+        )
+    } else if message.starts_with("missing field") {
+        (
+            "missing-field",
+            Some("add the field; it is required here".into()),
+        )
+    } else if message.contains("duplicate mapping key") {
+        (
+            "duplicate-key",
+            Some("a key may appear once in a mapping; remove or rename one of them".into()),
+        )
+    } else if message.starts_with("unknown variant") {
+        ("unknown-value", Some("use one of the values listed".into()))
+    } else if message.contains("invalid boolean") {
+        (
+            "invalid-value",
+            Some("write `true` or `false` (yes/no/on/off are not booleans here)".into()),
+        )
+    } else if from_serde || message.starts_with("invalid") {
+        ("invalid-value", None)
+    } else {
+        (
+            "yaml-syntax",
+            Some(format!("the {what} is not valid YAML here")),
+        )
+    }
+}
+
+/// Extends a zero- or short-length span so that it covers at least one
+/// whole character and never splits one.
+fn snap_end(text: &str, start: usize, len: usize) -> usize {
+    let mut end = (start + len).min(text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    end
+}
+
+fn line_col_to_byte(text: &str, line: u64, column: u64) -> usize {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i as u64 + 1 == line {
+            return offset
+                + l.char_indices()
+                    .nth(column.saturating_sub(1) as usize)
+                    .map_or(l.len(), |(b, _)| b);
+        }
+        offset += l.len();
+    }
+    text.len()
+}

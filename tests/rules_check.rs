@@ -1,0 +1,141 @@
+//! The rule checker: the sample rules are clean, and every broken fixture
+//! is reported exactly as snapshotted (message, file:line:column, snippet,
+//! hints).
+
+use std::collections::BTreeSet;
+
+use feebook::diagnostic::render_all;
+use feebook::rules::{self, Origin, embedded};
+
+/// The sample rule files as (name, text), as `rules/` holds them.
+fn sample_files() -> Vec<(String, String)> {
+    embedded::FILES
+        .iter()
+        .map(|(n, t)| (format!("rules/{n}"), t.to_string()))
+        .collect()
+}
+
+/// Applies a fixture: `# replaces: FILE` swaps a sample file for it,
+/// `# adds` adds it as `rules/zz-added.yaml`.
+fn with_fixture(name: &str, text: &str) -> Vec<(String, String)> {
+    let mut files = sample_files();
+    let first = text.lines().next().unwrap_or_default();
+    if let Some(target) = first.strip_prefix("# replaces: ") {
+        let target = format!("rules/{}", target.trim());
+        let slot = files
+            .iter_mut()
+            .find(|(n, _)| *n == target)
+            .unwrap_or_else(|| panic!("{name}: no sample file {target}"));
+        slot.1 = text.to_string();
+    } else {
+        assert!(
+            first.starts_with("# adds"),
+            "{name}: first line must say `# replaces: FILE` or `# adds`"
+        );
+        files.push(("rules/zz-added.yaml".into(), text.to_string()));
+    }
+    files
+}
+
+#[test]
+fn sample_rules_have_no_problems() {
+    let loaded = rules::load_texts(Origin::Embedded, sample_files());
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "{}",
+        render_all(&loaded.diagnostics, &loaded.sources)
+    );
+    let r = loaded.rules.expect("rules");
+    assert_eq!(r.catalogs.len(), 2);
+    assert_eq!(r.catalogs[1].items.len(), 7);
+    assert_eq!(r.policies.len(), 10);
+}
+
+#[test]
+fn the_rules_folder_is_clean_and_matches_the_embedded_copy() {
+    let loaded = rules::load_dir(std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/rules"
+    )))
+    .expect("rules/");
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "{}",
+        render_all(&loaded.diagnostics, &loaded.sources)
+    );
+    let on_disk: BTreeSet<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".yaml"))
+            .collect();
+    let embedded: BTreeSet<String> = embedded::FILES.iter().map(|(n, _)| n.to_string()).collect();
+    assert_eq!(
+        on_disk, embedded,
+        "update src/rules/embedded.rs to list every file in rules/"
+    );
+}
+
+#[test]
+fn broken_rule_fixtures_are_reported_exactly() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/broken-rules");
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    names.sort();
+    let mut codes = BTreeSet::new();
+    for path in &names {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(path).unwrap();
+        let loaded = rules::load_texts(Origin::Embedded, with_fixture(&name, &text));
+        let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+        assert!(!errors.is_empty(), "{name}: the mistake was not reported");
+        assert!(
+            loaded.rules.is_none(),
+            "{name}: rules with errors must not be usable"
+        );
+        // One mistake, one error: a fixture that cascades hides its point.
+        assert_eq!(
+            errors.len(),
+            expected_errors(&name),
+            "{name}:\n{}",
+            render_all(&loaded.diagnostics, &loaded.sources)
+        );
+        codes.extend(errors.iter().map(|d| d.code));
+        let rendered = render_all(&loaded.diagnostics, &loaded.sources);
+        insta::assert_snapshot!(format!("broken__{name}"), rendered);
+    }
+    assert!(names.len() >= 25, "at least 25 broken fixtures");
+    assert!(
+        codes.len() >= 25,
+        "at least 25 different kinds of mistake, got {}: {codes:?}",
+        codes.len()
+    );
+}
+
+/// Fixtures whose one mistake is, rightly, reported in more than one place.
+fn expected_errors(name: &str) -> usize {
+    match name {
+        // A cycle is reported on each line in it.
+        "20-formula-cycle" => 2,
+        _ => 1,
+    }
+}
+
+#[test]
+fn json_diagnostics_carry_file_line_column_and_code() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/broken-rules/08-unknown-department.yaml"
+    ))
+    .unwrap();
+    let loaded = rules::load_texts(Origin::Embedded, with_fixture("08", &text));
+    let j = serde_json::to_value(loaded.diagnostics[0].to_json(&loaded.sources)).unwrap();
+    assert_eq!(j["file"], "rules/catalog-2026.yaml");
+    assert_eq!(j["line"], 12);
+    assert_eq!(j["column"], 19);
+    assert_eq!(j["code"], "unknown-reference");
+    assert_eq!(j["severity"], "error");
+}
