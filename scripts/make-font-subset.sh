@@ -9,7 +9,7 @@
 # Tool:   fontTools 4.68.0 from PyPI (its pyftsubset, driven from Python for one pre-step).
 #
 # The output is byte-identical on every run with the same inputs and fontTools version:
-# pyftsubset keeps the source head.created/head.modified (no timestamp recalculation), and
+# the subsetter keeps the source head.created/head.modified (no timestamp recalculation), and
 # SOURCE_DATE_EPOCH is pinned in case anything else asks for "now". The script checks the
 # SHA-256 of the source TTCs and warns (but continues) when they differ from the ones the
 # committed subsets were made from.
@@ -33,10 +33,10 @@ if [[ ! -f "$SRC_DIR/NotoSansCJK-Regular.ttc" || ! -f "$SRC_DIR/NotoSansCJK-Bold
   $SUDO apt-get install -y --no-install-recommends fonts-noto-cjk
 fi
 
-if ! command -v pyftsubset >/dev/null 2>&1; then
+if ! python3 -c 'import fontTools.subset' >/dev/null 2>&1; then
   echo "installing fonttools==$FONTTOOLS_VERSION ..." >&2
-  python3 -m pip install --user "fonttools==$FONTTOOLS_VERSION"
-  export PATH="$HOME/.local/bin:$PATH"
+  python3 -m pip install "fonttools==$FONTTOOLS_VERSION" \
+    || python3 -m pip install --user "fonttools==$FONTTOOLS_VERSION"
 fi
 HAVE_FT="$(python3 -c 'import fontTools; print(fontTools.version)')"
 if [[ "$HAVE_FT" != "$FONTTOOLS_VERSION" ]]; then

@@ -349,10 +349,15 @@ pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
+    // Close by edit distance, or one containing the other (`cleaning` for
+    // `indoor-cleaning`), which is how ids are usually half-remembered.
     let mut best: Vec<(usize, &str)> = candidates
         .into_iter()
         .map(|c| (edit_distance(name, c), c))
-        .filter(|&(d, c)| d <= (c.chars().count().max(name.chars().count()) / 3).max(1))
+        .filter(|&(d, c)| {
+            d <= (c.chars().count().max(name.chars().count()) / 3).max(1)
+                || (name.chars().count() >= 3 && (c.contains(name) || name.contains(c)))
+        })
         .collect();
     best.sort();
     best.dedup_by(|a, b| a.1 == b.1);

@@ -51,7 +51,21 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
     // does not fit the model. Everything else is the parser's.
     let from_serde = matches!(inner, serde_saphyr::Error::Message { .. });
     let (code, hint): (&'static str, Option<String>) = classify(&raw, what, from_serde);
-    let message = raw.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    let mut message = raw.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
+    let mut hint = hint;
+    // chrono's parse errors do not say they are about a date.
+    const CHRONO: [&str; 6] = [
+        "input is out of range",
+        "no possible date and time matching input",
+        "input is not enough for unique date and time",
+        "input contains invalid characters",
+        "premature end of input",
+        "trailing input",
+    ];
+    if from_serde && CHRONO.contains(&message.as_str()) {
+        message = format!("not a valid date: {message}");
+        hint = Some("write dates as YYYY-MM-DD, e.g. 2026-11-16".into());
+    }
     let mut d = Diagnostic::error(code, message).hint_opt(hint);
     if let Some(loc) = e.location() {
         let span = loc.span();

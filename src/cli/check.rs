@@ -44,17 +44,17 @@ pub fn run(args: &RulesArgs, format: ReportFormat) -> u8 {
                     .map(|d| d.to_json(&loaded.sources))
                     .collect(),
             };
-            println!(
-                "{}",
+            super::out(&format!(
+                "{}\n",
                 serde_json::to_string_pretty(&report).unwrap_or_default()
-            );
+            ));
         }
         ReportFormat::Human => {
             eprint!(
                 "{}",
                 diagnostic::render_all(&loaded.diagnostics, &loaded.sources)
             );
-            println!("{}", summary_line(&loaded));
+            super::out(&format!("{}\n", summary_line(&loaded)));
         }
     }
     if errors == 0 { OK } else { PROBLEMS }

@@ -1,12 +1,22 @@
 //! Command definitions and dispatch.
 
 mod check;
+mod common;
+mod price;
+mod quote;
 mod schema;
+mod upper;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
+
+/// Today's date, for defaults only: nothing rendered reads the clock.
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -37,6 +47,12 @@ pub enum ReportFormat {
     Json,
 }
 
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check the rule files and report every problem with file:line:column.
@@ -47,12 +63,64 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },
+    /// Print an amount in 人民币大写 (e.g. 1409.50 → 壹仟肆佰零玖元伍角整).
+    Upper {
+        /// The amount in yuan, at most two decimals.
+        #[arg(allow_hyphen_values = true)]
+        amount: String,
+    },
+    /// Price a catalogue item: quantity × unit price, minimum charge, tax.
+    Price {
+        /// Item id, e.g. indoor-cleaning.
+        item: String,
+        /// Quantity in the item's unit.
+        #[arg(long, allow_hyphen_values = true)]
+        qty: String,
+        /// Service date (YYYY-MM-DD); the price list and tax in force that
+        /// day apply. Default: today.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// A formula input, NAME=VALUE (repeatable), for items priced by a
+        /// formula, e.g. --set monthly_rent=3000.
+        #[arg(long, value_name = "NAME=VALUE")]
+        set: Vec<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+        #[command(flatten)]
+        rules: RulesArgs,
+    },
+    /// Price a temporary job (临时性特约服务) and explain the breakdown.
+    Quote {
+        /// The job file (YAML).
+        job: PathBuf,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+        #[command(flatten)]
+        rules: RulesArgs,
+    },
     /// Write the JSON Schemas of the rule and input files.
     Schema {
         /// Folder to write the schemas to.
         #[arg(long, value_name = "DIR", default_value = "schemas")]
         out: PathBuf,
     },
+}
+
+/// Writes to stdout. A closed pipe (`feebook … | head`) ends the command
+/// quietly instead of panicking, as command-line tools do.
+pub fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {e}");
+        std::process::exit(USAGE as i32);
+    }
 }
 
 /// Exit codes.
@@ -72,6 +140,16 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check { rules, format } => check::run(&rules, format),
         Command::Schema { out } => schema::run(&out),
+        Command::Upper { amount } => upper::run(&amount),
+        Command::Price {
+            item,
+            qty,
+            date,
+            set,
+            format,
+            rules,
+        } => price::run(&rules, &item, &qty, date, &set, format, today()),
+        Command::Quote { job, format, rules } => quote::run(&rules, &job, format),
     };
     ExitCode::from(code)
 }

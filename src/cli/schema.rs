@@ -15,7 +15,7 @@ pub fn run(out: &Path) -> u8 {
             eprintln!("error: cannot write `{}`: {e}", path.display());
             return USAGE;
         }
-        println!("{}", path.display());
+        super::out(&format!("{}\n", path.display()));
     }
     OK
 }

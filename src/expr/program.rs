@@ -418,13 +418,18 @@ impl Program {
         let shown = values
             .get(i)
             .map_or_else(|| "?".to_string(), |v| show_value(v, Some(line.ty)));
+        // The unrounded value is worth showing only when rounding changed
+        // it: 90.000 and 90.00 are the same number.
         let raw = line
             .expr
             .eval_with(env, values)
-            .map(|v| show_value(&v, Some(line.ty)));
+            .ok()
+            .filter(|v| match (v, values.get(i)) {
+                (Value::Num(a), Some(Value::Num(b))) => a != b,
+                _ => false,
+            });
         let mut out = format!("{} = ", line.name);
-        if let Ok(raw) = raw
-            && raw != shown
+        if let Some(raw) = raw.map(|v| show_value(&v, Some(line.ty)))
             && line.round.is_some()
         {
             steps.push(raw);

@@ -15,6 +15,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::money::{Money, Rate, UpperStyle};
+use crate::quantity::Qty;
 use crate::source::Sp;
 
 /// One rule file. Every section is optional: a rule folder's files are
@@ -637,7 +638,7 @@ pub struct Calendar {
     /// Working hours in a day, used to convert between hours and days of
     /// personnel cost (default 8).
     #[serde(default = "default_hours_per_day")]
-    pub hours_per_day: Sp<Decimal>,
+    pub hours_per_day: Sp<Qty>,
     /// Public holidays (法定节假日), each a day or a range of days.
     #[serde(default)]
     pub holidays: Vec<Sp<Holiday>>,
@@ -650,8 +651,8 @@ fn default_weekend() -> Vec<Weekday> {
     vec![Weekday::Saturday, Weekday::Sunday]
 }
 
-fn default_hours_per_day() -> Sp<Decimal> {
-    Sp::new(Decimal::from(8), Default::default())
+fn default_hours_per_day() -> Sp<Qty> {
+    Sp::new(Qty(Decimal::from(8)), Default::default())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

@@ -1334,7 +1334,7 @@ impl Checker<'_> {
             return (WorkCalendar::plain(), Decimal::from(8));
         };
         let c = &cal.value;
-        let hpd = c.hours_per_day.value;
+        let hpd = c.hours_per_day.value.0;
         if hpd <= Decimal::ZERO || hpd > Decimal::from(24) {
             self.push(
                 Diagnostic::error(

@@ -1,0 +1,57 @@
+//! What every command shares: loading rules and input files, printing
+//! diagnostics, exit codes.
+
+use std::path::Path;
+
+use feebook::diagnostic::{self, Diagnostic};
+use feebook::rules::{self, Loaded, Rules};
+use feebook::source::Sources;
+
+use super::{PROBLEMS, RulesArgs, USAGE};
+
+/// Loads the rules; on failure prints why and returns the exit code.
+pub fn load_rules(args: &RulesArgs) -> Result<(Rules, Sources), u8> {
+    let loaded: Loaded = rules::load_default(args.rules.as_deref()).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })?;
+    let warnings_only = loaded.diagnostics.iter().all(|d| !d.is_error());
+    match loaded.rules {
+        Some(r) if warnings_only => Ok((r, loaded.sources)),
+        _ => {
+            eprint!(
+                "{}",
+                diagnostic::render_all(&loaded.diagnostics, &loaded.sources)
+            );
+            eprintln!(
+                "error: the rules in {} have problems ({}); fix them first (`feebook check`)",
+                loaded.origin,
+                diagnostic::summary(&loaded.diagnostics)
+            );
+            Err(PROBLEMS)
+        }
+    }
+}
+
+/// Reads a UTF-8 input file; a missing or unreadable file is a usage error.
+pub fn read_input(path: &Path, what: &str) -> Result<String, u8> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        eprintln!("error: cannot read the {what} `{}`: {e}", path.display());
+        USAGE
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        eprintln!(
+            "error: the {what} `{}` is not UTF-8 (invalid byte at offset {})\n  = help: save it as UTF-8",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        );
+        PROBLEMS
+    })
+}
+
+/// Prints problems and returns the exit code for them.
+pub fn report(problems: &[Diagnostic], sources: &Sources) -> u8 {
+    eprint!("{}", diagnostic::render_all(problems, sources));
+    eprint!("{}", format!("{}\n", diagnostic::summary(problems)));
+    PROBLEMS
+}

@@ -1,0 +1,651 @@
+//! Pricing: catalogue items and temporary jobs, with an explained breakdown.
+//!
+//! Money is rounded at these points and nowhere else:
+//! - a formula line, when it is computed (its `round`, the 分 by default);
+//! - quantity × unit price of a catalogue item, to the 分;
+//! - the tax of a tax-exclusive price (net × rate), to the 分;
+//! - the net of a tax-inclusive price (gross ÷ (1 + rate)), to the 分, the
+//!   tax being the rest, so that net + tax = gross exactly.
+//! All rounding is half away from zero (四舍五入).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::calendar::WorkCalendar;
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::expr::{self, Value};
+use crate::money::{self, Money, Rate};
+use crate::rules::model::{InputSource, InputType, Item, LineKind, TimeUnit};
+use crate::rules::{CompiledFormula, Rules, input_type_name, parse_default};
+use crate::source::{Loc, Sp};
+
+impl expr::Calendar for WorkCalendar {
+    fn is_workday(&self, d: NaiveDate) -> bool {
+        WorkCalendar::is_workday(self, d)
+    }
+    fn next_workday(&self, d: NaiveDate) -> Option<NaiveDate> {
+        Some(WorkCalendar::next_workday(self, d))
+    }
+}
+
+/// A value given for a formula input, with where it was written (a job
+/// file) or `None` (the command line).
+#[derive(Clone, Debug)]
+pub struct GivenInput {
+    pub text: String,
+    pub loc: Option<Loc>,
+}
+
+/// Where an input's value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputOrigin {
+    /// Given by the job, the order or the command line.
+    Given,
+    /// The formula's default.
+    Default,
+    /// The tax rate in force.
+    Tax,
+    /// The quantity ordered.
+    Quantity,
+    /// Rows of the job (labour, materials).
+    Rows,
+}
+
+/// An input as used, for the breakdown and the JSON output.
+#[derive(Clone, Debug, Serialize)]
+pub struct InputUsed {
+    pub name: String,
+    pub label: String,
+    /// The value as text: `12%`, `260.00`, `3`, or `3 rows`.
+    pub value: String,
+    pub unit: Option<String>,
+    pub origin: InputOrigin,
+}
+
+/// One computed line of a formula.
+#[derive(Clone, Debug, Serialize)]
+pub struct PricedLine {
+    pub id: String,
+    pub label: String,
+    pub kind: LineKind,
+    /// The expression as written, with × and ÷.
+    pub formula: String,
+    /// The expression with values put in, and the result:
+    /// `staff × time × rate = 2 × 6 × 45.00 = 540.00`.
+    pub explained: String,
+    /// Money lines: the amount (exactly two decimals).
+    pub amount: Option<Money>,
+    /// Other lines (rates, quantities): the value as text.
+    pub value: String,
+}
+
+/// A formula evaluated.
+#[derive(Clone, Debug, Serialize)]
+pub struct FormulaResult {
+    pub formula: String,
+    pub title: String,
+    pub inputs: Vec<InputUsed>,
+    pub lines: Vec<PricedLine>,
+    pub total: Money,
+    /// The tax line's amount, when the formula has one.
+    pub tax: Option<Money>,
+    /// Sum of the `cost` lines.
+    pub cost: Money,
+}
+
+/// A problem pricing something: the message and, when known, the place.
+pub type PriceResult<T> = Result<T, Vec<Diagnostic>>;
+
+/// Rows of the job tables, already resolved to numbers.
+#[derive(Clone, Debug, Default)]
+pub struct JobRows {
+    /// (staff, time in the rate's unit, rate)
+    pub labour: Vec<(Decimal, Decimal, Money)>,
+    /// (quantity, unit price)
+    pub materials: Vec<(Decimal, Money)>,
+}
+
+/// Evaluates a formula.
+///
+/// `given` are inputs by name; `tax_rate` and `quantity` feed inputs with
+/// `from: tax` / `from: quantity`; `rows` feed the job tables.
+pub fn evaluate(
+    rules: &Rules,
+    formula: &CompiledFormula,
+    given: &BTreeMap<String, GivenInput>,
+    tax_rate: Option<Rate>,
+    quantity: Option<Decimal>,
+    rows: &JobRows,
+    context: &str,
+) -> PriceResult<FormulaResult> {
+    let mut problems = Vec::new();
+    for (name, g) in given {
+        if !formula.inputs.iter().any(|i| &i.name == name) {
+            let names: Vec<&str> = formula.inputs.iter().map(|i| i.name.as_str()).collect();
+            let mut d = Diagnostic::error(
+                "unknown-input",
+                format!("formula `{}` has no input `{name}`", formula.id),
+            )
+            .hint_opt(did_you_mean(name, names.iter().copied()))
+            .hint(format!("its inputs: {}", names.join(", ")));
+            if let Some(loc) = g.loc {
+                d = d.at(loc, "not an input of the formula");
+            }
+            problems.push(d);
+        }
+    }
+    let n_vars = formula
+        .inputs
+        .iter()
+        .filter(|i| !matches!(i.kind, InputType::Labour | InputType::Materials))
+        .count();
+    let n_tables = formula.inputs.len() - n_vars;
+    let mut vars = vec![Value::Null; n_vars];
+    let mut tables = vec![expr::Table::default(); n_tables];
+    let mut used = Vec::new();
+    for input in &formula.inputs {
+        let (value, origin, shown) = match input.kind {
+            InputType::Labour => {
+                let t = expr::Table {
+                    rows: rows
+                        .labour
+                        .iter()
+                        .map(|(s, t, r)| {
+                            vec![Value::Num(*s), Value::Num(*t), Value::Num(r.amount())]
+                        })
+                        .collect(),
+                };
+                let n = t.rows.len();
+                tables[input.slot] = t;
+                used.push(InputUsed {
+                    name: input.name.clone(),
+                    label: input.label.clone(),
+                    value: format!("{n} 行"),
+                    unit: input.unit.clone(),
+                    origin: InputOrigin::Rows,
+                });
+                continue;
+            }
+            InputType::Materials => {
+                let t = expr::Table {
+                    rows: rows
+                        .materials
+                        .iter()
+                        .map(|(q, p)| vec![Value::Num(*q), Value::Num(p.amount())])
+                        .collect(),
+                };
+                let n = t.rows.len();
+                tables[input.slot] = t;
+                used.push(InputUsed {
+                    name: input.name.clone(),
+                    label: input.label.clone(),
+                    value: format!("{n} 行"),
+                    unit: input.unit.clone(),
+                    origin: InputOrigin::Rows,
+                });
+                continue;
+            }
+            kind => {
+                if let Some(g) = given.get(&input.name) {
+                    match parse_default(kind, &g.text) {
+                        Ok(v) => (v, InputOrigin::Given, None),
+                        Err(message) => {
+                            let mut d = Diagnostic::error(
+                                "invalid-input",
+                                format!(
+                                    "`{}` is not a valid {}: {message}",
+                                    input.name,
+                                    input_type_name(kind)
+                                ),
+                            );
+                            if let Some(loc) = g.loc {
+                                d = d.at(loc, "invalid value");
+                            }
+                            problems.push(d.hint(input_hint(kind)));
+                            continue;
+                        }
+                    }
+                } else {
+                    match (input.from, tax_rate, quantity) {
+                        (Some(InputSource::Tax), Some(rate), _) => (
+                            Value::Num(rate.fraction()),
+                            InputOrigin::Tax,
+                            Some(rate.to_string()),
+                        ),
+                        (Some(InputSource::Quantity), _, Some(q)) => {
+                            if kind == InputType::Count && !q.fract().is_zero() {
+                                problems.push(Diagnostic::error(
+                                    "invalid-input",
+                                    format!("{context}: the quantity {q} must be a whole number for `{}`", input.name),
+                                ));
+                                continue;
+                            }
+                            (Value::Num(q), InputOrigin::Quantity, None)
+                        }
+                        _ => match &input.default {
+                            Some(v) => (v.clone(), InputOrigin::Default, None),
+                            None => {
+                                problems.push(
+                                    Diagnostic::error(
+                                        "missing-input",
+                                        format!("{context}: no value for `{}` ({})", input.name, input.label),
+                                    )
+                                    .hint(format!(
+                                        "give it as `{}: …` under `inputs:` (or `--set {}=…` on the command line); {}",
+                                        input.name,
+                                        input.name,
+                                        input_hint(kind)
+                                    )),
+                                );
+                                continue;
+                            }
+                        },
+                    }
+                }
+            }
+        };
+        let shown = shown.unwrap_or_else(|| show_input(&value, input.kind));
+        vars[input.slot] = value;
+        used.push(InputUsed {
+            name: input.name.clone(),
+            label: input.label.clone(),
+            value: shown,
+            unit: input.unit.clone(),
+            origin,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let calendar: &dyn expr::Calendar = &rules.calendar;
+    let env = expr::Env {
+        vars: &vars,
+        tables: &tables,
+        calendar: Some(calendar),
+    };
+    let values = formula.program.eval(&env).map_err(|(i, e)| {
+        vec![
+            Diagnostic::error(
+                "evaluation",
+                format!("{context}: line `{}` of formula `{}`: {}", formula.lines[i].id, formula.id, e.message),
+            )
+            .hint("check the values given; a division by zero or an overflow means an input is 0 or absurdly large"),
+        ]
+    })?;
+    let mut lines = Vec::new();
+    let mut cost = Money::ZERO;
+    let mut parts = Money::ZERO;
+    let mut total = Money::ZERO;
+    let mut tax = None;
+    for (i, def) in formula.lines.iter().enumerate() {
+        let value = &values[i];
+        let explained = formula.program.explain_line(i, &env, &values);
+        let explained = explained
+            .split_once(" = ")
+            .map_or(explained.clone(), |(_, rest)| rest.to_string());
+        let amount = match (def.kind, value) {
+            (LineKind::Info, _) => None,
+            (_, Value::Num(d)) => Some(Money::from_decimal_rounded(*d).map_err(|e| {
+                vec![Diagnostic::error(
+                    "evaluation",
+                    format!("{context}: line `{}` = {d}: {e}", def.id),
+                )]
+            })?),
+            (_, other) => {
+                return Err(vec![
+                    Diagnostic::error(
+                        "evaluation",
+                        format!("{context}: line `{}` has no value ({other})", def.id),
+                    )
+                    .hint("an input it uses is missing"),
+                ]);
+            }
+        };
+        if let Some(a) = amount {
+            let add = |acc: Money| acc.checked_add(a).ok_or_else(|| overflow(context));
+            match def.kind {
+                LineKind::Cost => {
+                    cost = add(cost)?;
+                    parts = parts.checked_add(a).ok_or_else(|| overflow(context))?;
+                }
+                LineKind::Fee => parts = add(parts)?,
+                LineKind::Tax => {
+                    parts = add(parts)?;
+                    tax = Some(a);
+                }
+                LineKind::Total => total = a,
+                LineKind::Subtotal | LineKind::Info => {}
+            }
+        }
+        lines.push(PricedLine {
+            id: def.id.clone(),
+            label: def.label.clone(),
+            kind: def.kind,
+            formula: formula.program.lines()[i].expr().pretty(),
+            explained,
+            amount,
+            value: match amount {
+                Some(a) => a.to_string(),
+                None => show_value(value, def.ty),
+            },
+        });
+    }
+    // The invariant every document relies on: what is listed adds up.
+    if parts != total {
+        return Err(vec![
+            Diagnostic::error(
+                "lines-do-not-add-up",
+                format!(
+                    "{context}: the cost, fee and tax lines of formula `{}` add up to {} but its total is {}",
+                    formula.id, parts, total
+                ),
+            )
+            .hint("make the total line the sum of the cost, fee and tax lines (mark subtotals `kind: subtotal`)"),
+        ]);
+    }
+    Ok(FormulaResult {
+        formula: formula.id.clone(),
+        title: formula.title.clone(),
+        inputs: used,
+        lines,
+        total,
+        tax,
+        cost,
+    })
+}
+
+fn overflow(context: &str) -> Vec<Diagnostic> {
+    vec![
+        Diagnostic::error("evaluation", format!("{context}: amounts too large to add"))
+            .hint("check the quantities and prices for extra zeros"),
+    ]
+}
+
+fn show_input(v: &Value, kind: InputType) -> String {
+    match (v, kind) {
+        (Value::Num(d), InputType::Rate) => {
+            Rate::from_fraction(*d).map_or_else(|_| d.to_string(), |r| r.to_string())
+        }
+        (Value::Num(d), InputType::Money) => {
+            Money::from_decimal_rounded(*d).map_or_else(|_| d.to_string(), |m| m.to_string())
+        }
+        (Value::Num(d), _) => d.normalize().to_string(),
+        (other, _) => other.to_string(),
+    }
+}
+
+fn show_value(v: &Value, ty: expr::Type) -> String {
+    match (v, ty) {
+        (Value::Num(d), expr::Type::Rate) => {
+            format!("{}%", (*d * Decimal::ONE_HUNDRED).round_dp(4).normalize())
+        }
+        (Value::Num(d), _) => d.normalize().to_string(),
+        (other, _) => other.to_string(),
+    }
+}
+
+fn input_hint(kind: InputType) -> &'static str {
+    match kind {
+        InputType::Money => "write an amount in yuan with at most two decimals, e.g. 50.00",
+        InputType::Rate => "write a percentage, e.g. 10%",
+        InputType::Quantity => "write a non-negative number, e.g. 2.5",
+        InputType::Count => "write a whole number, e.g. 2",
+        InputType::Date => "write a date as YYYY-MM-DD",
+        InputType::Text => "write text",
+        InputType::Bool => "write true or false",
+        InputType::Labour | InputType::Materials => "list the rows under `labour:` / `materials:`",
+    }
+}
+
+/// Net and tax of an amount under a tax that is included in it or added to it.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct TaxSplit {
+    /// What the customer pays.
+    pub gross: Money,
+    pub net: Money,
+    pub tax: Money,
+}
+
+/// Splits `amount` by `rate`: a tax-inclusive amount is the gross; a
+/// tax-exclusive one is the net and the tax is added.
+pub fn apply_tax(amount: Money, rate: Rate, inclusive: bool) -> Option<TaxSplit> {
+    if inclusive {
+        let (net, tax) = money::split_inclusive(amount, rate);
+        Some(TaxSplit {
+            gross: amount,
+            net,
+            tax,
+        })
+    } else {
+        let tax = money::tax_exclusive(amount, rate);
+        Some(TaxSplit {
+            gross: amount.checked_add(tax)?,
+            net: amount,
+            tax,
+        })
+    }
+}
+
+/// A catalogue item priced for an order.
+#[derive(Clone, Debug, Serialize)]
+pub struct PricedItem {
+    pub item: String,
+    pub name: String,
+    pub unit: String,
+    pub department: String,
+    pub department_name: String,
+    pub catalog_version: String,
+    pub date: NaiveDate,
+    pub quantity: Decimal,
+    pub unit_price: Option<Money>,
+    /// Quantity × unit price (or the formula's total), before the minimum.
+    pub extended: Money,
+    pub minimum_charge: Option<Money>,
+    pub minimum_applied: bool,
+    /// What the customer pays, tax included.
+    pub total: Money,
+    pub net: Money,
+    pub tax: Money,
+    pub tax_id: String,
+    pub tax_name: String,
+    pub tax_rate: Rate,
+    pub tax_inclusive: bool,
+    pub formula: Option<FormulaResult>,
+}
+
+/// What to price: an item, a quantity, a service date.
+#[derive(Clone, Debug)]
+pub struct ItemRequest<'a> {
+    pub item: &'a str,
+    pub quantity: Decimal,
+    pub date: NaiveDate,
+    /// Formula inputs (`--set name=value`, or an order's inputs).
+    pub inputs: BTreeMap<String, GivenInput>,
+    /// Where the item id and quantity were written, when from a file.
+    pub item_loc: Option<Loc>,
+    pub quantity_loc: Option<Loc>,
+    pub date_loc: Option<Loc>,
+}
+
+/// Prices a catalogue item with the price list in force on the service date.
+pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
+    let at = |d: Diagnostic, loc: Option<Loc>, label: &str| match loc {
+        Some(l) => d.at(l, label),
+        None => d,
+    };
+    let Some(catalog) = rules.catalog_on(req.date) else {
+        let first = rules.catalogs.first().map(|c| c.effective_from.value);
+        let mut d = Diagnostic::error(
+            "no-price-list",
+            format!("no price list applies on {}", req.date),
+        );
+        d = at(d, req.date_loc, "service date");
+        d = match first {
+            Some(f) if req.date < f => d.hint(format!("the earliest price list starts on {f}")),
+            _ => d.hint(
+                "the last price list has ended (`effective_until`); add a new catalogue version",
+            ),
+        };
+        return Err(vec![d]);
+    };
+    let Some(item) = catalog.items.iter().find(|i| i.id.value == req.item) else {
+        let ids: Vec<&str> = catalog.items.iter().map(|i| i.id.value.as_str()).collect();
+        let d = Diagnostic::error(
+            "unknown-item",
+            format!(
+                "no item `{}` in price list {}",
+                req.item, catalog.version.value
+            ),
+        )
+        .hint_opt(did_you_mean(req.item, ids.iter().copied()))
+        .hint(format!("items: {}", ids.join(", ")));
+        return Err(vec![at(d, req.item_loc, "not in the price list")]);
+    };
+    if req.quantity <= Decimal::ZERO {
+        let d = Diagnostic::error(
+            "invalid-quantity",
+            format!("the quantity must be more than 0, not {}", req.quantity),
+        )
+        .hint("a refund or correction is a void and a new document, not a negative order");
+        return Err(vec![at(d, req.quantity_loc, "not positive")]);
+    }
+    let tax_rate = rules
+        .tax_rate_on(&item.tax.value, req.date)
+        .ok_or_else(|| {
+            vec![
+                Diagnostic::error(
+                    "no-tax-rate",
+                    format!(
+                        "tax `{}` has no rate in force on {}",
+                        item.tax.value, req.date
+                    ),
+                )
+                .hint("add a rate that covers the date under `taxes:`"),
+            ]
+        })?;
+    let tax_name = rules
+        .taxes
+        .get(&item.tax.value)
+        .map(|t| t.name.clone())
+        .unwrap_or_default();
+    let context = format!("item `{}`", item.id.value);
+    let (extended, formula) = match (&item.unit_price, &item.formula) {
+        (Some(p), _) => {
+            let extended = p.value.mul_qty_rounded(req.quantity).map_err(|e| {
+                vec![at(
+                    Diagnostic::error("invalid-quantity", format!("{context}: {e}")),
+                    req.quantity_loc,
+                    "",
+                )]
+            })?;
+            if !req.inputs.is_empty() {
+                let d = Diagnostic::error(
+                    "unknown-input",
+                    format!(
+                        "item `{}` has a fixed unit price and takes no inputs",
+                        item.id.value
+                    ),
+                )
+                .hint("remove the inputs (--set), or price a formula item");
+                return Err(vec![d]);
+            }
+            (extended, None)
+        }
+        (None, Some(f)) => {
+            let formula = rules.formula(&f.value).ok_or_else(|| {
+                vec![Diagnostic::error(
+                    "unknown-reference",
+                    format!("formula `{}` is not defined", f.value),
+                )]
+            })?;
+            let result = evaluate(
+                rules,
+                formula,
+                &req.inputs,
+                Some(tax_rate),
+                Some(req.quantity),
+                &JobRows::default(),
+                &context,
+            )?;
+            (result.total, Some(result))
+        }
+        (None, None) => {
+            return Err(vec![Diagnostic::error(
+                "no-price",
+                format!("{context} has no price"),
+            )]);
+        }
+    };
+    let minimum = item.minimum_charge.as_ref().map(|m| m.value);
+    let minimum_applied = minimum.is_some_and(|m| extended < m);
+    let charged = if minimum_applied {
+        minimum.unwrap_or(extended)
+    } else {
+        extended
+    };
+    let split = match formula.as_ref().and_then(|f| f.tax) {
+        // The formula computed the tax itself; it is part of its total.
+        Some(tax) if !minimum_applied => TaxSplit {
+            gross: charged,
+            net: charged.checked_sub(tax).unwrap_or(charged),
+            tax,
+        },
+        _ => apply_tax(charged, tax_rate, item.tax_inclusive).ok_or_else(|| overflow(&context))?,
+    };
+    Ok(PricedItem {
+        item: item.id.value.clone(),
+        name: item.name.value.clone(),
+        unit: item.unit.clone(),
+        department: item.department.value.clone(),
+        department_name: rules.department_name(&item.department.value).to_string(),
+        catalog_version: catalog.version.value.clone(),
+        date: req.date,
+        quantity: req.quantity,
+        unit_price: item.unit_price.as_ref().map(|p| p.value),
+        extended,
+        minimum_charge: minimum,
+        minimum_applied,
+        total: split.gross,
+        net: split.net,
+        tax: split.tax,
+        tax_id: item.tax.value.clone(),
+        tax_name,
+        tax_rate,
+        tax_inclusive: item.tax_inclusive,
+        formula,
+    })
+}
+
+/// Finds an item in the price list in force on a date.
+pub fn item_on<'r>(rules: &'r Rules, id: &str, date: NaiveDate) -> Option<&'r Item> {
+    rules
+        .catalog_on(date)?
+        .items
+        .iter()
+        .find(|i| i.id.value == id)
+}
+
+/// The time of a labour row in the unit of its personnel cost.
+pub fn labour_time(
+    unit: TimeUnit,
+    hours: Option<Decimal>,
+    days: Option<Decimal>,
+    hours_per_day: Decimal,
+) -> Option<Decimal> {
+    match (unit, hours, days) {
+        (TimeUnit::Hour, Some(h), None) => Some(h),
+        (TimeUnit::Hour, None, Some(d)) => d.checked_mul(hours_per_day),
+        (TimeUnit::Day, None, Some(d)) => Some(d),
+        (TimeUnit::Day, Some(h), None) => h.checked_div(hours_per_day),
+        _ => None,
+    }
+}
+
+/// `Sp` helper: the location of an optional spanned value.
+pub fn loc_of<T>(sp: &Option<Sp<T>>) -> Option<Loc> {
+    sp.as_ref().map(|s| s.loc)
+}

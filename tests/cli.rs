@@ -1,0 +1,273 @@
+//! `feebook check` as a user runs it: exit codes and output formats.
+
+use std::process::Command;
+
+fn feebook() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_feebook"))
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("feebook-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn check_passes_the_sample_rules() {
+    let out = feebook()
+        .args(["check", "--rules", "rules"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no problems"));
+}
+
+#[test]
+fn check_uses_the_embedded_rules_when_there_is_no_rules_folder() {
+    let d = temp_dir("embedded");
+    let out = feebook().arg("check").current_dir(&d).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("embedded"));
+}
+
+#[test]
+fn check_exits_1_on_problems_and_2_on_a_missing_folder() {
+    let d = temp_dir("broken");
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, d.join(p.file_name().unwrap())).unwrap();
+    }
+    let cat = d.join("catalog-2026.yaml");
+    let text = std::fs::read_to_string(&cat)
+        .unwrap()
+        .replace("department: cleaning", "department: cleanning");
+    std::fs::write(&cat, text).unwrap();
+
+    let out = feebook()
+        .args(["check", "--rules"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown department `cleanning`"), "{err}");
+    assert!(err.contains("catalog-2026.yaml:33:19"), "{err}");
+
+    let out = feebook()
+        .args(["check", "--format", "json", "--rules"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["ok"], false);
+    let problems = report["problems"].as_array().unwrap();
+    assert!(
+        problems.len() >= 2,
+        "both cleaning items are reported: {problems:?}"
+    );
+    for p in problems {
+        assert!(
+            p["file"].is_string()
+                && p["line"].is_number()
+                && p["column"].is_number()
+                && p["code"].is_string()
+                && p["message"].is_string()
+        );
+    }
+
+    let out = feebook()
+        .args(["check", "--rules", "/nonexistent/rules"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the rules folder"));
+
+    let out = feebook()
+        .args(["check", "--format", "xml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn schema_writes_the_rule_schema() {
+    let d = temp_dir("schema");
+    let out = feebook()
+        .args(["schema", "--out"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("rules.schema.json")).unwrap())
+            .unwrap();
+    assert!(schema["properties"]["catalog"].is_object());
+}
+
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = feebook()
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn upper_prints_the_uppercase_amount() {
+    assert_eq!(
+        run(&["upper", "1409.50"]),
+        (Some(0), "壹仟肆佰零玖元伍角整\n".into(), String::new())
+    );
+    assert_eq!(run(&["upper", "-15"]).1, "负壹拾伍元整\n");
+    let (code, _, err) = run(&["upper", "abc"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("not a number"), "{err}");
+    let (code, _, err) = run(&["upper", "1.005"]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("more than two decimals"), "{err}");
+}
+
+#[test]
+fn price_prints_text_and_json_and_fails_on_bad_input() {
+    let (code, out, _) = run(&[
+        "price",
+        "indoor-cleaning",
+        "--qty",
+        "25",
+        "--date",
+        "2026-11-27",
+    ]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("按起步价 ¥80.00") && out.contains("人民币捌拾元整"),
+        "{out}"
+    );
+    let (code, out, _) = run(&[
+        "price",
+        "paid-repair",
+        "--qty",
+        "1.5",
+        "--set",
+        "materials=35",
+        "--date",
+        "2026-11-27",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0));
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (j["total"].as_str(), j["net"].as_str(), j["tax"].as_str()),
+        (Some("145.00"), Some("128.32"), Some("16.68"))
+    );
+    assert_eq!(j["total_upper"], "壹佰肆拾伍元整");
+    for (args, message) in [
+        (
+            vec!["price", "cleaning", "--qty", "2", "--date", "2026-01-05"],
+            "did you mean `indoor-cleaning`",
+        ),
+        (
+            vec!["price", "copying", "--qty", "-3", "--date", "2026-01-05"],
+            "must be more than 0",
+        ),
+        (
+            vec!["price", "copying", "--qty", "3", "--date", "2024-01-05"],
+            "no price list applies on 2024-01-05",
+        ),
+        (
+            vec![
+                "price",
+                "letting-agency",
+                "--qty",
+                "1",
+                "--date",
+                "2026-01-05",
+            ],
+            "no value for `monthly_rent`",
+        ),
+    ] {
+        let (code, _, err) = run(&args);
+        assert_eq!(code, Some(1), "{args:?}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    let (code, _, err) = run(&["price", "copying", "--qty", "three"]);
+    assert_eq!(code, Some(2), "{err}");
+}
+
+#[test]
+fn quote_json_carries_totals_lines_and_inputs() {
+    let (code, out, err) = run(&[
+        "quote",
+        "samples/jobs/BJ2026-0031-bathroom-waterproofing.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["number"], "BJ2026-0031");
+    assert_eq!(
+        (j["total"].as_str(), j["net"].as_str(), j["tax"].as_str()),
+        (Some("2367.42"), Some("2095.06"), Some("272.36"))
+    );
+    assert_eq!(j["total_upper"], "贰仟叁佰陆拾柒元肆角贰分");
+    let lines = j["lines"].as_array().unwrap();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["id"].is_string() && l["label"].is_string() && l["formula"].is_string())
+    );
+    assert_eq!(
+        lines.iter().find(|l| l["id"] == "management_fee").unwrap()["amount"],
+        "190.46"
+    );
+    assert!(
+        j["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["name"] == "management_rate" && i["value"] == "10%")
+    );
+
+    let (code, out, _) = run(&[
+        "quote",
+        "samples/jobs/BJ2026-0031-bathroom-waterproofing.yaml",
+    ]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains(
+            "管理费 management_fee = direct_cost × management_rate = 1904.60 × 10% = 190.46"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("合计（大写）：人民币贰仟叁佰陆拾柒元肆角贰分"),
+        "{out}"
+    );
+}
+
+#[test]
+fn quote_reports_a_bad_job_at_its_line_and_exits_1() {
+    let (code, out, err) = run(&["quote", "tests/fixtures/bad-jobs/03-negative-quantity.yaml"]);
+    assert_eq!(code, Some(1));
+    assert!(out.is_empty());
+    assert!(
+        err.contains("tests/fixtures/bad-jobs/03-negative-quantity.yaml:9:37"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["quote", "no/such/job.yaml"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("cannot read the job file"), "{err}");
+}

@@ -1,0 +1,418 @@
+//! Pricing: uppercase amounts, catalogue prices, temporary jobs, bad input.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use feebook::diagnostic::render_all;
+use feebook::money::{Money, Rate, UpperStyle, split_inclusive, to_upper};
+use feebook::pricing::{GivenInput, ItemRequest, price_item};
+use feebook::quote::{load_job, price_job};
+use feebook::rules::{self, Rules};
+use feebook::source::Sources;
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+fn rules() -> Rules {
+    rules::load_embedded().rules.expect("sample rules")
+}
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn dec(s: &str) -> Decimal {
+    s.parse().unwrap()
+}
+
+#[test]
+fn uppercase_golden_table() {
+    let table = include_str!("fixtures/upper-golden.tsv");
+    let mut n = 0;
+    for line in table
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let (amount, expected) = line.split_once('\t').expect("tab-separated");
+        let got = to_upper(dec(amount), &UpperStyle::default()).unwrap();
+        assert_eq!(got, expected, "{amount}");
+        n += 1;
+    }
+    assert!(n >= 40, "{n} cases");
+}
+
+#[test]
+fn uppercase_style_settings() {
+    let omit = UpperStyle {
+        zero_after_yuan_before_jiao: false,
+        zero_after_wan: true,
+        zheng_after_jiao: false,
+    };
+    assert_eq!(
+        to_upper(dec("1680.32"), &omit).unwrap(),
+        "壹仟陆佰捌拾元叁角贰分"
+    );
+    assert_eq!(
+        to_upper(dec("107000.53"), &omit).unwrap(),
+        "壹拾万零柒仟元伍角叁分"
+    );
+    assert_eq!(
+        to_upper(dec("1409.50"), &omit).unwrap(),
+        "壹仟肆佰零玖元伍角"
+    );
+    // 零 after 元 when 角 is 0 and 分 is not is not a style: always written.
+    assert_eq!(
+        to_upper(dec("16409.02"), &omit).unwrap(),
+        "壹万陆仟肆佰零玖元零贰分"
+    );
+}
+
+/// (item, quantity, service date, inputs) → (total, net, tax), worked out by hand.
+#[test]
+fn catalogue_prices_golden_table() {
+    let r = rules();
+    let cases: &[(&str, &str, &str, &[(&str, &str)], &str, &str, &str)] = &[
+        // 25 m² × 3.00 = 75.00 < minimum 80.00; 80 / 1.06 = 75.47
+        (
+            "indoor-cleaning",
+            "25",
+            "2026-11-27",
+            &[],
+            "80.00",
+            "75.47",
+            "4.53",
+        ),
+        (
+            "indoor-cleaning",
+            "120",
+            "2026-11-27",
+            &[],
+            "360.00",
+            "339.62",
+            "20.38",
+        ),
+        // the 2025 price list: 2.80
+        (
+            "indoor-cleaning",
+            "120",
+            "2025-12-31",
+            &[],
+            "336.00",
+            "316.98",
+            "19.02",
+        ),
+        // 3 pots × 25.00 = 75.00 ≥ 50.00
+        (
+            "plant-care",
+            "3",
+            "2026-05-01",
+            &[],
+            "75.00",
+            "70.75",
+            "4.25",
+        ),
+        // 1.5 h meeting room: 180.00 < 240.00 minimum; 9% leasing
+        (
+            "meeting-room",
+            "1.5",
+            "2026-02-10",
+            &[],
+            "240.00",
+            "220.18",
+            "19.82",
+        ),
+        (
+            "meeting-room",
+            "4",
+            "2026-02-10",
+            &[],
+            "480.00",
+            "440.37",
+            "39.63",
+        ),
+        ("laundry", "7", "2026-02-10", &[], "105.00", "99.06", "5.94"),
+        // 0.50 × 37 = 18.50
+        ("copying", "37", "2026-02-10", &[], "18.50", "17.45", "1.05"),
+        // 20 + 1.5 × 60 + 35 = 145.00; 13%: 145 / 1.13 = 128.32
+        (
+            "paid-repair",
+            "1.5",
+            "2026-11-27",
+            &[("materials", "35.00")],
+            "145.00",
+            "128.32",
+            "16.68",
+        ),
+        // half of 4200 = 2100
+        (
+            "letting-agency",
+            "1",
+            "2026-03-01",
+            &[("monthly_rent", "4200")],
+            "2100.00",
+            "1981.13",
+            "118.87",
+        ),
+        // half of 800 = 400 < 500 floor
+        (
+            "letting-agency",
+            "1",
+            "2026-03-01",
+            &[("monthly_rent", "800")],
+            "500.00",
+            "471.70",
+            "28.30",
+        ),
+    ];
+    for (item, qty, date, inputs, total, net, tax) in cases {
+        let inputs: BTreeMap<String, GivenInput> = inputs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    GivenInput {
+                        text: v.to_string(),
+                        loc: None,
+                    },
+                )
+            })
+            .collect();
+        let p = price_item(
+            &r,
+            &ItemRequest {
+                item,
+                quantity: dec(qty),
+                date: d(date),
+                inputs,
+                item_loc: None,
+                quantity_loc: None,
+                date_loc: None,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{item}: {e:?}"));
+        assert_eq!(
+            (p.total.to_string(), p.net.to_string(), p.tax.to_string()),
+            (total.to_string(), net.to_string(), tax.to_string()),
+            "{item} × {qty} on {date}"
+        );
+    }
+}
+
+#[test]
+fn catalogue_pricing_errors() {
+    let r = rules();
+    let req = |item, qty, date: &str, inputs: &[(&str, &str)]| ItemRequest {
+        item,
+        quantity: dec(qty),
+        date: d(date),
+        inputs: inputs
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.to_string(),
+                    GivenInput {
+                        text: v.to_string(),
+                        loc: None,
+                    },
+                )
+            })
+            .collect(),
+        item_loc: None,
+        quantity_loc: None,
+        date_loc: None,
+    };
+    let code = |req: ItemRequest| price_item(&r, &req).unwrap_err()[0].code;
+    assert_eq!(
+        code(req("indoor-cleanin", "10", "2026-01-05", &[])),
+        "unknown-item"
+    );
+    assert_eq!(
+        code(req("indoor-cleaning", "-2", "2026-01-05", &[])),
+        "invalid-quantity"
+    );
+    assert_eq!(
+        code(req("indoor-cleaning", "0", "2026-01-05", &[])),
+        "invalid-quantity"
+    );
+    assert_eq!(
+        code(req("indoor-cleaning", "10", "2024-06-30", &[])),
+        "no-price-list"
+    );
+    assert_eq!(
+        code(req("letting-agency", "1", "2026-01-05", &[])),
+        "missing-input"
+    );
+    assert_eq!(
+        code(req(
+            "letting-agency",
+            "1",
+            "2026-01-05",
+            &[("monthly_rent", "abc")]
+        )),
+        "invalid-input"
+    );
+    assert_eq!(
+        code(req(
+            "letting-agency",
+            "1",
+            "2026-01-05",
+            &[("rent", "3000")]
+        )),
+        "unknown-input"
+    );
+    assert_eq!(
+        code(req("copying", "10", "2026-01-05", &[("rent", "3000")])),
+        "unknown-input"
+    );
+}
+
+fn quote_of(path: &str) -> feebook::quote::Quote {
+    let r = rules();
+    let mut sources = Sources::new();
+    let text = std::fs::read_to_string(path).unwrap();
+    let (_, job) = load_job(&mut sources, path, text).unwrap();
+    price_job(&r, &job).unwrap_or_else(|e| panic!("{}", render_all(&e, &sources)))
+}
+
+#[test]
+fn sample_jobs_price_as_worked_out_by_hand() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    // labour 540 + 420 + 60; materials 260 + 135 + 489.60; fee 10%; tax 13%.
+    let q = quote_of(&format!(
+        "{root}/samples/jobs/BJ2026-0031-bathroom-waterproofing.yaml"
+    ));
+    assert_eq!(
+        (q.total.to_string(), q.net.to_string(), q.tax.to_string()),
+        ("2367.42".into(), "2095.06".into(), "272.36".into())
+    );
+    assert_eq!(q.total_upper, "贰仟叁佰陆拾柒元肆角贰分");
+    assert_eq!(q.original_total.to_string(), "1909.25");
+    assert_eq!(q.revisions[0].difference.to_string(), "458.17");
+    assert!(!q.awaiting_confirmation);
+    assert_eq!(q.margin.as_deref(), Some("10%"));
+
+    let q = quote_of(&format!(
+        "{root}/samples/jobs/BJ2026-0034-office-partition.yaml"
+    ));
+    assert_eq!(q.total.to_string(), "8896.78");
+    let q = quote_of(&format!(
+        "{root}/samples/jobs/BJ2026-0036-lobby-stone-care.yaml"
+    ));
+    assert_eq!(q.total.to_string(), "1055.23");
+    assert!(q.awaiting_confirmation);
+}
+
+#[test]
+fn sample_job_quotes_snapshot() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    for name in [
+        "BJ2026-0031-bathroom-waterproofing",
+        "BJ2026-0034-office-partition",
+        "BJ2026-0036-lobby-stone-care",
+    ] {
+        let q = quote_of(&format!("{root}/samples/jobs/{name}.yaml"));
+        insta::assert_snapshot!(format!("explain__{name}"), feebook::quote::explain(&q));
+        insta::assert_json_snapshot!(format!("json__{name}"), q);
+    }
+}
+
+#[test]
+fn bad_job_fixtures_are_reported_with_their_place() {
+    let r = rules();
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/bad-jobs");
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    assert!(paths.len() >= 15);
+    for path in paths {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let mut sources = Sources::new();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let problems = match load_job(&mut sources, &format!("jobs/{name}.yaml"), text) {
+            Err(d) => vec![d],
+            Ok((_, job)) => match price_job(&r, &job) {
+                Ok(_) => panic!("{name}: priced without complaint"),
+                Err(p) => p,
+            },
+        };
+        let rendered = render_all(&problems, &sources);
+        assert!(
+            rendered.contains(&format!("jobs/{name}.yaml:")),
+            "{name}: no file:line:column\n{rendered}"
+        );
+        insta::assert_snapshot!(format!("bad_job__{name}"), rendered);
+    }
+}
+
+fn arb_job() -> impl Strategy<Value = String> {
+    let labour = prop::collection::vec(
+        (
+            prop::sample::select(vec![
+                "plumber",
+                "electrician",
+                "carpenter",
+                "general_worker",
+                "cleaner",
+                "gardener",
+            ]),
+            1u32..6,
+            1u32..400,
+            prop::bool::ANY,
+            0u32..20000,
+        ),
+        0..5,
+    );
+    let materials = prop::collection::vec((1u32..5000, 0u64..2_000_000), 0..6);
+    (labour, materials, 0u32..3000, prop::bool::ANY).prop_map(|(labour, materials, rate, tax6)| {
+        let mut s = String::from(
+            "number: P-1\ndate: 2026-06-01\ncustomer: {name: 测试}\naddress: 测试\ndescription: 测试\nresponsible_department: engineering\ninvolved_departments: [engineering, cleaning]\n",
+        );
+        if tax6 {
+            s.push_str("tax: vat_services\n");
+        }
+        s.push_str(&format!("inputs: {{management_rate: \"{}.{:02}%\"}}\n", rate / 100, rate % 100));
+        s.push_str(if labour.is_empty() { "labour: []\n" } else { "labour:\n" });
+        for (role, staff, quarter_hours, days, override_fen) in labour {
+            let time = if days { format!("days: {}", Decimal::new(quarter_hours as i64, 1)) } else { format!("hours: {}", Decimal::new(quarter_hours as i64, 2) * Decimal::from(25)) };
+            let over = if override_fen > 0 { format!(", rate: \"{}\", reason: 测试", Money::from_fen(override_fen as i64).unwrap()) } else { String::new() };
+            s.push_str(&format!("  - {{role: {role}, staff: {staff}, {time}{over}}}\n"));
+        }
+        s.push_str(if materials.is_empty() { "materials: []\n" } else { "materials:\n" });
+        for (q, fen) in materials {
+            s.push_str(&format!("  - {{name: 材料, unit: 个, quantity: {}, unit_price: \"{}\"}}\n", Decimal::new(q as i64, 1), Money::from_fen(fen as i64).unwrap()));
+        }
+        s
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Whatever the job, the lines add up to the total to the 分, the rows
+    /// add up to their lines, and net + tax = total.
+    #[test]
+    fn priced_jobs_add_up(job in arb_job()) {
+        let r = rules();
+        let mut sources = Sources::new();
+        let (_, job) = load_job(&mut sources, "job.yaml", job).unwrap();
+        let q = price_job(&r, &job).unwrap_or_else(|e| panic!("{}", render_all(&e, &sources)));
+        use feebook::rules::model::LineKind;
+        let parts: Money = q.lines.iter().filter(|l| matches!(l.kind, LineKind::Cost | LineKind::Fee | LineKind::Tax)).filter_map(|l| l.amount).sum();
+        prop_assert_eq!(parts, q.total);
+        prop_assert_eq!(q.net.checked_add(q.tax).unwrap(), q.total);
+        let labour: Money = q.labour.iter().map(|l| l.amount).sum();
+        let materials: Money = q.materials.iter().map(|m| m.amount).sum();
+        let line = |id: &str| q.lines.iter().find(|l| l.id == id).and_then(|l| l.amount).unwrap();
+        prop_assert_eq!(labour, line("labour_cost"));
+        prop_assert_eq!(materials, line("material_cost"));
+    }
+
+    #[test]
+    fn tax_inclusive_splits_add_back(fen in -100_000_000_000i64..100_000_000_000, bp in 0u32..10_000) {
+        let gross = Money::from_fen(fen).unwrap();
+        let rate = Rate::from_fraction(Decimal::new(bp as i64, 4)).unwrap();
+        let (net, tax) = split_inclusive(gross, rate);
+        prop_assert_eq!(net.checked_add(tax).unwrap(), gross);
+    }
+}
