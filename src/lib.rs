@@ -9,14 +9,19 @@
 //! system, apart from the explicitly named loaders (`rules::load_dir`).
 //! See ARCHITECTURE.md for the map.
 
+pub mod approval;
 pub mod calendar;
 pub mod diagnostic;
+pub mod documents;
 pub mod expr;
 pub mod fsutil;
 pub mod job;
 pub mod journal;
 pub mod money;
 pub mod numbering;
+pub mod order;
+pub mod payment;
+pub mod policy;
 pub mod pricing;
 pub mod quantity;
 pub mod quote;

@@ -43,6 +43,8 @@ pub struct Rules {
     pub documents: DocumentSettings,
     /// Formula, chain and default tax of temporary jobs.
     pub temporary_jobs: Option<TemporaryJobSettings>,
+    /// Approval status of each catalogue version (same order as `catalogs`).
+    pub catalog_status: Vec<crate::approval::Status>,
 }
 
 impl Rules {
@@ -69,6 +71,15 @@ impl Rules {
         }
         found
     }
+    /// Whether the price list in force on `date` is approved (false when
+    /// none applies).
+    pub fn catalog_approved_on(&self, date: NaiveDate) -> bool {
+        self.catalog_on(date)
+            .and_then(|c| self.catalogs.iter().position(|x| std::ptr::eq(x, c)))
+            .and_then(|i| self.catalog_status.get(i))
+            .is_some_and(|s| s.is_approved())
+    }
+
     /// The rate of tax `id` in force on `date`.
     pub fn tax_rate_on(&self, id: &str, date: NaiveDate) -> Option<Rate> {
         let tax = self.taxes.get(id)?;
@@ -291,7 +302,7 @@ impl Checker<'_> {
             &taxes,
         );
 
-        Some(Rules {
+        let mut rules = Rules {
             organization: org?,
             roles,
             departments,
@@ -305,7 +316,21 @@ impl Checker<'_> {
             hours_per_day,
             documents,
             temporary_jobs,
-        })
+            catalog_status: Vec::new(),
+        };
+        // Catalogue approvals need the checked chains, so they come last;
+        // a sign-off out of turn is a mistake in the rule file.
+        let statuses: Vec<_> = rules
+            .catalogs
+            .iter()
+            .map(|c| {
+                let (status, problems) = crate::approval::catalog_status(&rules, c);
+                self.diags.extend(problems);
+                status
+            })
+            .collect();
+        rules.catalog_status = statuses;
+        Some(rules)
     }
 
     fn check_temporary_jobs(

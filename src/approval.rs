@@ -1,0 +1,371 @@
+//! Approval chains: who must sign, in which order, and where a record is.
+//!
+//! A chain's steps expand into *slots*: a step applies when its `when`
+//! condition holds (escalation), and a step with `each` becomes one slot per
+//! department. Sign-offs fill slots in order: every slot of a step must be
+//! signed before a slot of a later step may be; a rejection ends the chain.
+//! A sign-off that fits no open slot is out of turn.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::diagnostic::Diagnostic;
+use crate::expr::{self, Value};
+use crate::records::RecordKind;
+use crate::rules::model::{Decision, Signoff, StepScope};
+use crate::rules::{CompiledChain, Rules};
+use crate::source::Sp;
+
+/// One signature a chain requires.
+#[derive(Clone, Debug, Serialize)]
+pub struct Slot {
+    /// Index of the chain step.
+    pub step: usize,
+    pub step_id: String,
+    pub role: String,
+    pub role_title: String,
+    pub action: String,
+    /// For per-department steps: the department (id, name).
+    pub department: Option<String>,
+    pub department_name: Option<String>,
+    /// The sign-off that filled the slot.
+    pub signed: Option<SignedBy>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SignedBy {
+    pub name: String,
+    pub date: NaiveDate,
+    pub decision: Decision,
+    pub comment: Option<String>,
+}
+
+/// Where a record stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum State {
+    /// Nobody has signed yet.
+    Draft,
+    /// Signed up to a point; `waiting` lists who must act next.
+    Pending { step: usize, waiting: Vec<String> },
+    /// Every required slot is signed.
+    Approved,
+    /// Someone rejected it; the chain ended there.
+    Rejected { by: String, role: String },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Status {
+    pub chain: String,
+    pub title: String,
+    pub state: State,
+    pub slots: Vec<Slot>,
+    /// Steps left out because their `when` does not hold (e.g. the
+    /// company leader below 5,000 yuan).
+    pub skipped: Vec<String>,
+}
+
+impl Status {
+    pub fn is_approved(&self) -> bool {
+        self.state == State::Approved
+    }
+
+    /// 已批准 / 待审批 / 已驳回 / 草稿 with who is next.
+    pub fn describe(&self) -> String {
+        match &self.state {
+            State::Draft => format!("草稿：待 {} 签字", self.next_names().join("、")),
+            State::Pending { waiting, .. } => format!("待审批：待 {} 签字", waiting.join("、")),
+            State::Approved => "已批准".to_string(),
+            State::Rejected { by, role } => format!("已驳回（{role} {by}）"),
+        }
+    }
+
+    fn next_names(&self) -> Vec<String> {
+        let Some(first_open) = self.slots.iter().find(|s| s.signed.is_none()) else {
+            return Vec::new();
+        };
+        self.slots
+            .iter()
+            .filter(|s| s.step == first_open.step && s.signed.is_none())
+            .map(slot_label)
+            .collect()
+    }
+}
+
+fn slot_label(s: &Slot) -> String {
+    match &s.department_name {
+        Some(d) => format!("{}（{d}）", s.role_title),
+        None => s.role_title.clone(),
+    }
+}
+
+/// What a chain is evaluated over.
+pub struct Subject<'a> {
+    pub kind: RecordKind,
+    /// Values of the record kind's fields, in `RecordKind::fields` order,
+    /// for `when` conditions.
+    pub record: &'a [Value],
+    /// Involved departments (id), in order.
+    pub involved: &'a [String],
+    /// The responsible department (id), for quotes.
+    pub responsible: Option<&'a str>,
+}
+
+/// Expands the chain for the subject and places the sign-offs. Problems
+/// (out of turn, unknown role, dates going backwards, signing after a
+/// rejection) are returned with the place of the sign-off at fault.
+pub fn evaluate(
+    rules: &Rules,
+    chain: &CompiledChain,
+    subject: &Subject,
+    signoffs: &[Sp<Signoff>],
+) -> (Status, Vec<Diagnostic>) {
+    let mut problems = Vec::new();
+    let calendar: &dyn expr::Calendar = &rules.calendar;
+    let env = expr::Env {
+        vars: subject.record,
+        tables: &[],
+        calendar: Some(calendar),
+    };
+    let mut slots = Vec::new();
+    let mut skipped = Vec::new();
+    for (i, step) in chain.steps.iter().enumerate() {
+        if let Some(cond) = &step.when {
+            match cond.eval(&env) {
+                Ok(Value::Bool(true)) => {}
+                Ok(_) => {
+                    skipped.push(step.id.clone());
+                    continue;
+                }
+                Err(e) => {
+                    problems.push(Diagnostic::error(
+                        "evaluation",
+                        format!(
+                            "condition of step `{}` of chain `{}`: {}",
+                            step.id, chain.id, e.message
+                        ),
+                    ));
+                    continue;
+                }
+            }
+        }
+        let departments: Vec<Option<&str>> = match step.each {
+            None => vec![None],
+            Some(StepScope::InvolvedDepartment) => {
+                subject.involved.iter().map(|d| Some(d.as_str())).collect()
+            }
+            Some(StepScope::ResponsibleDepartment) => vec![subject.responsible],
+        };
+        for d in departments {
+            slots.push(Slot {
+                step: i,
+                step_id: step.id.clone(),
+                role: step.role.clone(),
+                role_title: rules.role_title(&step.role).to_string(),
+                action: step.action.clone(),
+                department: d.map(str::to_string),
+                department_name: d.map(|d| rules.department_name(d).to_string()),
+                signed: None,
+            });
+        }
+    }
+
+    let mut rejected: Option<(String, String)> = None;
+    let mut last_date: Option<(NaiveDate, crate::source::Loc)> = None;
+    for s in signoffs {
+        let so = &s.value;
+        if let Some((by, _)) = &rejected {
+            problems.push(
+                Diagnostic::error("signed-after-rejection", format!("{} signed after {by} rejected", so.name))
+                    .at(s.loc, "after the rejection")
+                    .hint("a rejection ends the chain: revise the record and start a new round of sign-offs"),
+            );
+            continue;
+        }
+        if !rules.roles.contains(&so.role.value) {
+            problems.push(
+                Diagnostic::error(
+                    "unknown-reference",
+                    format!("unknown role `{}`", so.role.value),
+                )
+                .at(so.role.loc, "no role with this id")
+                .hint_opt(crate::diagnostic::did_you_mean(
+                    &so.role.value,
+                    rules.roles.keys(),
+                )),
+            );
+            continue;
+        }
+        if let Some((prev, prev_loc)) = last_date
+            && so.date.value < prev
+        {
+            problems.push(
+                Diagnostic::error(
+                    "date-order",
+                    format!(
+                        "sign-off dated {} is before the previous one ({prev})",
+                        so.date.value
+                    ),
+                )
+                .at(so.date.loc, "earlier than the step before")
+                .also(prev_loc, "previous sign-off")
+                .hint("sign-offs are recorded in the order they were given; check the date"),
+            );
+        }
+        last_date = Some((so.date.value, so.date.loc));
+        let Some(open) = slots.iter().position(|sl| sl.signed.is_none()) else {
+            problems.push(
+                Diagnostic::error(
+                    "out-of-turn",
+                    format!(
+                        "{} ({}) signed, but the chain was already complete",
+                        so.name,
+                        rules.role_title(&so.role.value)
+                    ),
+                )
+                .at(s.loc, "no signature is needed here")
+                .hint("remove this sign-off"),
+            );
+            continue;
+        };
+        let current_step = slots[open].step;
+        let dept = so.department.as_ref().map(|d| d.value.as_str());
+        let fits = |sl: &Slot| {
+            sl.role == so.role.value
+                && (sl.department.is_none() || sl.department.as_deref() == dept)
+        };
+        if let Some(k) = slots
+            .iter()
+            .position(|sl| sl.step == current_step && sl.signed.is_none() && fits(sl))
+        {
+            slots[k].signed = Some(SignedBy {
+                name: so.name.clone(),
+                date: so.date.value,
+                decision: so.decision,
+                comment: so.comment.clone(),
+            });
+            if so.decision == Decision::Reject {
+                rejected = Some((
+                    so.name.clone(),
+                    rules.role_title(&so.role.value).to_string(),
+                ));
+            }
+            continue;
+        }
+        let waiting: Vec<String> = slots
+            .iter()
+            .filter(|sl| sl.step == current_step && sl.signed.is_none())
+            .map(slot_label)
+            .collect();
+        let later = slots
+            .iter()
+            .any(|sl| sl.step > current_step && sl.signed.is_none() && fits(sl));
+        let who = match dept {
+            Some(d) => format!(
+                "{}（{}）",
+                rules.role_title(&so.role.value),
+                rules.department_name(d)
+            ),
+            None => rules.role_title(&so.role.value).to_string(),
+        };
+        let d = if later {
+            Diagnostic::error(
+                "out-of-turn",
+                format!(
+                    "{} signed as {who} before {} did",
+                    so.name,
+                    waiting.join("、")
+                ),
+            )
+            .at(s.loc, "out of turn")
+            .hint(format!(
+                "the chain `{}` needs {} first",
+                chain.id,
+                waiting.join("、")
+            ))
+        } else if so.role.value == "dept_head"
+            && dept.is_none()
+            && slots
+                .iter()
+                .any(|sl| sl.role == so.role.value && sl.department.is_some())
+        {
+            Diagnostic::error(
+                "missing-department",
+                format!(
+                    "{} signed as {who} without saying for which department",
+                    so.name
+                ),
+            )
+            .at(s.loc, "which department?")
+            .hint("add `department: <id>` to the sign-off")
+        } else {
+            Diagnostic::error(
+                "not-in-chain",
+                format!("the chain `{}` has no signature for {who} here", chain.id),
+            )
+            .at(s.loc, "no such step")
+            .hint(format!("next: {}", waiting.join("、")))
+        };
+        problems.push(d);
+    }
+
+    let state = if let Some((by, role)) = rejected {
+        State::Rejected { by, role }
+    } else if slots.iter().all(|s| s.signed.is_some()) {
+        State::Approved
+    } else if slots.iter().all(|s| s.signed.is_none()) {
+        State::Draft
+    } else {
+        let first = slots
+            .iter()
+            .find(|s| s.signed.is_none())
+            .map_or(0, |s| s.step);
+        State::Pending {
+            step: first,
+            waiting: slots
+                .iter()
+                .filter(|s| s.step == first && s.signed.is_none())
+                .map(slot_label)
+                .collect(),
+        }
+    };
+    let status = Status {
+        chain: chain.id.clone(),
+        title: chain.title.clone(),
+        state,
+        slots,
+        skipped,
+    };
+    (status, problems)
+}
+
+/// The catalogue's approval status: departments with items are involved.
+pub fn catalog_status(
+    rules: &Rules,
+    catalog: &crate::rules::model::Catalog,
+) -> (Status, Vec<Diagnostic>) {
+    let Some(chain) = rules.chain(&catalog.approval.value.chain.value) else {
+        let status = Status {
+            chain: catalog.approval.value.chain.value.clone(),
+            title: String::new(),
+            state: State::Draft,
+            slots: Vec::new(),
+            skipped: Vec::new(),
+        };
+        return (status, Vec::new());
+    };
+    let mut involved: Vec<String> = Vec::new();
+    for (id, _) in rules.departments.iter() {
+        if catalog.items.iter().any(|i| i.department.value == id.value) {
+            involved.push(id.value.clone());
+        }
+    }
+    let record = crate::policy::catalog_record(catalog, false);
+    let subject = Subject {
+        kind: RecordKind::Catalog,
+        record: &record,
+        involved: &involved,
+        responsible: None,
+    };
+    evaluate(rules, chain, &subject, &catalog.approval.value.signoffs)
+}

@@ -1,0 +1,959 @@
+//! PDF rendering with Typst 0.15 as a library, in-process.
+//!
+//! A template sees a sealed world:
+//! - the registered template files ([`Templates`]: `.typ` sources plus other files such as
+//!   `/logo.svg`), any of which can be the main file of a render;
+//! - `/data.json`, the document's data (`#let data = json("/data.json")`);
+//! - `datetime.today()`, which is the document's date from the [`RenderRequest`], never the
+//!   wall clock;
+//! - the fonts of a [`FontSet`].
+//!
+//! Everything else is refused with a clear error: other paths (`/etc/passwd`), paths that
+//! escape the root (`../x`), and packages (`@preview/...`).
+//!
+//! Defaults set by the engine (templates may override them with `set text(...)`): font
+//! "Noto Sans CJK SC" (the embedded font; Typst's own default, Libertinus Serif, is not
+//! available), `lang: "zh"`, `region: "CN"`.
+//!
+//! Errors a template must not get away with silently are errors here, not warnings:
+//! naming a font family no font has (`unknown font family`), and any character that ends up
+//! drawn with no glyph ("tofu"), whether it comes from the template or the data.
+//!
+//! Output is deterministic: the same templates, data, date, ident and fonts give
+//! byte-identical PDFs (no timestamp; the PDF id is derived from the document number).
+//! Memory stays flat over many documents: each render ends with `comemo::evict(2)`.
+//!
+//! Note: Typst interns every path a template asks for (up to 65,535 per process). The engine
+//! reuses the same ids for every document (`/data.json` and the registered files), so this
+//! only matters for a template that builds file paths from data.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::LazyLock;
+
+use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnostic, Warned};
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::layout::{Frame, FrameItem};
+use typst::syntax::{
+    DiagSpan, FileId, Lines, RootedPath, Source, Span, SyntaxKind, VirtualPath, VirtualRoot,
+};
+use typst::text::{Font, FontBook, FontFamily, FontList, Lang, Region, TextElem};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+
+use super::fonts::{EMBEDDED_FAMILY, FontSet};
+
+/// Path under which the document's data is visible to templates.
+pub const DATA_PATH: &str = "/data.json";
+
+/// The message for any package import.
+pub const PACKAGES_DISABLED: &str = "packages are disabled in feebook templates";
+
+/// Typst's standard library with feebook's defaults, built once per process.
+static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| {
+    let mut lib = Library::default();
+    lib.styles.set(
+        TextElem::font,
+        FontList(vec![FontFamily::new(EMBEDDED_FAMILY)]),
+    );
+    lib.styles.set(TextElem::lang, Lang::CHINESE);
+    lib.styles.set(
+        TextElem::region,
+        Some("CN".parse::<Region>().expect("valid region")),
+    );
+    LazyHash::new(lib)
+});
+
+/// The file id of `/data.json`, the same for every document.
+static DATA_ID: LazyLock<FileId> = LazyLock::new(|| {
+    RootedPath::new(
+        VirtualRoot::Project,
+        VirtualPath::new(DATA_PATH).expect("valid path"),
+    )
+    .intern()
+});
+
+// ---------------------------------------------------------------------------------------------
+// Templates
+
+/// The template files documents are rendered from: path → contents. Any registered `.typ`
+/// file can be the main file of a render; the others can be imported/included/read by it.
+///
+/// Paths are absolute inside the template root (`/quote.typ`, `/parts/header.typ`,
+/// `/logo.svg`); `quote.typ` is accepted and means `/quote.typ`. Build it once and share it
+/// (`&Templates` is `Sync`): sources are parsed at registration, and keeping the same
+/// `Source` values lets Typst reuse its caches across documents.
+#[derive(Default, Clone)]
+pub struct Templates {
+    files: HashMap<FileId, TemplateFile>,
+    paths: BTreeMap<String, FileId>,
+}
+
+#[derive(Clone)]
+struct TemplateFile {
+    bytes: Bytes,
+    /// Parsed source for `.typ` files.
+    source: Option<Source>,
+}
+
+impl Templates {
+    /// No templates.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Register (or replace) a Typst source file.
+    pub fn insert_source(
+        &mut self,
+        path: &str,
+        text: impl Into<String>,
+    ) -> Result<(), TemplateError> {
+        let (id, norm) = template_path(path)?;
+        if !norm.ends_with(".typ") {
+            return Err(TemplateError::message(
+                Some(&norm),
+                "a Typst source file must end in .typ",
+            ));
+        }
+        let text: String = text.into();
+        let source = Source::new(id, text.clone());
+        self.files.insert(
+            id,
+            TemplateFile {
+                bytes: Bytes::from_string(text),
+                source: Some(source),
+            },
+        );
+        self.paths.insert(norm, id);
+        Ok(())
+    }
+
+    /// Register (or replace) a file. A `.typ` file must be UTF-8 and is parsed as a source;
+    /// anything else (`.svg`, `.png`, `.json`, ...) is served as bytes.
+    pub fn insert(&mut self, path: &str, bytes: impl Into<Vec<u8>>) -> Result<(), TemplateError> {
+        let bytes: Vec<u8> = bytes.into();
+        let (id, norm) = template_path(path)?;
+        if norm.ends_with(".typ") {
+            let text = String::from_utf8(bytes).map_err(|e| {
+                TemplateError::message(Some(&norm), format!("template is not valid UTF-8: {e}"))
+            })?;
+            return self.insert_source(&norm, text);
+        }
+        self.files.insert(
+            id,
+            TemplateFile {
+                bytes: Bytes::new(bytes),
+                source: None,
+            },
+        );
+        self.paths.insert(norm, id);
+        Ok(())
+    }
+
+    /// Register every file under `dir` (recursively; hidden files and directories skipped)
+    /// under its path relative to `dir`, e.g. `dir/parts/header.typ` → `/parts/header.typ`.
+    pub fn from_dir(dir: &Path) -> Result<Templates, TemplateError> {
+        fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+            let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
+            entries.sort_by_key(|e| e.file_name());
+            for entry in entries {
+                if entry.file_name().to_string_lossy().starts_with('.') {
+                    continue;
+                }
+                let path = entry.path();
+                if entry.file_type()?.is_dir() {
+                    walk(&path, out)?;
+                } else {
+                    out.push(path);
+                }
+            }
+            Ok(())
+        }
+        let io_err = |p: &Path, e: std::io::Error| {
+            TemplateError::message(None, format!("{}: {e}", p.display()))
+        };
+        let mut files = Vec::new();
+        walk(dir, &mut files).map_err(|e| io_err(dir, e))?;
+        let mut templates = Templates::new();
+        for file in files {
+            let rel = file.strip_prefix(dir).expect("walked below dir");
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            let bytes = std::fs::read(&file).map_err(|e| io_err(&file, e))?;
+            templates.insert(&format!("/{}", rel.join("/")), bytes)?;
+        }
+        Ok(templates)
+    }
+
+    /// Whether a file is registered at `path`.
+    pub fn contains(&self, path: &str) -> bool {
+        template_path(path).is_ok_and(|(id, _)| self.files.contains_key(&id))
+    }
+
+    /// The registered paths, sorted.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.paths.keys().map(String::as_str)
+    }
+}
+
+impl fmt::Debug for Templates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Templates")
+            .field("paths", &self.paths.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// Normalise and intern a template path; `/data.json` is reserved.
+fn template_path(path: &str) -> Result<(FileId, String), TemplateError> {
+    let vpath = VirtualPath::new(path)
+        .map_err(|e| TemplateError::message(Some(path), format!("invalid template path: {e}")))?;
+    if vpath.is_root() {
+        return Err(TemplateError::message(
+            Some(path),
+            "invalid template path: empty",
+        ));
+    }
+    let norm = vpath.get_with_slash().to_string();
+    if norm == DATA_PATH {
+        return Err(TemplateError::message(
+            Some(path),
+            "/data.json is reserved for the document's data",
+        ));
+    }
+    Ok((RootedPath::new(VirtualRoot::Project, vpath).intern(), norm))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+/// One document to render.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderRequest<'a> {
+    /// The main template's path, e.g. `/quote.typ`.
+    pub main: &'a str,
+    /// The document's data as JSON; templates read it with `json("/data.json")`.
+    pub data_json: &'a [u8],
+    /// The document's date: what `datetime.today()` returns.
+    pub today: chrono::NaiveDate,
+    /// The document number; the PDF's id is derived from it (stable across renders).
+    pub ident: &'a str,
+}
+
+/// A rendered document.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The PDF bytes.
+    pub pdf: Vec<u8>,
+    /// Number of pages.
+    pub pages: usize,
+    /// Typst warnings that are not errors for feebook (e.g. an unused show rule).
+    pub warnings: Vec<TemplateDiagnostic>,
+}
+
+/// Render a document to PDF. See [`render`] to also get page count and warnings.
+pub fn render_pdf(
+    templates: &Templates,
+    fonts: &FontSet,
+    req: &RenderRequest,
+) -> Result<Vec<u8>, TemplateError> {
+    render(templates, fonts, req).map(|r| r.pdf)
+}
+
+/// Render a document to PDF, with its page count and remaining warnings.
+pub fn render(
+    templates: &Templates,
+    fonts: &FontSet,
+    req: &RenderRequest,
+) -> Result<Rendered, TemplateError> {
+    // Evict Typst's memoization entries not used by the last two documents, whatever the
+    // outcome: memory stays flat over thousands of documents.
+    struct Evict;
+    impl Drop for Evict {
+        fn drop(&mut self) {
+            comemo::evict(2);
+        }
+    }
+    let _evict = Evict;
+
+    let (main, main_path) = template_path(req.main)?;
+    match templates.files.get(&main) {
+        Some(file) if file.source.is_some() => {}
+        Some(_) => {
+            return Err(TemplateError::message(
+                Some(&main_path),
+                "the main template must be a .typ file",
+            ));
+        }
+        None => {
+            let known: Vec<&str> = templates.paths().filter(|p| p.ends_with(".typ")).collect();
+            let mut err =
+                TemplateError::message(None, format!("no template registered at {main_path}"));
+            err.diagnostics[0]
+                .hints
+                .push(format!("registered templates: {}", known.join(", ")));
+            return Err(err);
+        }
+    }
+    let today = {
+        use chrono::Datelike;
+        Datetime::from_ymd(
+            req.today.year(),
+            req.today.month() as u8,
+            req.today.day() as u8,
+        )
+        .ok_or_else(|| TemplateError::message(None, format!("date out of range: {}", req.today)))?
+    };
+    let world = DocWorld {
+        templates,
+        fonts,
+        main,
+        data: Bytes::new(req.data_json.to_vec()),
+        today,
+    };
+
+    let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
+
+    // Warnings that must be errors.
+    let mut errors = Vec::new();
+    let mut kept = Vec::new();
+    for warning in &warnings {
+        if warning.message.starts_with("unknown font family") {
+            let mut diag = world.diagnostic(warning);
+            diag.severity = DiagnosticSeverity::Error;
+            diag.hints.push(format!(
+                "available font families: {}",
+                fonts.families().join(", ")
+            ));
+            errors.push(diag);
+        } else {
+            kept.push(world.diagnostic(warning));
+        }
+    }
+
+    let document = match output {
+        Ok(document) if errors.is_empty() => document,
+        Ok(_) => {
+            return Err(TemplateError {
+                diagnostics: errors,
+            });
+        }
+        Err(diags) => {
+            let mut all: Vec<_> = diags.iter().map(|d| world.diagnostic(d)).collect();
+            all.extend(errors);
+            return Err(TemplateError { diagnostics: all });
+        }
+    };
+
+    // Characters drawn without a glyph (no font has them).
+    let tofu = world.missing_glyphs(&document);
+    if !tofu.is_empty() {
+        return Err(TemplateError { diagnostics: tofu });
+    }
+
+    let options = typst_pdf::PdfOptions {
+        ident: if req.ident.is_empty() {
+            Smart::Auto
+        } else {
+            Smart::Custom(req.ident.to_string())
+        },
+        timestamp: None,
+        ..typst_pdf::PdfOptions::default()
+    };
+    let pdf = typst_pdf::pdf(&document, &options).map_err(|diags| TemplateError {
+        diagnostics: diags.iter().map(|d| world.diagnostic(d)).collect(),
+    })?;
+    Ok(Rendered {
+        pdf,
+        pages: document.pages().len(),
+        warnings: kept,
+    })
+}
+
+/// The world one document is compiled in.
+struct DocWorld<'a> {
+    templates: &'a Templates,
+    fonts: &'a FontSet,
+    main: FileId,
+    data: Bytes,
+    today: Datetime,
+}
+
+impl DocWorld<'_> {
+    fn refuse(&self, id: FileId) -> FileError {
+        match id.root() {
+            VirtualRoot::Package(spec) => FileError::Package(PackageError::Other(Some(
+                format!("{PACKAGES_DISABLED}: {spec}").into(),
+            ))),
+            VirtualRoot::Project => FileError::Other(Some(
+                format!(
+                    "access denied: {} is not a template file; feebook templates can read \
+                     only {DATA_PATH} and the registered template files",
+                    id.vpath().get_with_slash()
+                )
+                .into(),
+            )),
+        }
+    }
+
+    /// Convert a Typst diagnostic into ours, with file:line:column.
+    fn diagnostic(&self, diag: &SourceDiagnostic) -> TemplateDiagnostic {
+        let loc = self.locate(diag.span);
+        let mut hints = Vec::new();
+        for hint in &diag.hints {
+            if hint.v.contains("--root") {
+                continue; // Typst CLI advice; feebook templates have no adjustable root
+            }
+            match self.locate(hint.span) {
+                Some(l) => hints.push(format!("{} ({})", hint.v, l.short())),
+                None => hints.push(hint.v.to_string()),
+            }
+        }
+        let trace = diag
+            .trace
+            .iter()
+            .map(|point| match self.locate(point.span.into()) {
+                Some(l) => format!("{} ({})", point.v, l.short()),
+                None => point.v.to_string(),
+            })
+            .collect();
+        TemplateDiagnostic {
+            severity: match diag.severity {
+                Severity::Error => DiagnosticSeverity::Error,
+                Severity::Warning => DiagnosticSeverity::Warning,
+            },
+            file: loc.as_ref().map(|l| l.file.clone()),
+            line: loc.as_ref().map(|l| l.line),
+            column: loc.as_ref().map(|l| l.column),
+            range: loc.map(|l| l.range),
+            message: diag.message.to_string(),
+            hints,
+            trace,
+        }
+    }
+
+    fn locate(&self, span: DiagSpan) -> Option<Location> {
+        let id = span.id()?;
+        let range = self.range(span)?;
+        self.locate_range(id, range)
+    }
+
+    fn locate_range(&self, id: FileId, range: Range<usize>) -> Option<Location> {
+        let file = id.vpath().get_without_slash().to_string();
+        let position = |lines: &Lines<String>| {
+            let (line, column) = lines.byte_to_line_column(range.start)?;
+            Some((line + 1, column + 1))
+        };
+        let (line, column) = if let Some(source) = self
+            .templates
+            .files
+            .get(&id)
+            .and_then(|f| f.source.as_ref())
+        {
+            position(source.lines())?
+        } else if id == *DATA_ID {
+            position(&Lines::new(
+                String::from_utf8_lossy(&self.data).into_owned(),
+            ))?
+        } else {
+            return None;
+        };
+        Some(Location {
+            file,
+            line,
+            column,
+            range,
+        })
+    }
+
+    /// One error per character (and place) that was laid out with the `.notdef` glyph.
+    fn missing_glyphs(&self, document: &PagedDocument) -> Vec<TemplateDiagnostic> {
+        fn walk(frame: &Frame, found: &mut Vec<(char, Span, u16, String)>) {
+            for (_, item) in frame.items() {
+                match item {
+                    FrameItem::Group(group) => walk(&group.frame, found),
+                    FrameItem::Text(text) => {
+                        for glyph in text.glyphs.iter().filter(|g| g.id == 0) {
+                            let s = text.text.get(glyph.range()).unwrap_or_default();
+                            for c in s.chars() {
+                                if !found.iter().any(|(fc, fs, fo, _)| {
+                                    *fc == c && *fs == glyph.span.0 && *fo == glyph.span.1
+                                }) {
+                                    found.push((
+                                        c,
+                                        glyph.span.0,
+                                        glyph.span.1,
+                                        text.text.to_string(),
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut found = Vec::new();
+        for page in document.pages() {
+            walk(&page.frame, &mut found);
+        }
+        found
+            .into_iter()
+            .filter(|(c, ..)| !c.is_whitespace() && !c.is_control())
+            .map(|(c, span, offset, text)| {
+                let loc = self
+                    .glyph_range(span, offset)
+                    .and_then(|r| self.locate_range(span.id()?, r));
+                TemplateDiagnostic {
+                    severity: DiagnosticSeverity::Error,
+                    file: loc.as_ref().map(|l| l.file.clone()),
+                    line: loc.as_ref().map(|l| l.line),
+                    column: loc.as_ref().map(|l| l.column),
+                    range: loc.map(|l| l.range),
+                    message: format!(
+                        "character {c} (U+{:04X}) has no glyph in the fonts for this text and \
+                         would print as a blank box (in \"{text}\")",
+                        c as u32
+                    ),
+                    hints: vec![if self.fonts.covers(c) {
+                        "a font in the set has it, but this text's font list excludes it \
+                         (`fallback: false`?)"
+                            .to_string()
+                    } else {
+                        format!(
+                            "no available font has it ({}); add a font that has this character",
+                            self.fonts.families().join(", ")
+                        )
+                    }],
+                    trace: Vec::new(),
+                }
+            })
+            .collect()
+    }
+}
+
+impl DocWorld<'_> {
+    /// Source range of a glyph: the offset only counts inside markup text (as in
+    /// typst-ide's click-to-jump); text produced by code maps to the expression.
+    fn glyph_range(&self, span: Span, offset: u16) -> Option<Range<usize>> {
+        let source = self.source(span.id()?).ok()?;
+        let node = source.find(span)?;
+        let range = node.range();
+        if matches!(node.kind(), SyntaxKind::Text | SyntaxKind::MathText) {
+            let start = (range.start + usize::from(offset)).min(range.end);
+            Some(start..range.end)
+        } else {
+            Some(range)
+        }
+    }
+}
+
+struct Location {
+    file: String,
+    line: usize,
+    column: usize,
+    range: Range<usize>,
+}
+
+impl Location {
+    fn short(&self) -> String {
+        format!("{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+impl World for DocWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &LIBRARY
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        self.fonts.book()
+    }
+
+    fn main(&self) -> FileId {
+        self.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if let Some(file) = self.templates.files.get(&id) {
+            return file.source.clone().ok_or(FileError::NotSource);
+        }
+        if id == *DATA_ID {
+            return Err(FileError::NotSource);
+        }
+        Err(self.refuse(id))
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if let Some(file) = self.templates.files.get(&id) {
+            return Ok(file.bytes.clone());
+        }
+        if id == *DATA_ID {
+            return Ok(self.data.clone());
+        }
+        Err(self.refuse(id))
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.fonts.font(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        Some(self.today)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// Whether a diagnostic stops the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiagnosticSeverity {
+    Error,
+    Warning,
+}
+
+/// One problem with a template (or its data), located in the template source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateDiagnostic {
+    pub severity: DiagnosticSeverity,
+    /// The file, relative to the template root (`quote.typ`, `parts/header.typ`, or
+    /// `data.json` for a data error); `None` when Typst gives no location.
+    pub file: Option<String>,
+    /// 1-based line.
+    pub line: Option<usize>,
+    /// 1-based column, in characters (not bytes).
+    pub column: Option<usize>,
+    /// Byte range in the file (for miette-style snippets).
+    pub range: Option<Range<usize>>,
+    pub message: String,
+    pub hints: Vec<String>,
+    /// Where the problem was reached from, innermost first
+    /// ("while calling `row` (quote.typ:30:3)").
+    pub trace: Vec<String>,
+}
+
+impl fmt::Display for TemplateDiagnostic {
+    /// `quote.typ:12:5: error: unknown variable: foo`, then one `  hint: ...` line per hint.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            write!(f, "{file}:")?;
+            if let (Some(line), Some(column)) = (self.line, self.column) {
+                write!(f, "{line}:{column}:")?;
+            }
+            f.write_str(" ")?;
+        }
+        let severity = match self.severity {
+            DiagnosticSeverity::Error => "error",
+            DiagnosticSeverity::Warning => "warning",
+        };
+        write!(f, "{severity}: {}", self.message)?;
+        for hint in &self.hints {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        for point in &self.trace {
+            write!(f, "\n  note: {point}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A document could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    pub diagnostics: Vec<TemplateDiagnostic>,
+}
+
+impl TemplateError {
+    fn message(file: Option<&str>, message: impl Into<String>) -> Self {
+        TemplateError {
+            diagnostics: vec![TemplateDiagnostic {
+                severity: DiagnosticSeverity::Error,
+                file: file.map(|f| f.trim_start_matches('/').to_string()),
+                line: None,
+                column: None,
+                range: None,
+                message: message.into(),
+                hints: Vec::new(),
+                trace: Vec::new(),
+            }],
+        }
+    }
+}
+
+impl fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, diag) in self.diagnostics.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{diag}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+// ---------------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date() -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()
+    }
+
+    fn render_one(main: &str, data: &str) -> Result<Vec<u8>, TemplateError> {
+        let mut t = Templates::new();
+        t.insert_source("/main.typ", main).unwrap();
+        t.insert_source("/common.typ", "#let money(x) = [¥#x]\n")
+            .unwrap();
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">
+            <rect width="10" height="10"/></svg>"#;
+        t.insert("/logo.svg", svg.as_bytes().to_vec()).unwrap();
+        let req = RenderRequest {
+            main: "/main.typ",
+            data_json: data.as_bytes(),
+            today: date(),
+            ident: "BJ-2026-000123",
+        };
+        render_pdf(&t, FontSet::embedded(), &req)
+    }
+
+    const QUOTE: &str = r#"#import "/common.typ": money
+#let data = json("/data.json")
+#set page(paper: "a5")
+= 特约服务报价单
+客户：#data.customer.name \
+*合计：#money(data.total)*（#data.total_cn）
+#image("/logo.svg", width: 1cm)
+"#;
+    const DATA: &str = r#"{"customer": {"name": "张三"}, "total": "1,409.50", "total_cn": "壹仟肆佰零玖元伍角整"}"#;
+
+    fn err_of(main: &str, data: &str) -> TemplateError {
+        render_one(main, data).expect_err("render should fail")
+    }
+
+    #[test]
+    fn renders_chinese_pdf() {
+        let pdf = render_one(QUOTE, DATA).unwrap();
+        assert!(pdf.starts_with(b"%PDF"), "{:?}", &pdf[..16]);
+        assert!(pdf.len() > 1000);
+    }
+
+    #[test]
+    fn same_request_gives_identical_bytes() {
+        let a = render_one(QUOTE, DATA).unwrap();
+        let b = render_one(QUOTE, DATA).unwrap();
+        assert!(a == b, "two renders differ");
+        // A different document number gives a different PDF id.
+        let mut t = Templates::new();
+        t.insert_source("/main.typ", "你好").unwrap();
+        let req = |ident| RenderRequest {
+            main: "/main.typ",
+            data_json: b"{}",
+            today: date(),
+            ident,
+        };
+        let x = render_pdf(&t, FontSet::embedded(), &req("A-1")).unwrap();
+        let y = render_pdf(&t, FontSet::embedded(), &req("A-2")).unwrap();
+        assert_ne!(x, y);
+    }
+
+    #[test]
+    fn today_is_the_document_date() {
+        render_one(
+            "#assert.eq(datetime.today(), datetime(year: 2026, month: 11, day: 27))",
+            "{}",
+        )
+        .unwrap();
+        render_one(
+            "#assert.eq(datetime.today(offset: 8), datetime(year: 2026, month: 11, day: 27))",
+            "{}",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn reading_outside_the_templates_is_refused() {
+        let err = err_of("#read(\"/etc/passwd\")", "{}");
+        let text = err.to_string();
+        assert!(text.contains("main.typ:1:7: error:"), "{text}");
+        assert!(
+            text.contains("access denied") && text.contains("/etc/passwd"),
+            "{text}"
+        );
+
+        let err = err_of("#read(\"../../etc/passwd\")", "{}");
+        assert!(
+            err.to_string().contains("would escape the project root"),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("--root"), "{err}");
+
+        let err = err_of("#image(\"/secret.png\")", "{}");
+        assert!(err.to_string().contains("access denied"), "{err}");
+
+        // Registered files and the data are readable.
+        render_one("#read(\"/common.typ\") #read(\"/data.json\")", "{}").unwrap();
+    }
+
+    #[test]
+    fn packages_are_refused() {
+        let err = err_of("#import \"@preview/cetz:0.3.0\"", "{}");
+        let text = err.to_string();
+        assert!(text.contains(PACKAGES_DISABLED), "{text}");
+        assert!(text.contains("main.typ:1:9"), "{text}");
+    }
+
+    #[test]
+    fn syntax_error_has_file_line_column() {
+        let err = err_of("第一行\n第二行\n#let x = (1, 2\n", "{}");
+        let d = &err.diagnostics[0];
+        assert_eq!(
+            (d.file.as_deref(), d.line),
+            (Some("main.typ"), Some(3)),
+            "{err}"
+        );
+        assert!(d.column.is_some(), "{err}");
+
+        let err = err_of("中文\n  #foo\n", "{}");
+        let d = &err.diagnostics[0];
+        assert_eq!(
+            d.to_string().lines().next().unwrap(),
+            "main.typ:2:4: error: unknown variable: foo"
+        );
+        assert_eq!(d.range, Some(10..13));
+    }
+
+    #[test]
+    fn errors_in_imported_files_name_that_file() {
+        let mut t = Templates::new();
+        t.insert_source("/main.typ", "#import \"/parts/row.typ\": row\n#row()")
+            .unwrap();
+        t.insert_source("parts/row.typ", "#let row() = {\n  undefined-thing\n}\n")
+            .unwrap();
+        let req = RenderRequest {
+            main: "main.typ",
+            data_json: b"{}",
+            today: date(),
+            ident: "x",
+        };
+        let err = render_pdf(&t, FontSet::embedded(), &req).unwrap_err();
+        let d = &err.diagnostics[0];
+        assert_eq!(
+            (d.file.as_deref(), d.line, d.column),
+            (Some("parts/row.typ"), Some(2), Some(3)),
+            "{err}"
+        );
+        assert!(d.trace.iter().any(|t| t.contains("main.typ:2:2")), "{err}");
+    }
+
+    #[test]
+    fn bad_json_points_into_data() {
+        let err = err_of("#let data = json(\"/data.json\")", "{\n  \"a\": 1,\n}");
+        let text = err.to_string();
+        assert!(text.contains("json"), "{text}");
+    }
+
+    #[test]
+    fn unknown_font_family_is_an_error() {
+        let err = err_of("#set text(font: \"SimSun\")\n你好", "{}");
+        let text = err.to_string();
+        assert!(
+            text.contains("main.typ:1:17: error: unknown font family: simsun"),
+            "{text}"
+        );
+        assert!(
+            text.contains("available font families: Noto Sans CJK SC"),
+            "{text}"
+        );
+        // The embedded family by name is fine.
+        render_one("#set text(font: \"Noto Sans CJK SC\")\n你好 *粗体*", "{}").unwrap();
+    }
+
+    #[test]
+    fn characters_without_glyph_are_errors() {
+        let err = err_of(
+            "#let data = json(\"/data.json\")\n客户：#data.name",
+            r#"{"name": "吉田𠮷"}"#,
+        );
+        let text = err.to_string();
+        assert!(text.contains("U+20BB7"), "{text}");
+        assert!(text.starts_with("main.typ:2:5: error:"), "{text}");
+        assert!(
+            text.contains("no available font has it (Noto Sans CJK SC)"),
+            "{text}"
+        );
+        let err = err_of("literal 𠮷 here", "{}");
+        assert!(
+            err.to_string()
+                .starts_with("main.typ:1:9: error: character 𠮷"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_main_and_reserved_paths() {
+        let err = render_pdf(
+            &Templates::new(),
+            FontSet::embedded(),
+            &RenderRequest {
+                main: "/nope.typ",
+                data_json: b"{}",
+                today: date(),
+                ident: "x",
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("no template registered at /nope.typ"),
+            "{err}"
+        );
+        assert!(
+            Templates::new()
+                .insert("/data.json", b"{}".to_vec())
+                .is_err()
+        );
+        assert!(Templates::new().insert("/../x.typ", b"".to_vec()).is_err());
+    }
+
+    #[test]
+    fn concurrent_renders_match_serial_ones() {
+        let mut t = Templates::new();
+        t.insert_source(
+            "/main.typ",
+            "#let data = json(\"/data.json\")\n= 收据\n金额：¥#data.amount",
+        )
+        .unwrap();
+        let docs: Vec<String> = (0..8)
+            .map(|i| format!("{{\"amount\": \"{i}.00\"}}"))
+            .collect();
+        let render = |i: usize| {
+            let ident = format!("R-{i}");
+            let req = RenderRequest {
+                main: "/main.typ",
+                data_json: docs[i].as_bytes(),
+                today: date(),
+                ident: &ident,
+            };
+            render_pdf(&t, FontSet::embedded(), &req).unwrap()
+        };
+        let serial: Vec<Vec<u8>> = (0..docs.len()).map(render).collect();
+        let parallel: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..docs.len())
+                .map(|i| s.spawn(move || render(i)))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(serial == parallel);
+    }
+}
