@@ -20,9 +20,9 @@ fn bench(c: &mut Criterion) {
         quantity: Decimal::from(120),
         date,
         inputs: BTreeMap::new(),
-        item_loc: None,
-        quantity_loc: None,
-        date_loc: None,
+        item_place: None,
+        quantity_place: None,
+        date_place: None,
     };
     c.bench_function("price catalogue order (unit price)", |b| {
         b.iter(|| price_item(black_box(&rules), black_box(&req)).unwrap())
@@ -33,7 +33,7 @@ fn bench(c: &mut Criterion) {
         "materials".to_string(),
         GivenInput {
             text: "35.00".into(),
-            loc: None,
+            place: None,
         },
     );
     let req = ItemRequest {

@@ -369,3 +369,38 @@ pub fn catalog_status(
     };
     evaluate(rules, chain, &subject, &catalog.approval.value.signoffs)
 }
+
+/// A temporary job's quote status along the rules' temporary-job chain.
+pub fn quote_status(
+    rules: &Rules,
+    job: &crate::job::JobFile,
+    q: &crate::quote::Quote,
+) -> (Status, Vec<Diagnostic>) {
+    let Some(chain) = rules
+        .temporary_jobs
+        .as_ref()
+        .and_then(|t| rules.chain(&t.chain.value))
+    else {
+        let status = Status {
+            chain: String::new(),
+            title: String::new(),
+            state: State::Draft,
+            slots: Vec::new(),
+            skipped: Vec::new(),
+        };
+        return (status, Vec::new());
+    };
+    let record = crate::policy::quote_record(q);
+    let involved: Vec<String> = q
+        .involved_departments
+        .iter()
+        .map(|d| d.id.clone())
+        .collect();
+    let subject = Subject {
+        kind: RecordKind::Quote,
+        record: &record,
+        involved: &involved,
+        responsible: Some(&q.responsible_department.id),
+    };
+    evaluate(rules, chain, &subject, &job.signoffs)
+}

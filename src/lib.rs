@@ -10,16 +10,19 @@
 //! See ARCHITECTURE.md for the map.
 
 pub mod approval;
+pub mod batch;
 pub mod calendar;
 pub mod diagnostic;
 pub mod documents;
 pub mod expr;
 pub mod fsutil;
+pub mod issue;
 pub mod job;
 pub mod journal;
 pub mod money;
 pub mod numbering;
 pub mod order;
+pub mod orders_input;
 pub mod payment;
 pub mod policy;
 pub mod pricing;

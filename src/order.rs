@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Place};
 use crate::money::Money;
 use crate::pricing::{self, GivenInput, ItemRequest, PricedItem};
 use crate::quantity::Qty;
@@ -115,9 +115,100 @@ pub struct OrderFile {
     pub agreement: Option<String>,
 }
 
-/// Where each field of an order was written, for reports: a YAML span or a
-/// spreadsheet cell.
-pub type FieldPlaces = BTreeMap<&'static str, crate::diagnostic::Place>;
+/// An order as read from any source (a YAML file, a spreadsheet row),
+/// with the place each field was written, for reports.
+#[derive(Debug, Clone, Default)]
+pub struct OrderInput {
+    pub number: Option<String>,
+    pub date: Option<NaiveDate>,
+    pub customer: String,
+    pub address: String,
+    pub phone: Option<String>,
+    /// Item id, or its name as the catalogue prints it.
+    pub item: String,
+    pub quantity: rust_decimal::Decimal,
+    pub service_date: Option<NaiveDate>,
+    pub service_time: Option<String>,
+    pub settlement: Option<Settlement>,
+    pub inputs: BTreeMap<String, GivenInput>,
+    pub request: Option<String>,
+    pub registered_by: Option<String>,
+    pub staff: Option<String>,
+    pub completed_on: Option<NaiveDate>,
+    pub customer_signed: bool,
+    pub verified_by: Option<String>,
+    pub verified_on: Option<NaiveDate>,
+    pub scope_changed: bool,
+    pub price_changed: bool,
+    pub reconfirmed: bool,
+    pub agreement: Option<String>,
+    /// Field name → where it was written.
+    pub places: BTreeMap<&'static str, Place>,
+}
+
+impl OrderInput {
+    pub fn place(&self, field: &str) -> Option<Place> {
+        self.places.get(field).cloned()
+    }
+}
+
+impl OrderFile {
+    /// The order with the place of each field in its YAML file.
+    pub fn to_input(&self) -> OrderInput {
+        let mut places = BTreeMap::new();
+        let mut put = |k: &'static str, loc: Option<Loc>| {
+            if let Some(l) = loc {
+                places.insert(k, Place::Span(l));
+            }
+        };
+        put("number", self.number.as_ref().map(|n| n.loc));
+        put("date", Some(self.date.loc));
+        put("customer", Some(self.customer.loc));
+        put("item", Some(self.item.loc));
+        put("quantity", Some(self.quantity.loc));
+        put("service_date", Some(self.service_date.loc));
+        put("settlement", Some(self.settlement.loc));
+        put("completed_on", self.completed_on.as_ref().map(|d| d.loc));
+        put("verified_on", self.verified_on.as_ref().map(|d| d.loc));
+        OrderInput {
+            number: self.number.as_ref().map(|n| n.value.clone()),
+            date: Some(self.date.value),
+            customer: self.customer.value.clone(),
+            address: self.address.clone(),
+            phone: self.phone.clone(),
+            item: self.item.value.clone(),
+            quantity: self.quantity.value.0,
+            service_date: Some(self.service_date.value),
+            service_time: self.service_time.clone(),
+            settlement: Some(self.settlement.value),
+            inputs: self
+                .inputs
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        GivenInput {
+                            text: v.value.clone(),
+                            place: Some(Place::Span(v.loc)),
+                        },
+                    )
+                })
+                .collect(),
+            request: self.request.clone(),
+            registered_by: self.registered_by.clone(),
+            staff: self.staff.clone(),
+            completed_on: self.completed_on.as_ref().map(|d| d.value),
+            customer_signed: self.customer_signed,
+            verified_by: self.verified_by.clone(),
+            verified_on: self.verified_on.as_ref().map(|d| d.value),
+            scope_changed: self.scope_changed,
+            price_changed: self.price_changed,
+            reconfirmed: self.reconfirmed,
+            agreement: self.agreement.clone(),
+            places,
+        }
+    }
+}
 
 /// An order priced and ready for documents and policies.
 #[derive(Debug, Clone, Serialize)]
@@ -151,85 +242,88 @@ impl PricedOrder {
     }
 }
 
-/// Prices an order from a YAML file. `number` is the issued number (from
-/// the journal) when the file has none.
+fn missing(field: &str, what: &str, o: &OrderInput) -> Diagnostic {
+    let d = Diagnostic::error("missing-value", format!("the order has no {what}"));
+    match o.place(field) {
+        Some(p) => d.at_place(p, "missing"),
+        None => d,
+    }
+    .hint(format!("fill in the {what}"))
+}
+
+/// Prices an order. `number` is the issued number (from the journal) or
+/// the order's own.
 pub fn price_order(
     rules: &Rules,
-    o: &OrderFile,
+    o: &OrderInput,
     number: &str,
 ) -> Result<PricedOrder, Vec<Diagnostic>> {
-    let inputs = o
-        .inputs
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.clone(),
-                GivenInput {
-                    text: v.value.clone(),
-                    loc: Some(v.loc),
-                },
-            )
-        })
-        .collect();
+    let mut problems = Vec::new();
+    let Some(service_date) = o.service_date else {
+        return Err(vec![missing("service_date", "service date (服务日期)", o)]);
+    };
+    let Some(settlement) = o.settlement else {
+        return Err(vec![missing("settlement", "settlement mode (结算方式)", o)]);
+    };
     let req = ItemRequest {
-        item: &o.item.value,
-        quantity: o.quantity.value.0,
-        date: o.service_date.value,
-        inputs,
-        item_loc: Some(o.item.loc),
-        quantity_loc: Some(o.quantity.loc),
-        date_loc: Some(o.service_date.loc),
+        item: &o.item,
+        quantity: o.quantity,
+        date: service_date,
+        inputs: o.inputs.clone(),
+        item_place: o.place("item"),
+        quantity_place: o.place("quantity"),
+        date_place: o.place("service_date"),
     };
     let item = pricing::price_item(rules, &req)?;
-    let mut problems = Vec::new();
     check_settlement(
         rules,
         &item,
-        o.settlement.value,
-        Some(o.settlement.loc),
+        settlement,
+        o.place("settlement"),
         &mut problems,
     );
-    if o.customer.value.trim().is_empty() {
-        problems.push(
-            Diagnostic::error("empty-value", "the customer's name is empty")
-                .at(o.customer.loc, "empty")
-                .hint("write the customer's name as registered"),
-        );
+    if o.customer.trim().is_empty() {
+        let d = Diagnostic::error("empty-value", "the customer's name is empty")
+            .hint("write the customer's name as registered");
+        problems.push(match o.place("customer") {
+            Some(p) => d.at_place(p, "empty"),
+            None => d,
+        });
     }
-    if let Some(c) = &o.completed_on
-        && c.value < o.service_date.value
+    if let Some(c) = o.completed_on
+        && c < service_date
     {
-        problems.push(
-            Diagnostic::error(
-                "date-order",
-                "the order is completed before its service date",
-            )
-            .at(c.loc, "before the service date")
-            .also(o.service_date.loc, "service date")
-            .hint("check the dates"),
-        );
+        let d = Diagnostic::error(
+            "date-order",
+            "the order is completed before its service date",
+        )
+        .hint("check the dates");
+        problems.push(match o.place("completed_on") {
+            Some(p) => d.at_place(p, "before the service date"),
+            None => d,
+        });
     }
     if !problems.is_empty() {
         return Err(problems);
     }
-    let catalog_approved = rules.catalog_approved_on(o.service_date.value);
+    let catalog_approved = rules.catalog_approved_on(service_date);
     Ok(PricedOrder {
         number: number.to_string(),
-        date: o.date.value,
-        customer: o.customer.value.clone(),
+        date: o.date.unwrap_or(service_date),
+        customer: o.customer.clone(),
         address: o.address.clone(),
         phone: o.phone.clone(),
         item,
-        settlement: o.settlement.value,
-        service_date: o.service_date.value,
+        settlement,
+        service_date,
         service_time: o.service_time.clone(),
         request: o.request.clone(),
         registered_by: o.registered_by.clone(),
         staff: o.staff.clone(),
-        completed_on: o.completed_on.as_ref().map(|d| d.value),
+        completed_on: o.completed_on,
         customer_signed: o.customer_signed,
         verified_by: o.verified_by.clone(),
-        verified_on: o.verified_on.as_ref().map(|d| d.value),
+        verified_on: o.verified_on,
         scope_changed: o.scope_changed,
         price_changed: o.price_changed,
         reconfirmed: o.reconfirmed,
@@ -243,7 +337,7 @@ pub fn check_settlement(
     rules: &Rules,
     item: &PricedItem,
     s: Settlement,
-    loc: Option<Loc>,
+    place: Option<Place>,
     problems: &mut Vec<Diagnostic>,
 ) {
     if s == Settlement::Agreement
@@ -254,24 +348,9 @@ pub fn check_settlement(
             format!("{} cannot be taken under a long-term agreement", item.name),
         )
         .hint("the catalogue allows 长期协议 only for items with `long_term: true`; settle it monthly or at once");
-        if let Some(l) = loc {
-            d = d.at(l, "长期协议");
+        if let Some(p) = place {
+            d = d.at_place(p, "长期协议");
         }
         problems.push(d);
-    }
-}
-
-/// The location of each order field in its YAML file, for policy reports.
-pub fn field_loc(o: &OrderFile, field: &str) -> Option<Loc> {
-    match field {
-        "number" => o.number.as_ref().map(|n| n.loc),
-        "item" => Some(o.item.loc),
-        "customer" => Some(o.customer.loc),
-        "quantity" => Some(o.quantity.loc),
-        "settlement" => Some(o.settlement.loc),
-        "service_date" => Some(o.service_date.loc),
-        "completed_on" => o.completed_on.as_ref().map(|d| d.loc),
-        "verified_on" => o.verified_on.as_ref().map(|d| d.loc),
-        _ => None,
     }
 }

@@ -217,9 +217,9 @@ pub fn stamp(p: &Payment) -> &'static str {
     }
 }
 
-/// The location of each payment field in its file, for policy reports.
-pub fn field_loc(p: &Payment, field: &str) -> Option<Loc> {
-    match field {
+/// The place of each payment field in its file, for policy reports.
+pub fn field_place(p: &Payment, field: &str) -> Option<crate::diagnostic::Place> {
+    let loc: Option<Loc> = match field {
         "date" => Some(p.date.loc),
         "payer" => Some(p.payer.loc),
         "amount" => Some(p.amount.loc),
@@ -228,5 +228,6 @@ pub fn field_loc(p: &Payment, field: &str) -> Option<Loc> {
         "number" => p.number.as_ref().map(|n| n.loc),
         "kind" => p.kind.as_ref().map(|k| k.loc),
         _ => None,
-    }
+    };
+    loc.map(crate::diagnostic::Place::Span)
 }

@@ -8,22 +8,21 @@
 
 use chrono::NaiveDate;
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Place, Severity};
 use crate::expr::{self, Value};
 use crate::records::RecordKind;
 use crate::rules::Rules;
 use crate::rules::model::{Catalog, PolicySeverity};
-use crate::source::Loc;
 
 /// Evaluates every policy on `kind` over one record. `label` names the
-/// record in messages ("quote BJ2026-0031"); `field_loc` points at a field
+/// record in messages ("quote BJ2026-0031"); `field_place` points at a field
 /// in the input file, when the record came from one.
 pub fn check(
     rules: &Rules,
     kind: RecordKind,
     record: &[Value],
     label: &str,
-    field_loc: &dyn Fn(&str) -> Option<Loc>,
+    field_place: &dyn Fn(&str) -> Option<Place>,
 ) -> Vec<Diagnostic> {
     let calendar: &dyn expr::Calendar = &rules.calendar;
     let env = expr::Env {
@@ -63,8 +62,8 @@ pub fn check(
             let (i, _) = kind.field(f)?;
             Some(format!("{f} = {}", show(record.get(i)?)))
         });
-        match p.field.as_deref().and_then(field_loc) {
-            Some(loc) => d = d.at(loc, field_text.unwrap_or_default()),
+        match p.field.as_deref().and_then(field_place) {
+            Some(place) => d = d.at_place(place, field_text.unwrap_or_default()),
             None => {
                 if let Some(t) = field_text {
                     d = d

@@ -15,12 +15,11 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::calendar::WorkCalendar;
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::{Diagnostic, Place, did_you_mean};
 use crate::expr::{self, Value};
 use crate::money::{self, Money, Rate};
 use crate::rules::model::{InputSource, InputType, Item, LineKind, TimeUnit};
 use crate::rules::{CompiledFormula, Rules, input_type_name, parse_default};
-use crate::source::{Loc, Sp};
 
 impl expr::Calendar for WorkCalendar {
     fn is_workday(&self, d: NaiveDate) -> bool {
@@ -36,7 +35,7 @@ impl expr::Calendar for WorkCalendar {
 #[derive(Clone, Debug)]
 pub struct GivenInput {
     pub text: String,
-    pub loc: Option<Loc>,
+    pub place: Option<Place>,
 }
 
 /// Where an input's value came from.
@@ -132,8 +131,8 @@ pub fn evaluate(
             )
             .hint_opt(did_you_mean(name, names.iter().copied()))
             .hint(format!("its inputs: {}", names.join(", ")));
-            if let Some(loc) = g.loc {
-                d = d.at(loc, "not an input of the formula");
+            if let Some(place) = &g.place {
+                d = d.at_place(place.clone(), "not an input of the formula");
             }
             problems.push(d);
         }
@@ -202,8 +201,8 @@ pub fn evaluate(
                                     input_type_name(kind)
                                 ),
                             );
-                            if let Some(loc) = g.loc {
-                                d = d.at(loc, "invalid value");
+                            if let Some(place) = &g.place {
+                                d = d.at_place(place.clone(), "invalid value");
                             }
                             problems.push(d.hint(input_hint(kind)));
                             continue;
@@ -466,15 +465,15 @@ pub struct ItemRequest<'a> {
     /// Formula inputs (`--set name=value`, or an order's inputs).
     pub inputs: BTreeMap<String, GivenInput>,
     /// Where the item id and quantity were written, when from a file.
-    pub item_loc: Option<Loc>,
-    pub quantity_loc: Option<Loc>,
-    pub date_loc: Option<Loc>,
+    pub item_place: Option<Place>,
+    pub quantity_place: Option<Place>,
+    pub date_place: Option<Place>,
 }
 
 /// Prices a catalogue item with the price list in force on the service date.
 pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
-    let at = |d: Diagnostic, loc: Option<Loc>, label: &str| match loc {
-        Some(l) => d.at(l, label),
+    let at = |d: Diagnostic, place: &Option<Place>, label: &str| match place {
+        Some(p) => d.at_place(p.clone(), label),
         None => d,
     };
     let Some(catalog) = rules.catalog_on(req.date) else {
@@ -483,7 +482,7 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
             "no-price-list",
             format!("no price list applies on {}", req.date),
         );
-        d = at(d, req.date_loc, "service date");
+        d = at(d, &req.date_place, "service date");
         d = match first {
             Some(f) if req.date < f => d.hint(format!("the earliest price list starts on {f}")),
             _ => d.hint(
@@ -492,7 +491,18 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
         };
         return Err(vec![d]);
     };
-    let Some(item) = catalog.items.iter().find(|i| i.id.value == req.item) else {
+    // Spreadsheets name the service as printed (室内卫生清洁); files use ids.
+    let item = catalog
+        .items
+        .iter()
+        .find(|i| i.id.value == req.item)
+        .or_else(|| {
+            catalog
+                .items
+                .iter()
+                .find(|i| i.name.value == req.item.trim())
+        });
+    let Some(item) = item else {
         let ids: Vec<&str> = catalog.items.iter().map(|i| i.id.value.as_str()).collect();
         let d = Diagnostic::error(
             "unknown-item",
@@ -503,7 +513,7 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
         )
         .hint_opt(did_you_mean(req.item, ids.iter().copied()))
         .hint(format!("items: {}", ids.join(", ")));
-        return Err(vec![at(d, req.item_loc, "not in the price list")]);
+        return Err(vec![at(d, &req.item_place, "not in the price list")]);
     };
     if req.quantity <= Decimal::ZERO {
         let d = Diagnostic::error(
@@ -511,7 +521,7 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
             format!("the quantity must be more than 0, not {}", req.quantity),
         )
         .hint("a refund or correction is a void and a new document, not a negative order");
-        return Err(vec![at(d, req.quantity_loc, "not positive")]);
+        return Err(vec![at(d, &req.quantity_place, "not positive")]);
     }
     let tax_rate = rules
         .tax_rate_on(&item.tax.value, req.date)
@@ -538,7 +548,7 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
             let extended = p.value.mul_qty_rounded(req.quantity).map_err(|e| {
                 vec![at(
                     Diagnostic::error("invalid-quantity", format!("{context}: {e}")),
-                    req.quantity_loc,
+                    &req.quantity_place,
                     "",
                 )]
             })?;
@@ -643,9 +653,4 @@ pub fn labour_time(
         (TimeUnit::Day, Some(h), None) => h.checked_div(hours_per_day),
         _ => None,
     }
-}
-
-/// `Sp` helper: the location of an optional spanned value.
-pub fn loc_of<T>(sp: &Option<Sp<T>>) -> Option<Loc> {
-    sp.as_ref().map(|s| s.loc)
 }

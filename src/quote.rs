@@ -261,7 +261,7 @@ pub fn price_job(rules: &Rules, job: &JobFile) -> Result<Quote, Vec<Diagnostic>>
                 k.clone(),
                 GivenInput {
                     text: v.value.clone(),
-                    loc: Some(v.loc),
+                    place: Some(crate::diagnostic::Place::Span(v.loc)),
                 },
             );
         }
@@ -417,6 +417,20 @@ pub fn price_job(rules: &Rules, job: &JobFile) -> Result<Quote, Vec<Diagnostic>>
         revisions,
         signoffs: job.signoffs.iter().map(|s| s.value.clone()).collect(),
     })
+}
+
+/// Where a quote's record fields are written in the job file, for policy
+/// reports.
+pub fn field_place(job: &JobFile, field: &str) -> Option<crate::diagnostic::Place> {
+    let loc = match field {
+        "number" => Some(job.number.loc),
+        "date" => Some(job.date.loc),
+        "customer" => Some(job.customer.name.loc),
+        "responsible_department" => Some(job.responsible_department.loc),
+        "revised" | "reconfirmed" => job.revisions.last().map(|r| r.loc),
+        _ => None,
+    };
+    loc.map(crate::diagnostic::Place::Span)
 }
 
 /// A fraction as a percentage with at most two decimals: 0.1 → "10%".

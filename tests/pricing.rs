@@ -171,7 +171,7 @@ fn catalogue_prices_golden_table() {
                     k.to_string(),
                     GivenInput {
                         text: v.to_string(),
-                        loc: None,
+                        place: None,
                     },
                 )
             })
@@ -183,9 +183,9 @@ fn catalogue_prices_golden_table() {
                 quantity: dec(qty),
                 date: d(date),
                 inputs,
-                item_loc: None,
-                quantity_loc: None,
-                date_loc: None,
+                item_place: None,
+                quantity_place: None,
+                date_place: None,
             },
         )
         .unwrap_or_else(|e| panic!("{item}: {e:?}"));
@@ -211,14 +211,14 @@ fn catalogue_pricing_errors() {
                     k.to_string(),
                     GivenInput {
                         text: v.to_string(),
-                        loc: None,
+                        place: None,
                     },
                 )
             })
             .collect(),
-        item_loc: None,
-        quantity_loc: None,
-        date_loc: None,
+        item_place: None,
+        quantity_place: None,
+        date_place: None,
     };
     let code = |req: ItemRequest| price_item(&r, &req).unwrap_err()[0].code;
     assert_eq!(

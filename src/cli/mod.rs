@@ -1,9 +1,14 @@
 //! Command definitions and dispatch.
 
+mod approve;
+mod bill;
 mod check;
 mod common;
+mod documents;
+mod journal_cmds;
+mod police;
 mod price;
-mod quote;
+mod render;
 mod schema;
 mod upper;
 
@@ -12,6 +17,31 @@ use std::process::ExitCode;
 
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
+use feebook::documents::Format;
+
+/// Document output formats on the command line.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocFormat {
+    Pdf,
+    Html,
+    Md,
+    Json,
+}
+
+impl From<DocFormat> for Format {
+    fn from(f: DocFormat) -> Format {
+        match f {
+            DocFormat::Pdf => Format::Pdf,
+            DocFormat::Html => Format::Html,
+            DocFormat::Md => Format::Md,
+            DocFormat::Json => Format::Json,
+        }
+    }
+}
+
+fn parse_encoding(s: &str) -> Result<feebook::tabular::Encoding, String> {
+    s.parse()
+}
 
 /// Today's date, for defaults only: nothing rendered reads the clock.
 fn today() -> NaiveDate {
@@ -89,14 +119,193 @@ enum Command {
         #[command(flatten)]
         rules: RulesArgs,
     },
-    /// Price a temporary job (临时性特约服务) and explain the breakdown.
+    /// Price a temporary job (临时性特约服务) and render its quote sheet
+    /// (特约维修价格确认单); `--format text` explains the breakdown.
     Quote {
         /// The job file (YAML).
+        job: PathBuf,
+        #[arg(long, value_enum, default_value_t = documents::QuoteFormat::Pdf)]
+        format: documents::QuoteFormat,
+        #[command(flatten)]
+        render: render::RenderArgs,
+        #[command(flatten)]
+        rules: RulesArgs,
+    },
+    /// Render the service notice (特约服务项目及收费标准公告) of the
+    /// catalogue in force; refused while the catalogue is not approved.
+    Notice {
+        /// Date whose price list is announced. Default: today.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Address the notice as a letter delivered to a room (送到客户房间).
+        #[arg(long, value_name = "ADDRESSEE")]
+        to: Option<String>,
+        /// Render even when the catalogue is not approved, marked 未经审批.
+        #[arg(long)]
+        draft: bool,
+        #[arg(long, value_enum, default_value_t = DocFormat::Pdf)]
+        format: DocFormat,
+        #[command(flatten)]
+        render: render::RenderArgs,
+        #[command(flatten)]
+        rules: RulesArgs,
+    },
+    /// Issue a work order (特约服务/维修单) in its copies, numbered by the journal.
+    Order {
+        /// The work order (YAML).
+        order: PathBuf,
+        #[arg(long, value_enum, default_value_t = DocFormat::Pdf)]
+        format: DocFormat,
+        /// Render a specimen marked 样张 without taking a number.
+        #[arg(long)]
+        preview: bool,
+        #[command(flatten)]
+        render: render::RenderArgs,
+        #[command(flatten)]
+        journal: render::JournalArgs,
+        #[command(flatten)]
+        rules: RulesArgs,
+    },
+    /// Issue a receipt (收款收据) in its copies, stamped 现金收讫 or 已交费.
+    Receipt {
+        /// The payment (YAML).
+        payment: PathBuf,
+        #[arg(long, value_enum, default_value_t = DocFormat::Pdf)]
+        format: DocFormat,
+        /// Render a specimen marked 样张 without taking a number.
+        #[arg(long)]
+        preview: bool,
+        #[command(flatten)]
+        render: render::RenderArgs,
+        #[command(flatten)]
+        journal: render::JournalArgs,
+        #[command(flatten)]
+        rules: RulesArgs,
+    },
+    /// Render the month's register (特约服务/维修登记表) from work orders.
+    Register {
+        /// Work-order files: CSV, XLSX or YAML.
+        #[arg(required = true)]
+        orders: Vec<PathBuf>,
+        /// The month, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Encoding of CSV files (default: detected).
+        #[arg(long, value_parser = parse_encoding)]
+        encoding: Option<feebook::tabular::Encoding>,
+        #[arg(long, value_enum, default_value_t = DocFormat::Pdf)]
+        format: DocFormat,
+        #[command(flatten)]
+        render: render::RenderArgs,
+        #[command(flatten)]
+        rules: RulesArgs,
+    },
+    /// Monthly billing: one billing notice (收费通知单) per customer from the
+    /// month's 月结 and 长期协议 work orders, a combined PDF, the register and
+    /// a summary.
+    Bill {
+        /// Work-order files: CSV (UTF-8 or GBK), XLSX or YAML.
+        #[arg(required = true)]
+        orders: Vec<PathBuf>,
+        /// The month billed, YYYY-MM.
+        #[arg(long)]
+        month: String,
+        /// Date of the notices. Default: the first day of the next month.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        /// Bill the valid rows and write the rejected ones, with reasons,
+        /// to rejected-YYYY-MM.csv.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Render only shard K of N (customers split by a stable hash of
+        /// their name); `/N` takes K from JOB_COMPLETION_INDEX.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Encoding of CSV files (default: detected).
+        #[arg(long, value_parser = parse_encoding)]
+        encoding: Option<feebook::tabular::Encoding>,
+        #[arg(long, value_enum, default_value_t = DocFormat::Pdf)]
+        format: DocFormat,
+        #[command(flatten)]
+        render: render::RenderArgs,
+        #[command(flatten)]
+        journal: render::JournalArgs,
+        #[command(flatten)]
+        rules: RulesArgs,
+    },
+    /// Show a temporary job's approval chain: who signed, who is next.
+    Status {
         job: PathBuf,
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
         #[command(flatten)]
         rules: RulesArgs,
+    },
+    /// Record a sign-off in a job file, after checking it is that role's turn.
+    Approve {
+        job: PathBuf,
+        /// Role id, e.g. dept_head, branch_manager.
+        #[arg(long)]
+        role: String,
+        /// Name of the person signing.
+        #[arg(long)]
+        name: String,
+        /// For per-department steps: the department signed for.
+        #[arg(long)]
+        department: Option<String>,
+        /// Record a rejection (不同意), which ends the chain.
+        #[arg(long)]
+        reject: bool,
+        #[arg(long)]
+        comment: Option<String>,
+        /// Date of the signature. Default: today.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[command(flatten)]
+        rules: RulesArgs,
+    },
+    /// Check records (work orders, payments, job files) against the policies.
+    Police {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long, value_parser = parse_encoding)]
+        encoding: Option<feebook::tabular::Encoding>,
+        #[command(flatten)]
+        rules: RulesArgs,
+    },
+    /// Render an issued document again from the journal, byte for byte.
+    Reissue {
+        number: String,
+        /// Format (default: the one it was issued in).
+        #[arg(long, value_enum)]
+        format: Option<DocFormat>,
+        #[command(flatten)]
+        render: render::RenderArgs,
+        #[command(flatten)]
+        journal: render::JournalArgs,
+    },
+    /// Void an issued document (作废): kept in the journal, rendered stamped 作废.
+    Void {
+        number: String,
+        #[arg(long)]
+        reason: String,
+        /// Date of the void. Default: today.
+        #[arg(long)]
+        date: Option<NaiveDate>,
+        #[command(flatten)]
+        render: render::RenderArgs,
+        #[command(flatten)]
+        journal: render::JournalArgs,
+    },
+    /// List the numbers issued: first and last per series, totals, gaps.
+    Journal {
+        /// Only this month (YYYY-MM).
+        #[arg(long)]
+        month: Option<String>,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+        #[command(flatten)]
+        journal: render::JournalArgs,
     },
     /// Write the JSON Schemas of the rule and input files.
     Schema {
@@ -149,7 +358,147 @@ pub fn run() -> ExitCode {
             format,
             rules,
         } => price::run(&rules, &item, &qty, date, &set, format, today()),
-        Command::Quote { job, format, rules } => quote::run(&rules, &job, format),
+        Command::Quote {
+            job,
+            format,
+            render,
+            rules,
+        } => documents::quote(&rules, &render, &job, format),
+        Command::Notice {
+            date,
+            to,
+            draft,
+            format,
+            render,
+            rules,
+        } => documents::notice(
+            &rules,
+            &render,
+            documents::NoticeOpts {
+                date: date.unwrap_or_else(today),
+                to,
+                draft,
+                format: format.into(),
+            },
+        ),
+        Command::Order {
+            order,
+            format,
+            preview,
+            render,
+            journal,
+            rules,
+        } => documents::order(
+            &rules,
+            &render,
+            &journal,
+            &order,
+            documents::IssueOpts {
+                format: format.into(),
+                preview,
+            },
+        ),
+        Command::Receipt {
+            payment,
+            format,
+            preview,
+            render,
+            journal,
+            rules,
+        } => documents::receipt(
+            &rules,
+            &render,
+            &journal,
+            &payment,
+            documents::IssueOpts {
+                format: format.into(),
+                preview,
+            },
+        ),
+        Command::Register {
+            orders,
+            month,
+            encoding,
+            format,
+            render,
+            rules,
+        } => documents::register(&rules, &render, &orders, &month, format.into(), encoding),
+        Command::Bill {
+            orders,
+            month,
+            date,
+            skip_invalid,
+            shard,
+            encoding,
+            format,
+            render,
+            journal,
+            rules,
+        } => bill::run(
+            &rules,
+            &render,
+            &journal,
+            &orders,
+            bill::BillOpts {
+                month,
+                format: format.into(),
+                date,
+                skip_invalid,
+                shard,
+                encoding,
+            },
+        ),
+        Command::Status { job, format, rules } => approve::status(&rules, &job, format),
+        Command::Approve {
+            job,
+            role,
+            name,
+            department,
+            reject,
+            comment,
+            date,
+            rules,
+        } => approve::approve(
+            &rules,
+            &job,
+            approve::ApproveOpts {
+                role: &role,
+                name: &name,
+                department: department.as_deref(),
+                reject,
+                comment: comment.as_deref(),
+                date: date.unwrap_or_else(today),
+            },
+        ),
+        Command::Police {
+            files,
+            encoding,
+            rules,
+        } => police::run(&rules, &files, encoding),
+        Command::Reissue {
+            number,
+            format,
+            render,
+            journal,
+        } => journal_cmds::reissue(&render, &journal, &number, format.map(Into::into)),
+        Command::Void {
+            number,
+            reason,
+            date,
+            render,
+            journal,
+        } => journal_cmds::void(
+            &render,
+            &journal,
+            &number,
+            &reason,
+            date.unwrap_or_else(today),
+        ),
+        Command::Journal {
+            month,
+            format,
+            journal,
+        } => journal_cmds::list(&journal, month.as_deref(), format),
     };
     ExitCode::from(code)
 }

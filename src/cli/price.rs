@@ -47,7 +47,7 @@ pub fn run(
             k.trim().to_string(),
             GivenInput {
                 text: v.trim().to_string(),
-                loc: None,
+                place: None,
             },
         );
     }
@@ -56,9 +56,9 @@ pub fn run(
         quantity,
         date: date.unwrap_or(today),
         inputs,
-        item_loc: None,
-        quantity_loc: None,
-        date_loc: None,
+        item_place: None,
+        quantity_place: None,
+        date_place: None,
     };
     let priced = match pricing::price_item(&rules, &req) {
         Ok(p) => p,

@@ -1,7 +1,335 @@
 //! Documents: the data each one carries (`model`), and rendering it as PDF
 //! through Typst (`typst_engine`, `fonts`) or as HTML and Markdown through
 //! minijinja (`html`).
+//!
+//! Templates are data: `templates/typst/*.typ`, `templates/html/*.html`,
+//! `templates/md/*.md`, compiled into the binary and overridable file by
+//! file with `--templates DIR`.
 
 pub mod fonts;
+pub mod html;
 pub mod model;
 pub mod typst_engine;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Place};
+use fonts::FontSet;
+use typst_engine::{RenderRequest, Templates};
+
+/// The Typst templates compiled into the binary. A test keeps this list
+/// equal to the files in `templates/typst/`.
+pub const TYPST_TEMPLATES: &[(&str, &str)] = &[
+    (
+        "billing_notice.typ",
+        include_str!("../../templates/typst/billing_notice.typ"),
+    ),
+    (
+        "common.typ",
+        include_str!("../../templates/typst/common.typ"),
+    ),
+    (
+        "notice.typ",
+        include_str!("../../templates/typst/notice.typ"),
+    ),
+    ("quote.typ", include_str!("../../templates/typst/quote.typ")),
+    (
+        "receipt.typ",
+        include_str!("../../templates/typst/receipt.typ"),
+    ),
+    (
+        "register.typ",
+        include_str!("../../templates/typst/register.typ"),
+    ),
+    (
+        "work_order.typ",
+        include_str!("../../templates/typst/work_order.typ"),
+    ),
+];
+
+/// The kinds of document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Notice,
+    Quote,
+    WorkOrder,
+    BillingNotice,
+    Receipt,
+    Register,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Notice => "notice",
+            Kind::Quote => "quote",
+            Kind::WorkOrder => "work_order",
+            Kind::BillingNotice => "billing_notice",
+            Kind::Receipt => "receipt",
+            Kind::Register => "register",
+        }
+    }
+
+    /// File-name prefix of its outputs.
+    pub fn file_prefix(self) -> &'static str {
+        match self {
+            Kind::Notice => "notice",
+            Kind::Quote => "quote",
+            Kind::WorkOrder => "work-order",
+            Kind::BillingNotice => "billing-notice",
+            Kind::Receipt => "receipt",
+            Kind::Register => "register",
+        }
+    }
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Pdf,
+    Html,
+    Md,
+    Json,
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Pdf => "pdf",
+            Format::Html => "html",
+            Format::Md => "md",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// Templates and fonts, loaded once and used for every document.
+pub struct Renderer {
+    typst: Templates,
+    html: html::HtmlTemplates,
+    fonts: FontSource,
+}
+
+enum FontSource {
+    Embedded,
+    Extended(Box<FontSet>),
+}
+
+impl Renderer {
+    /// The embedded templates and fonts.
+    pub fn embedded() -> Renderer {
+        let mut typst = Templates::new();
+        for (name, text) in TYPST_TEMPLATES {
+            // Embedded names are fixed and valid; a failure here is a
+            // programming error that the template-list test catches.
+            let _ = typst.insert_source(&format!("/{name}"), *text);
+        }
+        Renderer {
+            typst,
+            html: html::HtmlTemplates::embedded(),
+            fonts: FontSource::Embedded,
+        }
+    }
+
+    /// The embedded templates with any file in `templates/` (`typst/`,
+    /// `html/`, `md/` subfolders) replacing its namesake, and the embedded
+    /// fonts plus those in `font_dir`.
+    pub fn new(
+        templates: Option<&Path>,
+        font_dir: Option<&Path>,
+    ) -> Result<Renderer, Vec<Diagnostic>> {
+        let mut r = Renderer::embedded();
+        if let Some(dir) = templates {
+            if !dir.is_dir() {
+                return Err(vec![
+                    Diagnostic::error("templates", format!("the templates folder `{}` does not exist", dir.display()))
+                        .at_place(Place::File(dir.display().to_string()), "")
+                        .hint("give a folder with typst/, html/ or md/ subfolders holding the templates to replace"),
+                ]);
+            }
+            let typst_dir = dir.join("typst");
+            if typst_dir.is_dir() {
+                let extra = Templates::from_dir(&typst_dir)
+                    .map_err(|e| template_diagnostics(&e, &typst_dir))?;
+                for path in extra.paths().map(str::to_string).collect::<Vec<_>>() {
+                    let text = std::fs::read(typst_dir.join(path.trim_start_matches('/')))
+                        .map_err(|e| {
+                            vec![Diagnostic::error(
+                                "templates",
+                                format!("cannot read {path}: {e}"),
+                            )]
+                        })?;
+                    let _ = r.typst.insert(&path, text);
+                }
+            }
+            r.html = html::HtmlTemplates::with_overrides(dir).map_err(|e| {
+                vec![
+                    Diagnostic::error("templates", e.to_string())
+                        .hint("fix the template; `feebook` names the file and line"),
+                ]
+            })?;
+        }
+        if let Some(fd) = font_dir {
+            let set = FontSet::with_dir(fd).map_err(|e| {
+                vec![
+                    Diagnostic::error("fonts", format!("cannot load fonts: {e}"))
+                        .hint("--font-dir takes a folder of .ttf, .otf or .ttc files"),
+                ]
+            })?;
+            r.fonts = FontSource::Extended(Box::new(set));
+        }
+        Ok(r)
+    }
+
+    fn fonts(&self) -> &FontSet {
+        match &self.fonts {
+            FontSource::Embedded => FontSet::embedded(),
+            FontSource::Extended(f) => f,
+        }
+    }
+
+    /// Renders a document's data in a format. `date` is the document's
+    /// date (Typst's `today`); `ident` its number, for a stable PDF id.
+    pub fn render<T: Serialize>(
+        &self,
+        kind: Kind,
+        data: &T,
+        format: Format,
+        date: NaiveDate,
+        ident: &str,
+    ) -> Result<Vec<u8>, Vec<Diagnostic>> {
+        let value = serde_json::to_value(data)
+            .map_err(|e| vec![Diagnostic::error("internal", format!("document data: {e}"))])?;
+        match format {
+            Format::Json => {
+                let mut s = serde_json::to_string_pretty(&value).unwrap_or_default();
+                s.push('\n');
+                Ok(s.into_bytes())
+            }
+            Format::Html | Format::Md => {
+                let f = if format == Format::Html {
+                    html::Format::Html
+                } else {
+                    html::Format::Md
+                };
+                self.html
+                    .render(kind.name(), f, &value)
+                    .map(String::into_bytes)
+                    .map_err(|e| {
+                        vec![
+                            Diagnostic::error("template", e.to_string()).hint(
+                                "fix the template named; with --templates, your copy is used",
+                            ),
+                        ]
+                    })
+            }
+            Format::Pdf => {
+                // A character no font has would print blank: refuse it,
+                // naming the field, before Typst sees it.
+                let missing = self.fonts().check_json(&value);
+                if !missing.is_empty() {
+                    return Err(missing
+                        .iter()
+                        .map(|m| {
+                            Diagnostic::error("missing-glyph", m.to_string())
+                                .hint("add a font that has it with `--font-dir DIR`, or write the name as registered with a common character")
+                        })
+                        .collect());
+                }
+                let json = serde_json::to_vec(&value)
+                    .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
+                let req = RenderRequest {
+                    main: &format!("/{}.typ", kind.name()),
+                    data_json: &json,
+                    today: date,
+                    ident,
+                };
+                typst_engine::render_pdf(&self.typst, self.fonts(), &req)
+                    .map_err(|e| template_diagnostics(&e, Path::new("templates/typst")))
+            }
+        }
+    }
+}
+
+impl Renderer {
+    /// Many documents of one kind in a single PDF, for printing: the data
+    /// is `{"notices": [...]}` (or the kind's plural) and the template
+    /// `/<kind>s.typ` lays them out one after another.
+    pub fn render_combined(
+        &self,
+        kind: Kind,
+        data: &serde_json::Value,
+        date: NaiveDate,
+        ident: &str,
+    ) -> Result<Vec<u8>, Vec<Diagnostic>> {
+        let missing = self.fonts().check_json(data);
+        if !missing.is_empty() {
+            return Err(missing
+                .iter()
+                .map(|m| {
+                    Diagnostic::error("missing-glyph", m.to_string())
+                        .hint("add a font that has it with `--font-dir DIR`")
+                })
+                .collect());
+        }
+        let json = serde_json::to_vec(data)
+            .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
+        let req = RenderRequest {
+            main: &format!("/{}s.typ", kind.name()),
+            data_json: &json,
+            today: date,
+            ident,
+        };
+        typst_engine::render_pdf(&self.typst, self.fonts(), &req)
+            .map_err(|e| template_diagnostics(&e, Path::new("templates/typst")))
+    }
+}
+
+fn template_diagnostics(e: &typst_engine::TemplateError, dir: &Path) -> Vec<Diagnostic> {
+    e.diagnostics
+        .iter()
+        .map(|d| {
+            let place = match (&d.file, d.line) {
+                (Some(f), Some(line)) => Place::Cell {
+                    file: dir.join(f.trim_start_matches('/')).display().to_string(),
+                    row: line,
+                    column: d.column.map(|c| format!("{c}")),
+                },
+                (Some(f), None) => Place::File(f.clone()),
+                _ => Place::Nowhere,
+            };
+            let mut diag = Diagnostic::error("template", format!("template error: {}", d.message))
+                .at_place(place, "");
+            for h in &d.hints {
+                diag = diag.hint(h.clone());
+            }
+            diag
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_typst_templates_match_the_folder() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates/typst");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".typ"))
+            .collect();
+        on_disk.sort();
+        let embedded: Vec<String> = TYPST_TEMPLATES.iter().map(|(n, _)| n.to_string()).collect();
+        assert_eq!(
+            on_disk, embedded,
+            "update TYPST_TEMPLATES in src/documents/mod.rs"
+        );
+    }
+}

@@ -63,6 +63,34 @@ pub struct RuleFile {
     pub calendar: Option<Sp<Calendar>>,
     /// Settings for the documents feebook renders.
     pub documents: Option<Sp<DocumentSettings>>,
+    /// How work orders are read from spreadsheets (CSV, XLSX): the headers
+    /// each field may have. Built-in Chinese headers apply when omitted.
+    pub imports: Option<Sp<ImportSettings>>,
+}
+
+/// Spreadsheet import settings.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportSettings {
+    /// Columns of work-order sheets.
+    pub orders: Option<OrderColumns>,
+}
+
+/// The headers accepted for each field of a work-order sheet. A field given
+/// here replaces the built-in headers for that field; the others keep them.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderColumns {
+    /// Field → accepted headers, e.g. `customer: [客户名称, 业主姓名]`.
+    /// Fields: number, date, customer, address, phone, item, quantity,
+    /// service_date, service_time, settlement, completed_on,
+    /// customer_signed, verified_by, verified_on, staff, request, agreement.
+    #[serde(default)]
+    pub columns: std::collections::BTreeMap<String, Sp<Vec<String>>>,
+    /// Formula input → accepted headers, e.g. `materials: [材料费]`, for
+    /// items priced by a formula.
+    #[serde(default)]
+    pub inputs: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// A map from id to definition that keeps the order it was written in and

@@ -43,6 +43,8 @@ pub struct Rules {
     pub documents: DocumentSettings,
     /// Formula, chain and default tax of temporary jobs.
     pub temporary_jobs: Option<TemporaryJobSettings>,
+    /// Spreadsheet import settings.
+    pub imports: ImportSettings,
     /// Approval status of each catalogue version (same order as `catalogs`).
     pub catalog_status: Vec<crate::approval::Status>,
 }
@@ -234,6 +236,7 @@ impl Checker<'_> {
         let mut calendar: Option<Sp<Calendar>> = None;
         let mut documents: Option<Sp<DocumentSettings>> = None;
         let mut temporary_jobs: Option<Sp<TemporaryJobSettings>> = None;
+        let mut imports: Option<Sp<ImportSettings>> = None;
         let mut roles = IdMap::default();
         let mut departments = IdMap::default();
         let mut personnel_costs = IdMap::default();
@@ -248,6 +251,7 @@ impl Checker<'_> {
             self.single("calendar", &mut calendar, file.calendar);
             self.single("documents", &mut documents, file.documents);
             self.single("temporary_jobs", &mut temporary_jobs, file.temporary_jobs);
+            self.single("imports", &mut imports, file.imports);
             self.merge("role", &mut roles, file.roles);
             self.merge("department", &mut departments, file.departments);
             self.merge("personnel cost", &mut personnel_costs, file.personnel_costs);
@@ -316,6 +320,7 @@ impl Checker<'_> {
             hours_per_day,
             documents,
             temporary_jobs,
+            imports: self.check_imports(imports.as_ref()),
             catalog_status: Vec::new(),
         };
         // Catalogue approvals need the checked chains, so they come last;
@@ -331,6 +336,45 @@ impl Checker<'_> {
             .collect();
         rules.catalog_status = statuses;
         Some(rules)
+    }
+
+    fn check_imports(&mut self, imports: Option<&Sp<ImportSettings>>) -> ImportSettings {
+        let Some(i) = imports else {
+            return ImportSettings::default();
+        };
+        if let Some(cols) = &i.value.orders {
+            for (field, headers) in &cols.columns {
+                if !crate::orders_input::FIELDS
+                    .iter()
+                    .any(|(f, _, _)| f == field)
+                {
+                    let names: Vec<&str> = crate::orders_input::FIELDS
+                        .iter()
+                        .map(|(f, _, _)| *f)
+                        .collect();
+                    self.push(
+                        Diagnostic::error(
+                            "unknown-field",
+                            format!("work orders have no field `{field}`"),
+                        )
+                        .at(headers.loc, "for this field")
+                        .hint_opt(did_you_mean(field, names.iter().copied()))
+                        .hint(format!("fields: {}", names.join(", "))),
+                    );
+                }
+                if headers.value.is_empty() {
+                    self.push(
+                        Diagnostic::error(
+                            "empty-value",
+                            format!("no headers listed for `{field}`"),
+                        )
+                        .at(headers.loc, "empty")
+                        .hint("list the column headers this field may have"),
+                    );
+                }
+            }
+        }
+        i.value.clone()
     }
 
     fn check_temporary_jobs(

@@ -1,0 +1,538 @@
+//! `feebook bill ORDERS... --month YYYY-MM`: finance's monthly run.
+//!
+//! Reads the month's work orders (CSV, XLSX, YAML), rejects bad rows with
+//! their place, prices every order from the price list in force on its
+//! service date, groups the 月结 and 长期协议 orders per customer and issues
+//! one billing notice (收费通知单) per customer through the journal,
+//! rendering in parallel. Also writes one combined PDF for printing, the
+//! month's register and a summary that reconciles with the notices.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use feebook::batch::{self, CustomerBill};
+use feebook::diagnostic::{self, Diagnostic, Place};
+use feebook::documents::{Format, Kind, Renderer, model};
+use feebook::fsutil;
+use feebook::issue::{self, Snapshot};
+use feebook::journal::{DocKind, NewEntry, sha256_hex};
+use feebook::order::{OrderInput, PricedOrder};
+use feebook::policy;
+use feebook::records::RecordKind;
+use feebook::rules::Rules;
+use feebook::source::Sources;
+
+use super::common::{load_rules, report};
+use super::documents::{in_month, open_journal, parse_month};
+use super::render::{JournalArgs, RenderArgs, renderer};
+use super::{OK, PROBLEMS, RulesArgs, USAGE};
+
+pub struct BillOpts {
+    pub month: String,
+    pub format: Format,
+    pub date: Option<NaiveDate>,
+    pub skip_invalid: bool,
+    pub shard: Option<String>,
+    pub encoding: Option<feebook::tabular::Encoding>,
+}
+
+/// A row that could not be billed, and why.
+struct Rejected {
+    place: Place,
+    reasons: Vec<String>,
+}
+
+pub fn run(
+    rules_args: &RulesArgs,
+    render_args: &RenderArgs,
+    journal: &JournalArgs,
+    files: &[PathBuf],
+    o: BillOpts,
+) -> u8 {
+    let go = || -> Result<(), u8> {
+        let Some(period) = parse_month(&o.month) else {
+            eprintln!(
+                "error: --month `{}` is not a month; write YYYY-MM, e.g. 2026-11",
+                o.month
+            );
+            return Err(USAGE);
+        };
+        let shard = shard(o.shard.as_deref())?;
+        let (rules, mut sources) = load_rules(rules_args)?;
+        let (orders, problems, rejected) =
+            read_month(&rules, &mut sources, files, period, o.encoding);
+        let out_dir = render_args
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(format!("output/bill-{}", o.month)));
+        if !problems.is_empty() {
+            eprint!("{}", diagnostic::render_all(&problems, &sources));
+            let rows = rejected.len();
+            if !o.skip_invalid {
+                eprintln!(
+                    "error: {rows} row{} cannot be billed ({}); nothing was written\n  = help: correct the rows, or bill the rest with `--skip-invalid` (the rejected rows and reasons are then written to {}/rejected-{}.csv)",
+                    if rows == 1 { "" } else { "s" },
+                    diagnostic::summary(&problems),
+                    out_dir.display(),
+                    o.month
+                );
+                return Err(PROBLEMS);
+            }
+            let path = out_dir.join(format!("rejected-{}.csv", o.month));
+            write_file(&path, rejected_csv(&rejected).as_bytes())?;
+            eprintln!(
+                "warning: {rows} row{} skipped; listed with reasons in {}",
+                if rows == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+        if orders.is_empty() {
+            eprintln!(
+                "error: no valid work orders served in {} in the files given",
+                o.month
+            );
+            return Err(PROBLEMS);
+        }
+        let date = o.date.unwrap_or_else(|| batch::notice_date(period));
+        let mut bills = batch::group(&orders, rules.documents.tax_rounding);
+        if let Some((k, n)) = shard {
+            bills.retain(|b| batch::shard_of(&b.customer, n) == k - 1);
+        }
+        let r = renderer(render_args)?;
+        std::fs::create_dir_all(&out_dir).map_err(|e| {
+            eprintln!("error: cannot create `{}`: {e}", out_dir.display());
+            USAGE
+        })?;
+        let issued = issue_notices(
+            &rules, &r, journal, &orders, &bills, date, period, o.format, &out_dir, &sources,
+        )?;
+
+        // Reconcile: the notices as issued add up to the summary.
+        let summary = batch::summarize(period, &orders, &bills, rejected.len());
+        let issued_total: feebook::money::Money = issued.iter().map(|(_, b)| b.total).sum();
+        if issued_total != summary.billed_total && shard.is_none() {
+            eprintln!(
+                "error: internal: notices total {} but the month bills {}",
+                issued_total.yuan(),
+                summary.billed_total.yuan()
+            );
+            return Err(PROBLEMS);
+        }
+        let suffix = shard
+            .map(|(k, n)| format!("-shard{k}of{n}"))
+            .unwrap_or_default();
+        if o.format == Format::Pdf && !issued.is_empty() {
+            combined_pdf(
+                &rules,
+                &r,
+                &orders,
+                &issued,
+                date,
+                period,
+                &out_dir.join(format!("billing-notices-{}{suffix}.pdf", o.month)),
+                &sources,
+            )?;
+        }
+        if shard.is_none_or(|(k, _)| k == 1) {
+            let reg = model::register(&rules, period, date, &orders);
+            let bytes = r
+                .render(
+                    Kind::Register,
+                    &reg,
+                    if o.format == Format::Json {
+                        Format::Json
+                    } else {
+                        o.format
+                    },
+                    date,
+                    &format!("register-{}", o.month),
+                )
+                .map_err(|p| report(&p, &sources))?;
+            let ext = if o.format == Format::Json {
+                "json"
+            } else {
+                o.format.extension()
+            };
+            write_file(&out_dir.join(format!("register-{}.{ext}", o.month)), &bytes)?;
+            let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
+            write_file(
+                &out_dir.join(format!("summary-{}.json", o.month)),
+                json.as_bytes(),
+            )?;
+        }
+        super::out(&summary.text());
+        Ok(())
+    };
+    go().map_or_else(|c| c, |()| OK)
+}
+
+fn shard(s: Option<&str>) -> Result<Option<(usize, usize)>, u8> {
+    let Some(s) = s else { return Ok(None) };
+    let (k, n) = s.split_once('/').ok_or_else(|| {
+        eprintln!(
+            "error: --shard `{s}`: write K/N, e.g. 2/4 (or /N with JOB_COMPLETION_INDEX set)"
+        );
+        USAGE
+    })?;
+    let n: usize = n.parse().ok().filter(|&n| n >= 1).ok_or_else(|| {
+        eprintln!("error: --shard `{s}`: N must be a whole number ≥ 1");
+        USAGE
+    })?;
+    // A Kubernetes Indexed Job gives each pod its index (0-based).
+    let k: usize = if k.is_empty() {
+        match std::env::var("JOB_COMPLETION_INDEX")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+        {
+            Some(i) => i + 1,
+            None => {
+                eprintln!("error: --shard /{n} needs JOB_COMPLETION_INDEX to be set");
+                return Err(USAGE);
+            }
+        }
+    } else {
+        k.parse().map_err(|_| {
+            eprintln!("error: --shard `{s}`: K must be a whole number");
+            USAGE
+        })?
+    };
+    if k == 0 || k > n {
+        eprintln!("error: --shard {k}/{n}: K must be between 1 and {n}");
+        return Err(USAGE);
+    }
+    Ok(Some((k, n)))
+}
+
+/// Reads every file, prices every row; returns the month's good orders,
+/// the problems, and one entry per rejected row.
+fn read_month(
+    rules: &Rules,
+    sources: &mut Sources,
+    files: &[PathBuf],
+    period: (i32, u32),
+    encoding: Option<feebook::tabular::Encoding>,
+) -> (Vec<PricedOrder>, Vec<Diagnostic>, Vec<Rejected>) {
+    let mut inputs: Vec<OrderInput> = Vec::new();
+    let mut problems = Vec::new();
+    let mut rejected: Vec<Rejected> = Vec::new();
+    let reject =
+        |rejected: &mut Vec<Rejected>, problems: &mut Vec<Diagnostic>, p: Vec<Diagnostic>| {
+            let place = p
+                .first()
+                .map_or(Place::Nowhere, |d| d.primary.place.clone());
+            rejected.push(Rejected {
+                place,
+                reasons: p.iter().map(|d| d.message.clone()).collect(),
+            });
+            problems.extend(p);
+        };
+    for f in files {
+        match feebook::orders_input::read(rules, sources, f, encoding) {
+            Ok(read) => {
+                for row in read.rows {
+                    match row {
+                        Ok(o) => inputs.push(o),
+                        Err(p) => reject(&mut rejected, &mut problems, p),
+                    }
+                }
+            }
+            // A file that cannot be read at all rejects nothing row by row,
+            // but nothing of it is billed either.
+            Err(p) => reject(&mut rejected, &mut problems, p),
+        }
+    }
+    // Duplicate numbers: the second and later rows are rejected.
+    let mut seen = std::collections::HashMap::new();
+    let mut keep = Vec::new();
+    for o in inputs {
+        let n = o.number.clone().unwrap_or_default();
+        if let Some(first) = seen.get(&n) {
+            let mut d =
+                Diagnostic::error("duplicate-order", format!("order number {n} appears again"));
+            if let Some(p) = o.place("number") {
+                d = d.at_place(p, "again here");
+            }
+            if let Some(p) = first {
+                d.secondary.push(diagnostic::Label {
+                    place: Place::clone(p),
+                    text: "first here".into(),
+                });
+            }
+            reject(
+                &mut rejected,
+                &mut problems,
+                vec![d.hint(
+                    "an order is billed once: delete the duplicate row or correct its number",
+                )],
+            );
+            continue;
+        }
+        seen.insert(n, o.place("number"));
+        keep.push(o);
+    }
+    let mut orders = Vec::new();
+    for o in keep {
+        let number = o.number.clone().unwrap_or_default();
+        let priced = match feebook::order::price_order(rules, &o, &number) {
+            Ok(p) => p,
+            Err(p) => {
+                reject(&mut rejected, &mut problems, p);
+                continue;
+            }
+        };
+        if !in_month(priced.service_date, period) {
+            continue;
+        }
+        // The procedure's checks on orders (a 月结 order signed by the
+        // customer, verified the next working day, …): errors reject the row.
+        let results = policy::check(
+            rules,
+            RecordKind::Order,
+            &policy::order_record(&priced),
+            &format!("order {number}"),
+            &|f| o.place(f),
+        );
+        if policy::blocks(&results) {
+            reject(&mut rejected, &mut problems, results);
+            continue;
+        }
+        problems.extend(results);
+        orders.push(priced);
+    }
+    // Warnings alone do not reject anything.
+    if problems.iter().all(|d| !d.is_error()) {
+        if !problems.is_empty() {
+            eprint!("{}", diagnostic::render_all(&problems, sources));
+        }
+        problems.clear();
+    }
+    (orders, problems, rejected)
+}
+
+fn rejected_csv(rows: &[Rejected]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["file", "row", "column", "reasons"]);
+    for r in rows {
+        let (file, row, column) = match &r.place {
+            Place::Cell { file, row, column } => (
+                file.clone(),
+                row.to_string(),
+                column.clone().unwrap_or_default(),
+            ),
+            Place::File(f) => (f.clone(), String::new(), String::new()),
+            Place::Span(_) | Place::Nowhere => (String::new(), String::new(), String::new()),
+        };
+        let _ = w.write_record([file, row, column, r.reasons.join("; ")]);
+    }
+    // A BOM so that Excel opens the Chinese correctly.
+    let mut out = String::from("\u{feff}");
+    out.push_str(&String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default());
+    out
+}
+
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), u8> {
+    if let Some(d) = path.parent() {
+        let _ = std::fs::create_dir_all(d);
+    }
+    fsutil::write_atomic(path, bytes).map_err(|e| {
+        eprintln!("error: cannot write `{}`: {e}", path.display());
+        USAGE
+    })?;
+    super::out(&format!("{}\n", path.display()));
+    Ok(())
+}
+
+fn notice_data(
+    rules: &Rules,
+    orders: &[PricedOrder],
+    b: &CustomerBill,
+    number: &str,
+    date: NaiveDate,
+    period: (i32, u32),
+) -> model::BillingNoticeDoc {
+    let mine: Vec<&PricedOrder> = b.orders.iter().map(|&i| &orders[i]).collect();
+    model::billing_notice(
+        rules,
+        number,
+        date,
+        &b.customer,
+        &b.address,
+        period,
+        &mine,
+        b.tax,
+        false,
+    )
+}
+
+/// Takes one number per notice in one journal transaction, renders every
+/// notice in parallel to a temporary file, records them, commits, and only
+/// then gives the files their names. A failed render rolls everything
+/// back: no number is consumed, no file is left.
+#[allow(clippy::too_many_arguments)]
+fn issue_notices<'b>(
+    rules: &Rules,
+    r: &Renderer,
+    journal: &JournalArgs,
+    orders: &[PricedOrder],
+    bills: &'b [CustomerBill],
+    date: NaiveDate,
+    period: (i32, u32),
+    format: Format,
+    out_dir: &Path,
+    sources: &Sources,
+) -> Result<Vec<(String, &'b CustomerBill)>, u8> {
+    if bills.is_empty() {
+        return Ok(Vec::new());
+    }
+    let pattern = issue::pattern(rules, Kind::BillingNotice).map_err(|d| report(&[d], sources))?;
+    // A month renders for a while; other issuers wait for the journal
+    // rather than fail.
+    let mut j = open_journal(journal)?;
+    let _ = j.set_busy_timeout(std::time::Duration::from_secs(3600));
+    let mut tx = j
+        .begin()
+        .map_err(|e| report(&issue::journal_error(e), sources))?;
+    let series = pattern.series(date);
+    let first = tx
+        .next_seq(&series)
+        .map_err(|e| report(&issue::journal_error(e), sources))?;
+    let progress = progress_bar(bills.len());
+    let done = AtomicUsize::new(0);
+    let rendered: Vec<Result<(String, PathBuf, PathBuf, String, String), Vec<Diagnostic>>> = bills
+        .par_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let number = pattern.number(date, first + i as u64);
+            let data = serde_json::to_value(notice_data(rules, orders, b, &number, date, period))
+                .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
+            let bytes = r.render(Kind::BillingNotice, &data, format, date, &number)?;
+            let name = format!(
+                "{}-{}-{}.{}",
+                Kind::BillingNotice.file_prefix(),
+                number,
+                b.customer,
+                format.extension()
+            );
+            let final_path = out_dir.join(fsutil::sanitize_file_name(&name));
+            let tmp = out_dir.join(format!(".{number}.{}.tmp", std::process::id()));
+            std::fs::write(&tmp, &bytes).map_err(|e| {
+                vec![Diagnostic::error(
+                    "output",
+                    format!("cannot write `{}`: {e}", tmp.display()),
+                )]
+            })?;
+            let snapshot = serde_json::to_string(&Snapshot {
+                kind: Kind::BillingNotice,
+                format,
+                data,
+            })
+            .unwrap_or_default();
+            if let Some(p) = &progress {
+                p.inc(1);
+            }
+            done.fetch_add(1, Ordering::Relaxed);
+            Ok((number, tmp, final_path, sha256_hex(&bytes), snapshot))
+        })
+        .collect();
+    if let Some(p) = &progress {
+        p.finish_and_clear();
+    }
+    let failed: Vec<Diagnostic> = rendered
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .flatten()
+        .cloned()
+        .collect();
+    if !failed.is_empty() {
+        for (_, tmp, _, _, _) in rendered.iter().flatten() {
+            let _ = std::fs::remove_file(tmp);
+        }
+        eprintln!("error: rendering failed; no notice was issued and no number was taken");
+        return Err(report(&failed, sources));
+    }
+    let ok: Vec<_> = rendered.into_iter().flatten().collect();
+    for ((number, _, _, hash, snapshot), (i, b)) in ok.iter().zip(bills.iter().enumerate()) {
+        let entry = NewEntry {
+            kind: DocKind::BillingNotice,
+            series: series.clone(),
+            seq: first + i as u64,
+            number: number.clone(),
+            date,
+            party: b.customer.clone(),
+            amount: Some(b.total.amount()),
+            content_hash: hash.clone(),
+            snapshot: snapshot.clone(),
+        };
+        if let Err(e) = tx.record(&entry) {
+            for (_, tmp, _, _, _) in &ok {
+                let _ = std::fs::remove_file(tmp);
+            }
+            return Err(report(&issue::journal_error(e), sources));
+        }
+    }
+    tx.commit()
+        .map_err(|e| report(&issue::journal_error(e), sources))?;
+    let mut out = Vec::new();
+    for ((number, tmp, path, _, _), b) in ok.into_iter().zip(bills) {
+        if let Err(e) = std::fs::rename(&tmp, &path) {
+            eprintln!(
+                "error: cannot write `{}`: {e}\n  = help: the notice is issued; render it again with `feebook reissue {number}`",
+                path.display()
+            );
+            return Err(USAGE);
+        }
+        out.push((number, b));
+    }
+    super::out(&format!(
+        "{}: {} billing notices, {} … {}\n",
+        out_dir.display(),
+        out.len(),
+        out.first().map_or("", |o| o.0.as_str()),
+        out.last().map_or("", |o| o.0.as_str())
+    ));
+    Ok(out)
+}
+
+fn progress_bar(n: usize) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let p = indicatif::ProgressBar::new(n as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} notices {eta}")
+    {
+        p.set_style(style);
+    }
+    Some(p)
+}
+
+/// All the notices in one PDF, in number order, for printing.
+#[allow(clippy::too_many_arguments)]
+fn combined_pdf(
+    rules: &Rules,
+    r: &Renderer,
+    orders: &[PricedOrder],
+    issued: &[(String, &CustomerBill)],
+    date: NaiveDate,
+    period: (i32, u32),
+    path: &Path,
+    sources: &Sources,
+) -> Result<(), u8> {
+    let notices: Vec<model::BillingNoticeDoc> = issued
+        .iter()
+        .map(|(n, b)| notice_data(rules, orders, b, n, date, period))
+        .collect();
+    let data = serde_json::json!({ "notices": notices });
+    let bytes = r
+        .render_combined(
+            Kind::BillingNotice,
+            &data,
+            date,
+            &format!("billing-notices-{}-{:02}", period.0, period.1),
+        )
+        .map_err(|p| report(&p, sources))?;
+    write_file(path, &bytes)
+}

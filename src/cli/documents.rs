@@ -1,0 +1,551 @@
+//! `feebook notice`, `quote`, `order`, `receipt`, `register`: render the
+//! documents, issuing numbered ones through the journal.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+
+use feebook::approval;
+use feebook::diagnostic::{self, Diagnostic};
+use feebook::documents::{Format, Kind, Renderer, model};
+use feebook::issue;
+use feebook::journal::Journal;
+use feebook::order::{OrderFile, PricedOrder};
+use feebook::payment::{self, Payment};
+use feebook::policy;
+use feebook::quote;
+use feebook::records::RecordKind;
+use feebook::rules::Rules;
+use feebook::source::{SourceFile, Sources};
+
+use super::common::{load_rules, read_input, report};
+use super::render::{JournalArgs, RenderArgs, output_path, renderer, write};
+use super::{OK, PROBLEMS, RulesArgs, USAGE};
+
+/// Prints policy warnings; on errors prints everything and says so.
+fn police(results: Vec<Diagnostic>, sources: &Sources) -> Result<(), u8> {
+    if results.is_empty() {
+        return Ok(());
+    }
+    eprint!("{}", diagnostic::render_all(&results, sources));
+    if policy::blocks(&results) {
+        eprintln!(
+            "error: a policy is violated, so the document is not issued ({})",
+            diagnostic::summary(&results)
+        );
+        Err(PROBLEMS)
+    } else {
+        Ok(())
+    }
+}
+
+fn render(
+    r: &Renderer,
+    kind: Kind,
+    data: &impl serde::Serialize,
+    format: Format,
+    date: NaiveDate,
+    ident: &str,
+    sources: &Sources,
+) -> Result<Vec<u8>, u8> {
+    r.render(kind, data, format, date, ident)
+        .map_err(|problems| report(&problems, sources))
+}
+
+// ---------------------------------------------------------------- notice
+
+pub struct NoticeOpts {
+    pub date: NaiveDate,
+    pub to: Option<String>,
+    pub draft: bool,
+    pub format: Format,
+}
+
+pub fn notice(rules_args: &RulesArgs, render_args: &RenderArgs, o: NoticeOpts) -> u8 {
+    let run = || -> Result<(), u8> {
+        let (rules, sources) = load_rules(rules_args)?;
+        let Some(catalog) = rules.catalog_on(o.date) else {
+            eprintln!(
+                "error: no price list applies on {}\n  = help: give `--date` within a catalogue version's dates",
+                o.date
+            );
+            return Err(PROBLEMS);
+        };
+        let idx = rules
+            .catalogs
+            .iter()
+            .position(|c| std::ptr::eq(c, catalog))
+            .unwrap_or(0);
+        let status = &rules.catalog_status[idx];
+        let record = policy::catalog_record(catalog, status.is_approved());
+        let results = policy::check(
+            &rules,
+            RecordKind::Catalog,
+            &record,
+            &format!("catalogue {}", catalog.version.value),
+            &|_| None,
+        );
+        if o.draft {
+            // A draft for discussion: printed with 未经审批 across the page.
+            eprint!("{}", diagnostic::render_all(&results, &sources));
+        } else if let Err(code) = police(results, &sources) {
+            eprintln!("  = help: print a draft marked 未经审批 with `--draft`");
+            return Err(code);
+        }
+        let r = renderer(render_args)?;
+        let data = model::notice(&rules, catalog, status, o.date, o.to.clone());
+        let bytes = render(
+            &r,
+            Kind::Notice,
+            &data,
+            o.format,
+            o.date,
+            &catalog.version.value,
+            &sources,
+        )?;
+        let name = match &o.to {
+            Some(to) => format!("{}-{to}", catalog.version.value),
+            None => catalog.version.value.clone(),
+        };
+        write(
+            &output_path(render_args, Kind::Notice, &name, o.format),
+            &bytes,
+        )
+    };
+    run().map_or_else(|c| c, |()| OK)
+}
+
+// ---------------------------------------------------------------- quote
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum QuoteFormat {
+    Pdf,
+    Html,
+    Md,
+    Json,
+    Text,
+}
+
+/// A job priced, with its approval status and policy results.
+pub struct Checked {
+    pub rules: Rules,
+    pub sources: Sources,
+    pub quote: quote::Quote,
+    pub status: approval::Status,
+    pub approval_problems: Vec<Diagnostic>,
+    pub policy: Vec<Diagnostic>,
+}
+
+pub fn check_job(rules_args: &RulesArgs, path: &Path) -> Result<Checked, u8> {
+    let (rules, mut sources) = load_rules(rules_args)?;
+    let text = read_input(path, "job file")?;
+    let (file, job) = quote::load_job(&mut sources, &path.display().to_string(), text)
+        .map_err(|d| report(&[d], &sources))?;
+    let _ = file;
+    let q = quote::price_job(&rules, &job).map_err(|p| report(&p, &sources))?;
+    let (status, approval_problems) = approval::quote_status(&rules, &job, &q);
+    let record = policy::quote_record(&q);
+    let policy = policy::check(
+        &rules,
+        RecordKind::Quote,
+        &record,
+        &format!("quote {}", q.number),
+        &|f| quote::field_place(&job, f),
+    );
+    Ok(Checked {
+        rules,
+        sources,
+        quote: q,
+        status,
+        approval_problems,
+        policy,
+    })
+}
+
+pub fn quote(
+    rules_args: &RulesArgs,
+    render_args: &RenderArgs,
+    path: &Path,
+    format: QuoteFormat,
+) -> u8 {
+    let run = || -> Result<(), u8> {
+        let c = check_job(rules_args, path)?;
+        if !c.approval_problems.is_empty() {
+            return Err(report(&c.approval_problems, &c.sources));
+        }
+        police(c.policy, &c.sources)?;
+        let data = || model::quote(&c.rules, &c.quote, &c.status);
+        let bytes = match format {
+            QuoteFormat::Text => {
+                let mut s = quote::explain(&c.quote);
+                s.push_str(&format!(
+                    "\n审批：{}（{}）\n",
+                    c.status.describe(),
+                    c.status.title
+                ));
+                super::out(&s);
+                return Ok(());
+            }
+            QuoteFormat::Json => {
+                #[derive(serde::Serialize)]
+                struct Out<'a> {
+                    #[serde(flatten)]
+                    quote: &'a quote::Quote,
+                    approval: &'a approval::Status,
+                }
+                let s = serde_json::to_string_pretty(&Out {
+                    quote: &c.quote,
+                    approval: &c.status,
+                })
+                .unwrap_or_default();
+                if render_args.out.is_none() {
+                    super::out(&format!("{s}\n"));
+                    return Ok(());
+                }
+                format!("{s}\n").into_bytes()
+            }
+            QuoteFormat::Pdf => render(
+                &renderer(render_args)?,
+                Kind::Quote,
+                &data(),
+                Format::Pdf,
+                c.quote.date,
+                &c.quote.number,
+                &c.sources,
+            )?,
+            QuoteFormat::Html => render(
+                &renderer(render_args)?,
+                Kind::Quote,
+                &data(),
+                Format::Html,
+                c.quote.date,
+                &c.quote.number,
+                &c.sources,
+            )?,
+            QuoteFormat::Md => render(
+                &renderer(render_args)?,
+                Kind::Quote,
+                &data(),
+                Format::Md,
+                c.quote.date,
+                &c.quote.number,
+                &c.sources,
+            )?,
+        };
+        let f = match format {
+            QuoteFormat::Html => Format::Html,
+            QuoteFormat::Md => Format::Md,
+            QuoteFormat::Json => Format::Json,
+            _ => Format::Pdf,
+        };
+        write(
+            &output_path(render_args, Kind::Quote, &c.quote.number, f),
+            &bytes,
+        )
+    };
+    run().map_or_else(|c| c, |()| OK)
+}
+
+// ---------------------------------------------------------------- order & receipt
+
+pub struct IssueOpts {
+    pub format: Format,
+    /// Render a specimen (样张) without taking a number.
+    pub preview: bool,
+}
+
+fn load_yaml<T: serde::de::DeserializeOwned>(
+    sources: &mut Sources,
+    path: &Path,
+    what: &str,
+) -> Result<T, u8> {
+    let text = read_input(path, what)?;
+    let id = sources.add(SourceFile::new(path.display().to_string(), text));
+    feebook::yaml::parse::<T>(sources, id, what).map_err(|d| report(&[d], sources))
+}
+
+const SPECIMEN: &str = "样张";
+
+pub fn order(
+    rules_args: &RulesArgs,
+    render_args: &RenderArgs,
+    journal: &JournalArgs,
+    path: &Path,
+    o: IssueOpts,
+) -> u8 {
+    let run = || -> Result<(), u8> {
+        let (rules, mut sources) = load_rules(rules_args)?;
+        let file: OrderFile = load_yaml(&mut sources, path, "work order")?;
+        if let Some(n) = &file.number {
+            let d = Diagnostic::error("number-given", format!("the work order already has a number ({})", n.value))
+                .at(n.loc, "numbers come from the journal")
+                .hint("remove `number:` to issue it with the next number; to print an issued order again use `feebook reissue NUMBER`");
+            return Err(report(&[d], &sources));
+        }
+        let input = file.to_input();
+        let priced = feebook::order::price_order(&rules, &input, SPECIMEN)
+            .map_err(|p| report(&p, &sources))?;
+        let results = policy::check(
+            &rules,
+            RecordKind::Order,
+            &policy::order_record(&priced),
+            &format!("work order for {}", priced.customer),
+            &|f| input.place(f),
+        );
+        police(results, &sources)?;
+        let r = renderer(render_args)?;
+        let doc = |number: &str| -> PricedOrder {
+            let mut p = priced.clone();
+            p.number = number.to_string();
+            p
+        };
+        if o.preview {
+            let mut data = serde_json::to_value(model::work_order(&rules, &doc(SPECIMEN), false))
+                .unwrap_or_default();
+            data["header"]["mark"] = SPECIMEN.into();
+            let bytes = render(
+                &r,
+                Kind::WorkOrder,
+                &data,
+                o.format,
+                priced.date,
+                SPECIMEN,
+                &sources,
+            )?;
+            return write(
+                &output_path(render_args, Kind::WorkOrder, SPECIMEN, o.format),
+                &bytes,
+            );
+        }
+        // Render once with a placeholder so that a template or glyph
+        // problem shows before a number is taken.
+        render(
+            &r,
+            Kind::WorkOrder,
+            &model::work_order(&rules, &doc(SPECIMEN), false),
+            o.format,
+            priced.date,
+            SPECIMEN,
+            &sources,
+        )?;
+        let pattern =
+            issue::pattern(&rules, Kind::WorkOrder).map_err(|d| report(&[d], &sources))?;
+        let mut j = open_journal(journal)?;
+        let issued = issue::issue(
+            &mut j,
+            Kind::WorkOrder,
+            o.format,
+            &pattern,
+            priced.date,
+            &priced.customer,
+            Some(priced.total()),
+            |number| {
+                let data = serde_json::to_value(model::work_order(&rules, &doc(number), false))
+                    .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
+                let bytes = r.render(Kind::WorkOrder, &data, o.format, priced.date, number)?;
+                Ok((bytes, data))
+            },
+        )
+        .map_err(|p| report(&p, &sources))?;
+        write(
+            &output_path(render_args, Kind::WorkOrder, &issued.number, o.format),
+            &issued.bytes,
+        )
+    };
+    run().map_or_else(|c| c, |()| OK)
+}
+
+pub fn receipt(
+    rules_args: &RulesArgs,
+    render_args: &RenderArgs,
+    journal: &JournalArgs,
+    path: &Path,
+    o: IssueOpts,
+) -> u8 {
+    let run = || -> Result<(), u8> {
+        let (rules, mut sources) = load_rules(rules_args)?;
+        let p: Payment = load_yaml(&mut sources, path, "payment")?;
+        if let Some(n) = &p.number {
+            let d = Diagnostic::error("number-given", format!("the payment already has a receipt number ({})", n.value))
+                .at(n.loc, "numbers come from the journal")
+                .hint("remove `number:` to issue a receipt with the next number; to print an issued receipt again use `feebook reissue NUMBER`");
+            return Err(report(&[d], &sources));
+        }
+        let problems = payment::check(&rules, &p);
+        if !problems.is_empty() {
+            return Err(report(&problems, &sources));
+        }
+        let results = policy::check(
+            &rules,
+            RecordKind::Payment,
+            &policy::payment_record(&p),
+            &format!("payment from {}", p.payer.value),
+            &|f| payment::field_place(&p, f),
+        );
+        police(results, &sources)?;
+        let r = renderer(render_args)?;
+        let date = p.date.value;
+        if o.preview {
+            let mut data = serde_json::to_value(model::receipt(&rules, &p, SPECIMEN, None))
+                .unwrap_or_default();
+            data["header"]["mark"] = SPECIMEN.into();
+            let bytes = render(&r, Kind::Receipt, &data, o.format, date, SPECIMEN, &sources)?;
+            return write(
+                &output_path(render_args, Kind::Receipt, SPECIMEN, o.format),
+                &bytes,
+            );
+        }
+        render(
+            &r,
+            Kind::Receipt,
+            &model::receipt(&rules, &p, SPECIMEN, None),
+            o.format,
+            date,
+            SPECIMEN,
+            &sources,
+        )?;
+        let pattern = issue::pattern(&rules, Kind::Receipt).map_err(|d| report(&[d], &sources))?;
+        let mut j = open_journal(journal)?;
+        let issued = issue::issue(
+            &mut j,
+            Kind::Receipt,
+            o.format,
+            &pattern,
+            date,
+            &p.payer.value,
+            Some(p.amount.value),
+            |number| {
+                let data = serde_json::to_value(model::receipt(&rules, &p, number, None))
+                    .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
+                let bytes = r.render(Kind::Receipt, &data, o.format, date, number)?;
+                Ok((bytes, data))
+            },
+        )
+        .map_err(|p| report(&p, &sources))?;
+        write(
+            &output_path(render_args, Kind::Receipt, &issued.number, o.format),
+            &issued.bytes,
+        )
+    };
+    run().map_or_else(|c| c, |()| OK)
+}
+
+pub fn open_journal(args: &JournalArgs) -> Result<Journal, u8> {
+    if let Some(dir) = args.journal.parent().filter(|d| !d.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("error: cannot create `{}`: {e}", dir.display());
+        return Err(USAGE);
+    }
+    Journal::open(&args.journal).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })
+}
+
+// ---------------------------------------------------------------- register
+
+/// Reads order files, reports every bad row; returns the priced orders.
+pub fn read_orders(
+    rules: &Rules,
+    sources: &mut Sources,
+    files: &[PathBuf],
+    encoding: Option<feebook::tabular::Encoding>,
+) -> Result<Vec<(feebook::order::OrderInput, PricedOrder)>, Vec<Diagnostic>> {
+    let mut inputs = Vec::new();
+    let mut problems = Vec::new();
+    for f in files {
+        match feebook::orders_input::read(rules, sources, f, encoding) {
+            Ok(read) => {
+                for row in read.rows {
+                    match row {
+                        Ok(o) => inputs.push(o),
+                        Err(p) => problems.extend(p),
+                    }
+                }
+            }
+            Err(p) => problems.extend(p),
+        }
+    }
+    let pairs: Vec<(&feebook::order::OrderInput, &str)> = inputs.iter().map(|o| (o, "")).collect();
+    problems.extend(feebook::orders_input::duplicate_numbers(&pairs));
+    let mut priced = Vec::new();
+    for o in inputs {
+        let number = o.number.clone().unwrap_or_default();
+        match feebook::order::price_order(rules, &o, &number) {
+            Ok(p) => priced.push((o, p)),
+            Err(p) => problems.extend(p),
+        }
+    }
+    if problems.is_empty() {
+        Ok(priced)
+    } else {
+        Err(problems)
+    }
+}
+
+pub fn parse_month(s: &str) -> Option<(i32, u32)> {
+    let (y, m) = s.split_once('-')?;
+    let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
+    NaiveDate::from_ymd_opt(y, m, 1).map(|_| (y, m))
+}
+
+pub fn in_month(d: NaiveDate, (y, m): (i32, u32)) -> bool {
+    d.year() == y && d.month() == m
+}
+
+/// The first day of the month after `period`: the default date of a
+/// month's register and billing notices.
+pub fn month_end_next(period: (i32, u32)) -> NaiveDate {
+    let (y, m) = if period.1 == 12 {
+        (period.0 + 1, 1)
+    } else {
+        (period.0, period.1 + 1)
+    };
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or_default()
+}
+
+pub fn register(
+    rules_args: &RulesArgs,
+    render_args: &RenderArgs,
+    files: &[PathBuf],
+    month: &str,
+    format: Format,
+    encoding: Option<feebook::tabular::Encoding>,
+) -> u8 {
+    let run = || -> Result<(), u8> {
+        let Some(period) = parse_month(month) else {
+            eprintln!("error: --month `{month}` is not a month; write YYYY-MM, e.g. 2026-11");
+            return Err(USAGE);
+        };
+        let (rules, mut sources) = load_rules(rules_args)?;
+        let orders =
+            read_orders(&rules, &mut sources, files, encoding).map_err(|p| report(&p, &sources))?;
+        let orders: Vec<PricedOrder> = orders
+            .into_iter()
+            .map(|(_, p)| p)
+            .filter(|p| in_month(p.service_date, period))
+            .collect();
+        if orders.is_empty() {
+            eprintln!("error: no orders served in {month} in the files given");
+            return Err(PROBLEMS);
+        }
+        let date = month_end_next(period);
+        let data = model::register(&rules, period, date, &orders);
+        let r = renderer(render_args)?;
+        let bytes = render(
+            &r,
+            Kind::Register,
+            &data,
+            format,
+            date,
+            &format!("register-{month}"),
+            &sources,
+        )?;
+        write(
+            &output_path(render_args, Kind::Register, month, format),
+            &bytes,
+        )
+    };
+    run().map_or_else(|c| c, |()| OK)
+}

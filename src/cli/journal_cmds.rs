@@ -1,0 +1,249 @@
+//! `feebook reissue`, `void`, `journal`: the issued-document journal.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use feebook::documents::Format;
+use feebook::issue::{Snapshot, mark_void};
+use feebook::journal::{Entry, Journal, sha256_hex};
+use feebook::source::Sources;
+
+use super::common::report;
+use super::render::{JournalArgs, RenderArgs, output_path, renderer, write};
+use super::{OK, OutputFormat, PROBLEMS, USAGE};
+
+fn open_existing(args: &JournalArgs) -> Result<Journal, u8> {
+    Journal::open_existing(&args.journal).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })
+}
+
+fn find(j: &Journal, number: &str) -> Result<Entry, u8> {
+    match j.find(number) {
+        Ok(Some(e)) => Ok(e),
+        Ok(None) => {
+            eprintln!(
+                "error: journal {}: number {number} does not exist\n  = help: `feebook journal` lists the numbers issued",
+                j.path().display()
+            );
+            Err(PROBLEMS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(USAGE)
+        }
+    }
+}
+
+fn snapshot(e: &Entry) -> Result<Snapshot, u8> {
+    serde_json::from_str(&e.snapshot).map_err(|err| {
+        eprintln!("error: the journal's snapshot of {} cannot be read ({err}); it was not written by this version of feebook", e.number);
+        PROBLEMS
+    })
+}
+
+/// Renders an entry's snapshot again. With no format given, in the format
+/// it was issued in, and checks the bytes against the recorded hash.
+pub fn reissue(
+    render_args: &RenderArgs,
+    journal: &JournalArgs,
+    number: &str,
+    format: Option<Format>,
+) -> u8 {
+    let run = || -> Result<(), u8> {
+        let j = open_existing(journal)?;
+        let e = find(&j, number)?;
+        let mut snap = snapshot(&e)?;
+        if let Some(v) = &e.voided {
+            mark_void(&mut snap.data, &v.reason);
+        }
+        let format = format.unwrap_or(snap.format);
+        let r = renderer(render_args)?;
+        let bytes = r
+            .render(snap.kind, &snap.data, format, e.date, &e.number)
+            .map_err(|p| report(&p, &Sources::new()))?;
+        if format == snap.format && e.voided.is_none() && sha256_hex(&bytes) != e.content_hash {
+            eprintln!(
+                "warning: the copy of {number} differs from the original (different templates or fonts than when it was issued); \
+                 the content is the same, the bytes are not"
+            );
+        }
+        let name = if e.voided.is_some() {
+            format!("{number}-作废")
+        } else {
+            number.to_string()
+        };
+        write(&output_path(render_args, snap.kind, &name, format), &bytes)
+    };
+    run().map_or_else(|c| c, |()| OK)
+}
+
+pub fn void(
+    render_args: &RenderArgs,
+    journal: &JournalArgs,
+    number: &str,
+    reason: &str,
+    date: NaiveDate,
+) -> u8 {
+    let run = || -> Result<(), u8> {
+        let mut j = open_existing(journal)?;
+        let e = j.void(number, reason, date).map_err(|e| {
+            eprintln!("error: {e}");
+            PROBLEMS
+        })?;
+        let mut snap = snapshot(&e)?;
+        mark_void(&mut snap.data, reason);
+        let r = renderer(render_args)?;
+        let bytes = r
+            .render(snap.kind, &snap.data, snap.format, e.date, &e.number)
+            .map_err(|p| report(&p, &Sources::new()))?;
+        write(
+            &output_path(
+                render_args,
+                snap.kind,
+                &format!("{number}-作废"),
+                snap.format,
+            ),
+            &bytes,
+        )
+    };
+    run().map_or_else(|c| c, |()| OK)
+}
+
+#[derive(Serialize)]
+struct Listing<'a> {
+    journal: String,
+    month: Option<String>,
+    series: Vec<SeriesOut>,
+    entries: Vec<EntryOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct SeriesOut {
+    series: String,
+    kind: String,
+    first: String,
+    last: String,
+    count: u64,
+    voided: u64,
+    total: String,
+    gaps: Vec<(u64, u64)>,
+}
+
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    number: &'a str,
+    kind: String,
+    date: NaiveDate,
+    party: &'a str,
+    amount: Option<String>,
+    voided: Option<&'a str>,
+}
+
+pub fn list(journal: &JournalArgs, month: Option<&str>, format: OutputFormat) -> u8 {
+    let run = || -> Result<bool, u8> {
+        let m = match month {
+            Some(s) => Some(super::documents::parse_month(s).ok_or_else(|| {
+                eprintln!("error: --month `{s}` is not a month; write YYYY-MM");
+                USAGE
+            })?),
+            None => None,
+        };
+        let j = open_existing(journal)?;
+        let fail = |e: feebook::journal::JournalError| {
+            eprintln!("error: {e}");
+            USAGE
+        };
+        let summary = j.summary(m).map_err(fail)?;
+        let entries = j.list(m).map_err(fail)?;
+        let gaps = summary.iter().any(|s| !s.gaps.is_empty());
+        let out = Listing {
+            journal: journal.journal.display().to_string(),
+            month: month.map(str::to_string),
+            series: summary
+                .iter()
+                .map(|s| SeriesOut {
+                    series: s.series.clone(),
+                    kind: s.kind.to_string(),
+                    first: s.first.clone(),
+                    last: s.last.clone(),
+                    count: s.count,
+                    voided: s.voided,
+                    total: s.total.to_string(),
+                    gaps: s.gaps.iter().map(|g| (*g.start(), *g.end())).collect(),
+                })
+                .collect(),
+            entries: entries
+                .iter()
+                .map(|e| EntryOut {
+                    number: &e.number,
+                    kind: e.kind.to_string(),
+                    date: e.date,
+                    party: &e.party,
+                    amount: e.amount.map(|a| a.to_string()),
+                    voided: e.voided.as_ref().map(|v| v.reason.as_str()),
+                })
+                .collect(),
+        };
+        match format {
+            OutputFormat::Json => super::out(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&out).unwrap_or_default()
+            )),
+            OutputFormat::Text => {
+                let mut s = format!(
+                    "journal {}{}\n",
+                    out.journal,
+                    month.map(|m| format!(", {m}")).unwrap_or_default()
+                );
+                for se in &out.series {
+                    s.push_str(&format!(
+                        "  {:<16} {:<15} {} … {}  {} issued, {} void, total ¥{}{}\n",
+                        se.series,
+                        se.kind,
+                        se.first,
+                        se.last,
+                        se.count,
+                        se.voided,
+                        se.total,
+                        if se.gaps.is_empty() {
+                            String::new()
+                        } else {
+                            format!("  GAPS: {:?}", se.gaps)
+                        }
+                    ));
+                }
+                if out.series.is_empty() {
+                    s.push_str("  nothing issued\n");
+                }
+                for e in &out.entries {
+                    s.push_str(&format!(
+                        "  {}  {}  {:<14} {}  {}{}\n",
+                        e.number,
+                        e.date,
+                        e.kind,
+                        e.party,
+                        e.amount
+                            .as_deref()
+                            .map(|a| format!("¥{a}"))
+                            .unwrap_or_default(),
+                        e.voided.map(|r| format!("  作废：{r}")).unwrap_or_default()
+                    ));
+                }
+                super::out(&s);
+            }
+        }
+        Ok(gaps)
+    };
+    match run() {
+        Ok(false) => OK,
+        Ok(true) => {
+            eprintln!(
+                "error: the journal has gaps in its numbering; it has been altered outside feebook"
+            );
+            PROBLEMS
+        }
+        Err(c) => c,
+    }
+}

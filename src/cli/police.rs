@@ -1,0 +1,142 @@
+//! `feebook police FILE...`: check records (work orders, payments, quotes)
+//! against the policies without rendering anything.
+
+use std::path::PathBuf;
+
+use feebook::diagnostic::{self, Diagnostic};
+use feebook::payment::{self, Payment};
+use feebook::policy;
+use feebook::records::RecordKind;
+use feebook::source::SourceFile;
+
+use super::common::{load_rules, read_input};
+use super::documents::{check_job, read_orders};
+use super::{OK, PROBLEMS, RulesArgs};
+
+pub fn run(
+    rules_args: &RulesArgs,
+    files: &[PathBuf],
+    encoding: Option<feebook::tabular::Encoding>,
+) -> u8 {
+    let run = || -> Result<(usize, Vec<Diagnostic>, feebook::source::Sources), u8> {
+        let (rules, mut sources) = load_rules(rules_args)?;
+        let mut results = Vec::new();
+        let mut records = 0;
+        for f in files {
+            let ext = f
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let text = if ext == "yaml" || ext == "yml" {
+                Some(read_input(f, "file")?)
+            } else {
+                None
+            };
+            let top = |key: &str| {
+                text.as_deref()
+                    .is_some_and(|t| t.lines().any(|l| l.starts_with(key)))
+            };
+            if top("payer:") || top("payments:") {
+                #[derive(serde::Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct List {
+                    payments: Vec<Payment>,
+                }
+                let id = sources.add(SourceFile::new(
+                    f.display().to_string(),
+                    text.clone().unwrap_or_default(),
+                ));
+                let payments = if top("payments:") {
+                    feebook::yaml::parse::<List>(&sources, id, "payments file").map(|l| l.payments)
+                } else {
+                    feebook::yaml::parse::<Payment>(&sources, id, "payment").map(|p| vec![p])
+                };
+                match payments {
+                    Err(d) => results.push(d),
+                    Ok(ps) => {
+                        for p in &ps {
+                            records += 1;
+                            let problems = payment::check(&rules, p);
+                            if !problems.is_empty() {
+                                results.extend(problems);
+                                continue;
+                            }
+                            let label =
+                                format!("payment from {} on {}", p.payer.value, p.date.value);
+                            results.extend(policy::check(
+                                &rules,
+                                RecordKind::Payment,
+                                &policy::payment_record(p),
+                                &label,
+                                &|field| payment::field_place(p, field),
+                            ));
+                        }
+                    }
+                }
+            } else if top("labour:") || top("description:") {
+                records += 1;
+                match check_job(rules_args, f) {
+                    Ok(c) => {
+                        // The job was read into its own sources: render now.
+                        let mut r = c.approval_problems;
+                        r.extend(c.policy);
+                        if !r.is_empty() {
+                            eprint!("{}", diagnostic::render_all(&r, &c.sources));
+                        }
+                        if policy::blocks(&r) {
+                            results.push(Diagnostic::error(
+                                "policy",
+                                format!("{}: see above", f.display()),
+                            ));
+                        }
+                    }
+                    Err(_) => results.push(Diagnostic::error(
+                        "input",
+                        format!("{} could not be checked", f.display()),
+                    )),
+                }
+            } else {
+                match read_orders(
+                    &rules,
+                    &mut sources,
+                    std::slice::from_ref(f),
+                    None.or(encoding),
+                ) {
+                    Err(p) => results.extend(p),
+                    Ok(orders) => {
+                        for (input, o) in &orders {
+                            records += 1;
+                            let label = format!("work order {}", o.number);
+                            results.extend(policy::check(
+                                &rules,
+                                RecordKind::Order,
+                                &policy::order_record(o),
+                                &label,
+                                &|field| input.place(field),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok((records, results, sources))
+    };
+    match run() {
+        Err(code) => code,
+        Ok((records, results, sources)) => {
+            eprint!("{}", diagnostic::render_all(&results, &sources));
+            let errors = results.iter().filter(|d| d.is_error()).count();
+            super::out(&format!(
+                "checked {records} record{}: {}\n",
+                if records == 1 { "" } else { "s" },
+                if results.is_empty() {
+                    "no problems".into()
+                } else {
+                    diagnostic::summary(&results)
+                }
+            ));
+            if errors > 0 { PROBLEMS } else { OK }
+        }
+    }
+}

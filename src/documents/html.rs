@@ -1,0 +1,1113 @@
+//! HTML and Markdown renderings of the documents, through minijinja.
+//!
+//! Every document kind has one template per format: `templates/html/KIND.html`
+//! and `templates/md/KIND.md`, sharing `base.html` / `base.md` through template
+//! inheritance. They are compiled into the binary ([`HtmlTemplates::embedded`]);
+//! an administrator may replace any of them with a same-named file in
+//! `DIR/html/` or `DIR/md/` ([`HtmlTemplates::with_overrides`]).
+//!
+//! Templates receive the document's data (the structures of
+//! [`model`](super::model) serialised to JSON) as `data`, and nothing else: no
+//! clock, no random ids, so the same data always gives the same bytes.
+//!
+//! The environment is strict, so template mistakes are errors rather than blank
+//! spaces in a customer's document:
+//! - a misspelt field (`data.custmer`) is an error naming the template and line;
+//! - printing a `null` (an optional field that is not set) is an error too:
+//!   templates write `{{ data.contact or "—" }}` or `{% if data.contact %}`.
+//!
+//! `.html` templates are auto-escaped (customer names may contain `<`); `.md`
+//! templates are not, and pass table cell values through the `cell` filter,
+//! which escapes `|` and folds line breaks.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
+
+/// The document kinds that have templates.
+pub const KINDS: [&str; 6] = [
+    "notice",
+    "quote",
+    "work_order",
+    "billing_notice",
+    "receipt",
+    "register",
+];
+
+/// `(name, source)` of each listed file under `templates/DIR/`.
+macro_rules! embed {
+    ($($dir:literal: [$($name:literal),* $(,)?]),* $(,)?) => {
+        &[$($(($name, include_str!(concat!("../../templates/", $dir, "/", $name))),)*)*]
+    };
+}
+
+/// Every embedded template: (name, source). Names are what error messages show
+/// and what override files must be called (`html/quote.html` → `quote.html`).
+const EMBEDDED: &[(&str, &str)] = embed! {
+    "html": [
+        "base.html",
+        "notice.html",
+        "quote.html",
+        "work_order.html",
+        "billing_notice.html",
+        "receipt.html",
+        "register.html",
+    ],
+    "md": [
+        "base.md",
+        "notice.md",
+        "quote.md",
+        "work_order.md",
+        "billing_notice.md",
+        "receipt.md",
+        "register.md",
+    ],
+};
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    Html,
+    Md,
+}
+
+impl Format {
+    /// File extension of this format's templates and output: `html` / `md`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Html => "html",
+            Format::Md => "md",
+        }
+    }
+}
+
+/// A template could not be rendered: its name, the line (when known) and what
+/// went wrong. Displays as ``quote.html:12: undefined value `data.foo` ``.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderError {
+    /// The template the error is in (`quote.html`, or `base.html` when the
+    /// shared layout failed).
+    pub template: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.template, line, self.message),
+            None => write!(f, "{}: {}", self.template, self.message),
+        }
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// An override template could not be read or does not parse. Displays as
+/// `DIR/html/quote.html:12: syntax error: …`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateLoadError {
+    /// The file (or directory) at fault.
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for TemplateLoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
+            None => write!(f, "{}: {}", self.path.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for TemplateLoadError {}
+
+/// The HTML and Markdown templates, compiled and ready. Build once, render many
+/// times (rendering takes `&self`; the type is `Send + Sync`).
+pub struct HtmlTemplates {
+    env: Environment<'static>,
+}
+
+impl fmt::Debug for HtmlTemplates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.env.templates().map(|(n, _)| n).collect();
+        f.debug_struct("HtmlTemplates")
+            .field("templates", &names)
+            .finish()
+    }
+}
+
+impl HtmlTemplates {
+    /// The templates compiled into the binary.
+    pub fn embedded() -> HtmlTemplates {
+        let mut env = environment();
+        for (name, source) in EMBEDDED {
+            if let Err(e) = env.add_template(name, source) {
+                // A broken embedded template is a build defect; the tests parse them all.
+                panic!("embedded template {name} does not parse: {}", describe(&e));
+            }
+        }
+        HtmlTemplates { env }
+    }
+
+    /// The embedded templates, with any same-named file in `dir/html/` (`.html`)
+    /// or `dir/md/` (`.md`) replacing them. Missing subdirectories mean no
+    /// overrides for that format; a file whose name is not one of the embedded
+    /// templates is an error (most likely a typo that would otherwise be
+    /// silently ignored); files with other extensions and dot-files are ignored.
+    /// Errors name the file and, for syntax errors, the line.
+    pub fn with_overrides(dir: &Path) -> Result<HtmlTemplates, TemplateLoadError> {
+        if !dir.is_dir() {
+            return Err(TemplateLoadError {
+                path: dir.to_path_buf(),
+                line: None,
+                message: "template directory not found".to_string(),
+            });
+        }
+        let mut sources: BTreeMap<&'static str, String> = BTreeMap::new();
+        // Subdirectory and file extension are the same word: html/*.html, md/*.md.
+        for ext in ["html", "md"] {
+            let sub = ext;
+            let subdir = dir.join(sub);
+            if !subdir.is_dir() {
+                continue;
+            }
+            let entries = std::fs::read_dir(&subdir).map_err(|e| io_error(&subdir, e))?;
+            let mut files = Vec::new();
+            for entry in entries {
+                let entry = entry.map_err(|e| io_error(&subdir, e))?;
+                files.push(entry.path());
+            }
+            files.sort();
+            for path in files {
+                let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
+                    continue;
+                };
+                if file_name.starts_with('.')
+                    || path.extension().and_then(|e| e.to_str()) != Some(ext)
+                    || path.is_dir()
+                {
+                    continue;
+                }
+                let Some(&(name, _)) = EMBEDDED.iter().find(|(n, _)| *n == file_name) else {
+                    let known: Vec<&str> = EMBEDDED
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .filter(|n| n.ends_with(&format!(".{ext}")))
+                        .collect();
+                    return Err(TemplateLoadError {
+                        path,
+                        line: None,
+                        message: format!(
+                            "not a known template name; expected one of: {}",
+                            known.join(", ")
+                        ),
+                    });
+                };
+                let bytes = std::fs::read(&path).map_err(|e| io_error(&path, e))?;
+                let text = String::from_utf8(bytes).map_err(|_| TemplateLoadError {
+                    path: path.clone(),
+                    line: None,
+                    message: "template is not valid UTF-8".to_string(),
+                })?;
+                sources.insert(name, text);
+            }
+        }
+
+        let mut env = environment();
+        for (name, embedded) in EMBEDDED {
+            let result = match sources.remove(name) {
+                Some(text) => env.add_template_owned(*name, text),
+                None => env.add_template(name, embedded),
+            };
+            if let Err(e) = result {
+                let sub = if name.ends_with(".html") {
+                    "html"
+                } else {
+                    "md"
+                };
+                return Err(TemplateLoadError {
+                    path: dir.join(sub).join(name),
+                    line: e.line(),
+                    message: describe(&e),
+                });
+            }
+        }
+        Ok(HtmlTemplates { env })
+    }
+
+    /// Renders document `kind` (one of [`KINDS`]) from its data, the serialised
+    /// document model (`{"header": {...}, ...}`).
+    pub fn render(
+        &self,
+        kind: &str,
+        format: Format,
+        data: &serde_json::Value,
+    ) -> Result<String, RenderError> {
+        let name = format!("{kind}.{}", format.extension());
+        if !KINDS.contains(&kind) {
+            return Err(RenderError {
+                template: name,
+                line: None,
+                message: format!(
+                    "unknown document kind `{kind}`; expected one of: {}",
+                    KINDS.join(", ")
+                ),
+            });
+        }
+        let template = self
+            .env
+            .get_template(&name)
+            .map_err(|e| render_error(&name, &e))?;
+        let ctx = minijinja::context! { data => minijinja::value::Serde(data) };
+        let out = template.render(ctx).map_err(|e| render_error(&name, &e))?;
+        Ok(tidy(&out))
+    }
+}
+
+/// The environment every template set shares: strict, escaping by extension,
+/// tidy whitespace, and the `cell` filter.
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Keep the template source in errors (release builds too) for line numbers.
+    env.set_debug(true);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    let mut syntax = minijinja::syntax::SyntaxConfig::builder();
+    syntax
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .keep_trailing_newline(true);
+    env.set_syntax(syntax.build().expect("default delimiters are valid"));
+    env.set_formatter(|out, state, value| {
+        if value.is_none() {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                "cannot print null (an optional field that is not set); \
+                 write `x or \"—\"` or test it with `{% if x %}`",
+            ));
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    env.add_filter("cell", cell);
+    env
+}
+
+/// Markdown table cell: `|` escaped, line breaks folded into spaces, `null` as
+/// an empty cell.
+fn cell(value: Value) -> Result<String, Error> {
+    if value.is_undefined() {
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            "`cell` got an undefined value",
+        ));
+    }
+    if value.is_none() {
+        return Ok(String::new());
+    }
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .peekable();
+    while let Some(line) = lines.next() {
+        for c in line.chars() {
+            if c == '|' {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        if lines.peek().is_some() {
+            out.push(' ');
+        }
+    }
+    Ok(out)
+}
+
+/// Output clean-up that no template should have to care about: no trailing
+/// spaces or tabs, no runs of blank lines, exactly one final newline.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 1);
+    let mut blank_run = 0;
+    for line in text.lines() {
+        let line = line.trim_end_matches([' ', '\t']);
+        if line.is_empty() {
+            blank_run += 1;
+            if blank_run > 1 || out.is_empty() {
+                continue;
+            }
+        } else {
+            blank_run = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> TemplateLoadError {
+    TemplateLoadError {
+        path: path.to_path_buf(),
+        line: None,
+        message: e.to_string(),
+    }
+}
+
+/// The error's message without minijinja's "(in file:line)" suffix, which
+/// [`RenderError`] and [`TemplateLoadError`] carry separately.
+fn describe(e: &Error) -> String {
+    let kind = e.kind().to_string();
+    let mut message = match e.detail() {
+        Some(detail) => {
+            // "`data.foo` is undefined" → "undefined value `data.foo`"
+            if e.kind() == ErrorKind::UndefinedError
+                && let Some(expr) = detail.strip_suffix(" is undefined")
+            {
+                format!("{kind} {expr}")
+            } else {
+                format!("{kind}: {detail}")
+            }
+        }
+        None => kind,
+    };
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        message.push_str(&format!(" (caused by: {cause})"));
+        source = cause.source();
+    }
+    message
+}
+
+fn render_error(name: &str, e: &Error) -> RenderError {
+    RenderError {
+        template: e.name().unwrap_or(name).to_string(),
+        line: e.line(),
+        message: describe(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value as Json, json};
+
+    // ------------------------------------------------------------ fixtures
+
+    /// An amount as the model serialises it: "-1234.5" → {value, yuan: "-¥1,234.50", plain}.
+    fn money(value: &str) -> Json {
+        let (neg, digits) = match value.strip_prefix('-') {
+            Some(rest) => ("-", rest),
+            None => ("", value),
+        };
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, "00"));
+        let mut grouped = String::new();
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        let plain = format!("{neg}{grouped}.{frac:0<2}");
+        json!({
+            "value": value,
+            "yuan": format!("{neg}¥{grouped}.{frac:0<2}"),
+            "plain": plain,
+        })
+    }
+
+    /// A date as the model serialises it: {iso, cn: "2026年1月5日"}.
+    fn date(iso: &str) -> Json {
+        let parts: Vec<u32> = iso.split('-').map(|p| p.parse().unwrap()).collect();
+        json!({ "iso": iso, "cn": format!("{}年{}月{}日", parts[0], parts[1], parts[2]) })
+    }
+
+    fn header(
+        kind: &str,
+        title: &str,
+        number: &str,
+        on: &str,
+        copies: &[&str],
+        mark: Option<&str>,
+        footer: Option<&str>,
+    ) -> Json {
+        json!({
+            "kind": kind,
+            "title": title,
+            "number": number,
+            "date": date(on),
+            "org": {
+                "name": "华庭物业管理有限公司滨江分公司",
+                "short_name": "华庭物业滨江分公司",
+                "address": "滨江市滨江路 88 号华庭大厦一层",
+                "phone": "0571-8866 1200",
+                "tax_id": null
+            },
+            "copies": copies,
+            "mark": mark,
+            "footer": footer,
+        })
+    }
+
+    fn signed(
+        role: &str,
+        department: Option<&str>,
+        action: &str,
+        name: &str,
+        on: &str,
+        comment: Option<&str>,
+    ) -> Json {
+        json!({
+            "role": role, "department": department, "action": action,
+            "name": name, "date": date(on), "decision": "同意", "comment": comment
+        })
+    }
+
+    fn unsigned(role: &str, department: Option<&str>, action: &str) -> Json {
+        json!({
+            "role": role, "department": department, "action": action,
+            "name": null, "date": null, "decision": null, "comment": null
+        })
+    }
+
+    fn notice() -> Json {
+        json!({
+            "header": header("notice", "特约服务项目及收费标准公告", "2026-01", "2026-11-27", &[], None,
+                Some("服务人员不收取任何小费，请勿私下付款。")),
+            "version": "2026-01",
+            "effective_from": date("2026-01-01"),
+            "items": [
+                {
+                    "no": 1, "name": "室内卫生清洁", "department": "保洁部", "unit": "平方米",
+                    "price": "¥3.00 / 平方米", "minimum": "¥80.00 起", "tax": "含税（税率 6%）",
+                    "long_term": true, "notes": "地面|门窗 清洁"
+                },
+                {
+                    "no": 2, "name": "有偿维修", "department": "工程部", "unit": "工时",
+                    "price": "按有偿维修计价", "minimum": null, "tax": "含税（税率 13%）",
+                    "long_term": false, "notes": null
+                }
+            ],
+            "approval": {
+                "title": "特约服务项目及收费标准审批",
+                "state": "approved",
+                "summary": "已批准",
+                "complete": true,
+                "signatures": [
+                    signed("财务部", None, "会同制定收费标准", "刘芳", "2025-12-08", None),
+                    signed("公司领导", None, "审批", "周文华", "2025-12-15", Some("同意执行")),
+                ]
+            },
+            "addressee": "各位业主、住户",
+            "phone": "0571-8866 1200"
+        })
+    }
+
+    fn quote() -> Json {
+        json!({
+            "header": header("quote", "特约维修价格确认单", "BJ2026-0099", "2026-11-16", &[], Some("待审批"), None),
+            "customer": "孙晓明",
+            "contact": null,
+            "phone": "138 0571 2233",
+            "address": "华庭大厦 12 层 1203 室",
+            "description": "卫生间防水层修补",
+            "responsible_department": "工程部",
+            "involved_departments": ["工程部", "保洁部"],
+            "planned_start": null,
+            "labour": [{
+                "title": "管道工", "staff": "2", "time": "6", "time_unit": "小时",
+                "rate": money("45.00"), "override_reason": "夜间施工补贴", "amount": money("540.00")
+            }],
+            "materials": [{
+                "name": "防水涂料", "spec": null, "unit": "桶", "quantity": "1",
+                "unit_price": money("260.00"), "amount": money("260.00")
+            }],
+            "labour_total": money("540.00"),
+            "materials_total": money("260.00"),
+            "lines": [
+                {
+                    "id": "direct_cost", "label": "直接费用", "kind": "subtotal",
+                    "formula": "labour_cost + material_cost",
+                    "explained": "labour_cost + material_cost = 540.00 + 260.00 = 800.00",
+                    "amount": money("800.00"), "value": "800.00"
+                },
+                {
+                    "id": "area", "label": "面积", "kind": "info", "formula": "width × depth",
+                    "explained": "2.5 × 2 = 5", "amount": null, "value": "5"
+                },
+                {
+                    "id": "tax", "label": "税金", "kind": "tax", "formula": "direct_cost × tax_rate",
+                    "explained": "direct_cost × tax_rate = 800.00 × 13% = 104.00",
+                    "amount": money("104.00"), "value": "104.00"
+                },
+                {
+                    "id": "total", "label": "合计", "kind": "total", "formula": "direct_cost + tax",
+                    "explained": "direct_cost + tax = 800.00 + 104.00 = 904.00",
+                    "amount": money("904.00"), "value": "904.00"
+                }
+            ],
+            "net": money("800.00"),
+            "tax": money("104.00"),
+            "tax_name": "增值税（修理修配劳务）",
+            "tax_rate": "13%",
+            "total": money("904.00"),
+            "total_upper": "玖佰零肆元整",
+            "revisions": [{
+                "revision": 1, "date": date("2026-11-18"), "reason": "空鼓面积扩大",
+                "previous_total": money("850.00"), "total": money("904.00"),
+                "difference": money("54.00"), "confirmed_by": null, "confirmed_on": null
+            }],
+            "awaiting_confirmation": true,
+            "approval": {
+                "title": "特约维修价格确认",
+                "state": "pending",
+                "summary": "待审批：待 分公司（项目部）经理 签字",
+                "complete": false,
+                "signatures": [
+                    signed("部门负责人", Some("工程部"), "编制预算并签字", "李明", "2026-11-16", Some("按实测编制")),
+                    unsigned("分公司（项目部）经理", None, "批准"),
+                ]
+            },
+            "notes": "隐蔽工程另行报价。"
+        })
+    }
+
+    fn work_order() -> Json {
+        json!({
+            "header": header("work_order", "特约服务/维修单", "WX202611-00009", "2026-11-24",
+                &["第一联 存根", "第二联 客户"], Some("作废"), None),
+            "customer": "滨江云帆科技有限公司",
+            "address": "华庭大厦 8 层 802 室",
+            "phone": null,
+            "item": "有偿维修",
+            "department": "工程部",
+            "quantity": "1.5",
+            "unit": "工时",
+            "unit_price": null,
+            "price_basis": "工时费 ¥90.00 + 上门费 ¥20.00",
+            "minimum_applied": false,
+            "amount": money("110.00"),
+            "amount_upper": "壹佰壹拾元整",
+            "tax_note": "含税，增值税（修理修配劳务） 13%",
+            "settlement": "即时结算",
+            "settlement_id": "immediate",
+            "agreement": null,
+            "service_date": date("2026-11-24"),
+            "service_time": null,
+            "request": null,
+            "registered_by": "客服 陈静",
+            "staff": null,
+            "voided": true
+        })
+    }
+
+    fn billing_notice() -> Json {
+        json!({
+            "header": header("billing_notice", "收费通知单", "TZ202612-0001", "2026-12-01",
+                &["第一联 客户"], None, Some("请通过公司收费渠道交费。")),
+            "customer": "孙晓明",
+            "address": "华庭大厦 12 层 1203 室",
+            "period": "2026年11月",
+            "lines": [
+                {
+                    "number": "WX202611-00001", "service_date": date("2026-11-20"), "item": "室内卫生清洁",
+                    "quantity": "85", "unit": "平方米", "amount": money("255.00")
+                },
+                {
+                    "number": "WX202611-00005", "service_date": date("2026-11-28"), "item": "洗衣服务",
+                    "quantity": "4", "unit": "件", "amount": money("60.00")
+                }
+            ],
+            "net": money("297.17"),
+            "tax": money("17.83"),
+            "total": money("315.00"),
+            "total_upper": "叁佰壹拾伍元整",
+            "due_date": date("2026-12-16"),
+            "channels": [
+                { "name": "财务部收费窗口", "detail": "工作日 8:30–17:00" },
+                { "name": "银行转账", "detail": null }
+            ],
+            "voided": false
+        })
+    }
+
+    fn receipt() -> Json {
+        json!({
+            "header": header("receipt", "收款收据", "SJ2026-000009", "2026-12-08",
+                &["第一联 存根", "第二联 收据"], Some("作废"), None),
+            "payer": "孙晓明",
+            "lines": [
+                { "description": "2026年11月特约服务费", "reference": "TZ202612-0001", "amount": money("315.00") }
+            ],
+            "amount": money("315.00"),
+            "amount_upper": "叁佰壹拾伍元整",
+            "method": "银行转账",
+            "channel": "银行转账",
+            "stamp": "已交费",
+            "voided": true,
+            "void_reason": "金额录入错误，已重开",
+            "billing_notice": "TZ202612-0001",
+            "cashier": "刘芳",
+            "handler": null,
+            "notes": "附言已注明通知单号"
+        })
+    }
+
+    fn register() -> Json {
+        let row = |number: &str,
+                   customer: &str,
+                   amount: &str,
+                   settlement: &str,
+                   done: Option<&str>,
+                   signed: bool| {
+            json!({
+                "number": number, "customer": customer, "address": "华庭大厦 12 层 1203 室",
+                "item": "室内卫生清洁", "quantity": "10", "unit": "平方米", "amount": money(amount),
+                "settlement": settlement, "staff": if signed { json!("保洁员 马红") } else { Json::Null },
+                "completed_on": done.map(date), "customer_signed": signed,
+                "verified_by": if signed { json!("张丽") } else { Json::Null }
+            })
+        };
+        json!({
+            "header": header("register", "特约服务/维修登记表", "2026-11", "2026-12-01", &[], None, None),
+            "period": "2026年11月",
+            "groups": [
+                {
+                    "department": "保洁部",
+                    "days": [
+                        {
+                            "date": date("2026-11-20"),
+                            "rows": [
+                                row("WX202611-00001", "孙晓明", "30.00", "月结", Some("2026-11-20"), true),
+                                row("WX202611-00004", "李雷", "1230.00", "即时结算", Some("2026-11-20"), true),
+                            ],
+                            "count": 2, "total": money("1260.00")
+                        },
+                        {
+                            "date": date("2026-11-28"),
+                            "rows": [row("WX202611-00007", "韩梅梅", "30.00", "月结", None, false)],
+                            "count": 1, "total": money("30.00")
+                        }
+                    ],
+                    "count": 3, "total": money("1290.00")
+                },
+                {
+                    "department": "工程部",
+                    "days": [{
+                        "date": date("2026-11-24"),
+                        "rows": [row("WX202611-00002", "滨江云帆科技有限公司", "148.00", "即时结算", Some("2026-11-24"), true)],
+                        "count": 1, "total": money("148.00")
+                    }],
+                    "count": 1, "total": money("148.00")
+                }
+            ],
+            "count": 4,
+            "total": money("1438.00"),
+            "by_settlement": [
+                ["月结", 2, money("60.00")],
+                ["即时结算", 2, money("1378.00")]
+            ]
+        })
+    }
+
+    fn fixtures() -> Vec<(&'static str, Json)> {
+        vec![
+            ("notice", notice()),
+            ("quote", quote()),
+            ("work_order", work_order()),
+            ("billing_notice", billing_notice()),
+            ("receipt", receipt()),
+            ("register", register()),
+        ]
+    }
+
+    /// Snapshots are named `html__KIND.EXT.snap`. They live in `snapshots/` beside this
+    /// file, or in `$FEEBOOK_HTML_SNAPSHOT_DIR` when that was set at build time.
+    fn snapshot_settings() -> insta::Settings {
+        let mut settings = insta::Settings::clone_current();
+        settings.set_prepend_module_to_snapshot(false);
+        if let Some(dir) = option_env!("FEEBOOK_HTML_SNAPSHOT_DIR") {
+            settings.set_snapshot_path(dir);
+        }
+        settings
+    }
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(tag: &str) -> TempDir {
+            let dir =
+                std::env::temp_dir().join(format!("feebook-html-{tag}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+
+        fn write(&self, rel: &str, text: &str) {
+            let path = self.0.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn render(kind: &str, format: Format, data: &Json) -> String {
+        HtmlTemplates::embedded()
+            .render(kind, format, data)
+            .unwrap_or_else(|e| panic!("{kind}.{}: {e}", format.extension()))
+    }
+
+    /// 1-based line of the first line in embedded template `name` containing `needle`.
+    fn line_of(name: &str, needle: &str) -> usize {
+        let (_, source) = EMBEDDED.iter().find(|(n, _)| *n == name).unwrap();
+        source.lines().position(|l| l.contains(needle)).unwrap() + 1
+    }
+
+    // ------------------------------------------------------------ tests
+
+    #[test]
+    fn every_kind_in_both_formats_matches_snapshot() {
+        snapshot_settings().bind(|| {
+            for (kind, data) in fixtures() {
+                for format in [Format::Html, Format::Md] {
+                    let out = render(kind, format, &data);
+                    insta::assert_snapshot!(format!("html__{kind}.{}", format.extension()), out);
+                }
+            }
+        });
+    }
+
+    #[test]
+    fn templates_can_be_shared_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<HtmlTemplates>();
+    }
+
+    #[test]
+    fn embedded_templates_cover_every_kind() {
+        for kind in KINDS {
+            for ext in ["html", "md"] {
+                let name = format!("{kind}.{ext}");
+                assert!(
+                    EMBEDDED.iter().any(|(n, _)| *n == name),
+                    "{name} is not embedded"
+                );
+            }
+        }
+        let _ = HtmlTemplates::embedded(); // every template parses
+    }
+
+    #[test]
+    fn html_escapes_customer_text_and_markdown_escapes_table_pipes() {
+        let mut data = quote();
+        data["customer"] = json!("<script>alert(\"x\")</script> & 李 | 王");
+        data["materials"][0]["name"] = json!("管件 | 三通");
+        let html = render("quote", Format::Html, &data);
+        assert!(!html.contains("<script>alert"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;&#x2f;script&gt; &amp; 李 | 王")
+        );
+        assert!(!html.contains("<script"), "no script element at all");
+
+        let md = render("quote", Format::Md, &data);
+        assert!(
+            md.contains("- **客户**：<script>alert(\"x\")</script> & 李 | 王"),
+            "not escaped outside tables"
+        );
+        assert!(md.contains("| 1 | 管件 \\| 三通 |"), "{md}");
+    }
+
+    #[test]
+    fn cell_filter_escapes_pipes_and_folds_lines() {
+        let mut env = environment();
+        env.add_template("t.md", "[{{ a | cell }}][{{ b | cell }}][{{ c | cell }}]")
+            .unwrap();
+        let out = env
+            .get_template("t.md")
+            .unwrap()
+            .render(minijinja::context! { a => "x|y", b => "one\n  two\r\n\nthree", c => () })
+            .unwrap();
+        assert_eq!(out, "[x\\|y][one two three][]");
+    }
+
+    #[test]
+    fn missing_field_is_an_error_naming_template_and_line() {
+        let templates = HtmlTemplates::embedded();
+        let mut data = quote();
+        data.as_object_mut().unwrap().remove("customer");
+
+        let err = templates.render("quote", Format::Html, &data).unwrap_err();
+        assert_eq!(err.template, "quote.html");
+        assert_eq!(err.line, Some(line_of("quote.html", "data.customer")));
+        assert_eq!(err.message, "undefined value `data.customer`");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "quote.html:{}: undefined value `data.customer`",
+                err.line.unwrap()
+            )
+        );
+
+        let err = templates.render("quote", Format::Md, &data).unwrap_err();
+        assert_eq!(err.template, "quote.md");
+        assert_eq!(err.line, Some(line_of("quote.md", "data.customer")));
+
+        // A field the shared layout reads: the error names base.html.
+        let mut data = quote();
+        data["header"].as_object_mut().unwrap().remove("number");
+        let err = templates.render("quote", Format::Html, &data).unwrap_err();
+        assert_eq!(err.template, "base.html");
+        assert_eq!(err.line, Some(line_of("base.html", "h.number")));
+        assert!(err.message.contains("`h.number`"), "{err}");
+    }
+
+    #[test]
+    fn unknown_kind_is_an_error() {
+        let err = HtmlTemplates::embedded()
+            .render("base", Format::Html, &quote())
+            .unwrap_err();
+        assert_eq!(err.template, "base.html");
+        assert_eq!(err.line, None);
+        assert!(
+            err.message.starts_with("unknown document kind `base`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rendering_is_deterministic() {
+        let a = HtmlTemplates::embedded();
+        let b = HtmlTemplates::embedded();
+        for (kind, data) in fixtures() {
+            for format in [Format::Html, Format::Md] {
+                let first = a.render(kind, format, &data).unwrap();
+                assert_eq!(first, a.render(kind, format, &data).unwrap());
+                assert_eq!(first, b.render(kind, format, &data).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn output_whitespace_is_tidy() {
+        for (kind, data) in fixtures() {
+            for format in [Format::Html, Format::Md] {
+                let out = render(kind, format, &data);
+                assert!(
+                    out.ends_with('\n') && !out.ends_with("\n\n"),
+                    "{kind}: final newline"
+                );
+                assert!(!out.starts_with('\n'), "{kind}: leading blank line");
+                assert!(!out.contains("\n\n\n"), "{kind}: run of blank lines");
+                assert!(
+                    out.lines().all(|l| !l.ends_with(' ') && !l.ends_with('\t')),
+                    "{kind}: trailing whitespace"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn html_is_self_contained_and_printable() {
+        for (kind, data) in fixtures() {
+            let html = render(kind, Format::Html, &data);
+            assert!(
+                html.starts_with("<!DOCTYPE html>\n<html lang=\"zh-CN\">"),
+                "{kind}"
+            );
+            assert_eq!(html.matches("<style>").count(), 1, "{kind}: one <style>");
+            for banned in [
+                "<script",
+                "<link",
+                "<img",
+                " src=",
+                "url(",
+                "@import",
+                "@font-face",
+            ] {
+                assert!(!html.contains(banned), "{kind}: {banned}");
+            }
+            assert!(html.contains(
+                r#"font-family: "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;"#
+            ));
+            assert!(html.contains("@page") && html.contains("break-after: page"));
+            assert!(html.trim_end().ends_with("</html>"));
+        }
+    }
+
+    #[test]
+    fn copies_repeat_the_form_and_carry_the_mark() {
+        // Two copies, marked 作废: the form twice, the mark on each (+ one for print).
+        let html = render("work_order", Format::Html, &work_order());
+        assert_eq!(html.matches("<section class=\"copy\"").count(), 2);
+        assert_eq!(
+            html.matches("<div class=\"copy-label\">第一联 存根</div>")
+                .count(),
+            1
+        );
+        assert_eq!(
+            html.matches("<div class=\"copy-label\">第二联 客户</div>")
+                .count(),
+            1
+        );
+        assert_eq!(html.matches("<div class=\"mark\">作废</div>").count(), 2);
+        assert_eq!(
+            html.matches("<div class=\"mark mark-page\" aria-hidden=\"true\">作废</div>")
+                .count(),
+            1
+        );
+        assert_eq!(html.matches("客户签字").count(), 2);
+        assert_eq!(html.matches("☑ 即时结算").count(), 2);
+        assert_eq!(html.matches("☐ 月结").count(), 2);
+
+        let md = render("work_order", Format::Md, &work_order());
+        assert!(
+            md.starts_with("**【作废】**\n\n# 特约服务/维修单（第一联 存根）\n"),
+            "{md}"
+        );
+        assert_eq!(md.matches("\n# 特约服务/维修单（").count(), 2);
+        assert!(md.contains("\n---\n\n# 特约服务/维修单（第二联 客户）\n"));
+
+        // No copies: one form, no mark when none is set.
+        let html = render("register", Format::Html, &register());
+        assert_eq!(html.matches("<section class=\"copy\"").count(), 1);
+        assert!(!html.contains("class=\"mark") && !html.contains("copy-label\">"));
+        assert!(!render("register", Format::Md, &register()).contains("**【"));
+    }
+
+    #[test]
+    fn printing_null_is_an_error() {
+        let dir = TempDir::new("null");
+        dir.write("md/quote.md", "{% extends \"base.md\" %}\n{% block body %}\n联系人：{{ data.contact }}\n{% endblock %}\n");
+        let templates = HtmlTemplates::with_overrides(&dir.0).unwrap();
+        let err = templates.render("quote", Format::Md, &quote()).unwrap_err();
+        assert_eq!(err.template, "quote.md");
+        assert_eq!(err.line, Some(3));
+        assert!(err.message.contains("cannot print null"), "{err}");
+    }
+
+    #[test]
+    fn override_directory_replaces_one_template() {
+        let dir = TempDir::new("override");
+        dir.write(
+            "html/receipt.html",
+            "{% extends \"base.html\" %}\n{% block body %}\n<p class=\"custom\">今收到 {{ data.payer }} {{ data.amount.yuan }}</p>\n{% endblock %}\n",
+        );
+        dir.write("html/notes.txt", "ignored: not a .html file");
+        dir.write("html/.receipt.html.swp", "ignored: dot-file");
+        let custom = HtmlTemplates::with_overrides(&dir.0).unwrap();
+        let embedded = HtmlTemplates::embedded();
+
+        let html = custom.render("receipt", Format::Html, &receipt()).unwrap();
+        assert_eq!(
+            html.matches("<p class=\"custom\">今收到 孙晓明 ¥315.00</p>")
+                .count(),
+            2,
+            "{html}"
+        );
+        assert!(
+            html.contains("<style>"),
+            "still extends the embedded base.html"
+        );
+        assert_ne!(
+            html,
+            embedded
+                .render("receipt", Format::Html, &receipt())
+                .unwrap()
+        );
+        // Everything else is untouched.
+        for (kind, data) in fixtures() {
+            for format in [Format::Html, Format::Md] {
+                if kind == "receipt" && format == Format::Html {
+                    continue;
+                }
+                assert_eq!(
+                    custom.render(kind, format, &data).unwrap(),
+                    embedded.render(kind, format, &data).unwrap(),
+                    "{kind}.{}",
+                    format.extension()
+                );
+            }
+        }
+        // A directory with neither html/ nor md/ changes nothing.
+        let empty = TempDir::new("empty");
+        let same = HtmlTemplates::with_overrides(&empty.0).unwrap();
+        assert_eq!(
+            same.render("quote", Format::Html, &quote()).unwrap(),
+            embedded.render("quote", Format::Html, &quote()).unwrap()
+        );
+    }
+
+    #[test]
+    fn override_errors_name_the_file_and_line() {
+        let dir = TempDir::new("syntax");
+        dir.write(
+            "md/notice.md",
+            "# {{ data.header.title }}\n\n{% for x in data.items %}\n- {{ x.name }\n{% endfor %}\n",
+        );
+        let err = HtmlTemplates::with_overrides(&dir.0).unwrap_err();
+        assert_eq!(err.path, dir.0.join("md").join("notice.md"));
+        assert_eq!(err.line, Some(4));
+        assert!(err.message.starts_with("syntax error"), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("{}:4: syntax error", err.path.display()))
+        );
+
+        let dir = TempDir::new("unknown");
+        dir.write("html/qoute.html", "typo");
+        let err = HtmlTemplates::with_overrides(&dir.0).unwrap_err();
+        assert_eq!(err.path, dir.0.join("html").join("qoute.html"));
+        assert!(err.message.contains("not a known template name"), "{err}");
+        assert!(err.message.contains("quote.html"), "{err}");
+
+        let missing = std::env::temp_dir().join("feebook-html-no-such-dir");
+        let err = HtmlTemplates::with_overrides(&missing).unwrap_err();
+        assert_eq!(err.path, missing);
+    }
+
+    #[test]
+    fn markdown_has_bold_totals_and_gfm_tables() {
+        let md = render("quote", Format::Md, &quote());
+        assert!(md.contains("- **合计（小写）：¥904.00**"));
+        assert!(md.contains("- **合计（大写）：玖佰零肆元整**"));
+        assert!(md.contains("| 项目 | 计算公式 | 计算过程 | 金额 |\n| --- | --- | --- | ---: |\n"));
+        // An info line shows its value; the total line is bold.
+        assert!(
+            md.contains("| 面积 | `width × depth` | `2.5 × 2 = 5` | 5 |"),
+            "{md}"
+        );
+        assert!(md.contains(
+            "| **合计** | `direct_cost + tax` | `= 800.00 + 104.00 = 904.00` | **¥904.00** |"
+        ));
+        // Every table row has the header's number of cells.
+        for table in md.split("\n\n").filter(|b| b.starts_with('|')) {
+            let cells = |l: &str| l.replace("\\|", "").matches('|').count();
+            let first = cells(table.lines().next().unwrap());
+            assert!(
+                table.lines().all(|l| cells(l) == first),
+                "ragged table:\n{table}"
+            );
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Issuing numbered documents through the journal.
+//!
+//! The number, the rendered bytes and the journal entry come together in
+//! one transaction: the next number of the series is taken, the document is
+//! rendered with it, the entry (content hash and a snapshot of the
+//! document's data) is recorded, and only then is the transaction
+//! committed. A render that fails rolls back and consumes no number; a
+//! process killed before the commit leaves no trace. The caller writes the
+//! file after the commit; if that fails, `feebook reissue` renders it
+//! again from the snapshot, byte for byte.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::Diagnostic;
+use crate::documents::{Format, Kind};
+use crate::journal::{DocKind, Journal, JournalError, NewEntry, sha256_hex};
+use crate::money::Money;
+use crate::numbering::Pattern;
+use crate::rules::Rules;
+
+/// What the journal keeps to render a document again.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub kind: Kind,
+    pub format: Format,
+    /// The document's data, exactly as the template received it.
+    pub data: serde_json::Value,
+}
+
+/// An issued document.
+pub struct Issued {
+    pub number: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The journal kind of a document kind, for those that are numbered.
+pub fn journal_kind(kind: Kind) -> Option<DocKind> {
+    match kind {
+        Kind::Receipt => Some(DocKind::Receipt),
+        Kind::BillingNotice => Some(DocKind::BillingNotice),
+        Kind::WorkOrder => Some(DocKind::WorkOrder),
+        _ => None,
+    }
+}
+
+/// The numbering pattern the rules give a document kind.
+pub fn pattern(rules: &Rules, kind: Kind) -> Result<Pattern, Diagnostic> {
+    let (settings, key) = match kind {
+        Kind::Receipt => (&rules.documents.receipt, "receipt"),
+        Kind::BillingNotice => (&rules.documents.billing_notice, "billing_notice"),
+        Kind::WorkOrder => (&rules.documents.work_order, "work_order"),
+        _ => (&None, kind.name()),
+    };
+    let text = settings.as_ref().and_then(|s| s.numbering.as_ref()).ok_or_else(|| {
+        Diagnostic::error("no-numbering", format!("the rules give no numbering pattern for {}", kind.name()))
+            .hint(format!("add `documents: {{{key}: {{numbering: \"SJ{{year}}-{{seq:06}}\"}}}}` to a rule file"))
+    })?;
+    Pattern::parse(&text.value).map_err(|e| Diagnostic::error("invalid-numbering", e.message))
+}
+
+pub fn journal_error(e: JournalError) -> Vec<Diagnostic> {
+    vec![Diagnostic::error("journal", e.to_string())]
+}
+
+/// Issues one document: takes the next number, renders with it, records it.
+/// `render` gets the number and returns the bytes and the document data.
+#[allow(clippy::too_many_arguments)]
+pub fn issue(
+    journal: &mut Journal,
+    kind: Kind,
+    format: Format,
+    pattern: &Pattern,
+    date: NaiveDate,
+    party: &str,
+    amount: Option<Money>,
+    render: impl FnOnce(&str) -> Result<(Vec<u8>, serde_json::Value), Vec<Diagnostic>>,
+) -> Result<Issued, Vec<Diagnostic>> {
+    let Some(doc_kind) = journal_kind(kind) else {
+        return Err(vec![Diagnostic::error(
+            "internal",
+            format!("{} documents are not numbered by the journal", kind.name()),
+        )]);
+    };
+    let mut tx = journal.begin().map_err(journal_error)?;
+    let series = pattern.series(date);
+    let seq = tx.next_seq(&series).map_err(journal_error)?;
+    let number = pattern.number(date, seq);
+    // Dropping `tx` on an error rolls back: no number is consumed.
+    let (bytes, data) = render(&number)?;
+    let snapshot = serde_json::to_string(&Snapshot { kind, format, data })
+        .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
+    tx.record(&NewEntry {
+        kind: doc_kind,
+        series,
+        seq,
+        number: number.clone(),
+        date,
+        party: party.to_string(),
+        amount: amount.map(|m| m.amount()),
+        content_hash: sha256_hex(&bytes),
+        snapshot,
+    })
+    .map_err(journal_error)?;
+    tx.commit().map_err(journal_error)?;
+    Ok(Issued { number, bytes })
+}
+
+/// Marks a document's data void: 作废 across every copy, the receipt's
+/// stamp replaced.
+pub fn mark_void(data: &mut serde_json::Value, reason: &str) {
+    if let Some(h) = data.get_mut("header").and_then(|h| h.as_object_mut()) {
+        h.insert("mark".into(), "作废".into());
+    }
+    if let Some(obj) = data.as_object_mut() {
+        if obj.contains_key("voided") {
+            obj.insert("voided".into(), true.into());
+        }
+        if obj.contains_key("stamp") {
+            obj.insert("stamp".into(), "作废".into());
+        }
+        if obj.contains_key("void_reason") {
+            obj.insert("void_reason".into(), reason.into());
+        }
+    }
+}

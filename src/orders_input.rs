@@ -1,0 +1,425 @@
+//! Reading work orders from spreadsheets (CSV in UTF-8 or GBK, XLSX) and
+//! from YAML, into [`OrderInput`]s with the place of every field.
+//!
+//! Columns are found by header (单号, 客户名称, 服务项目, …) through the
+//! rules' `imports.orders` mapping and the built-in Chinese headers. Every
+//! bad cell is reported with file, row and column; no row is dropped
+//! silently.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use crate::diagnostic::{Diagnostic, Place};
+use crate::order::{OrderFile, OrderInput, Settlement};
+use crate::pricing::GivenInput;
+use crate::quantity::Qty;
+use crate::rules::Rules;
+use crate::source::{SourceFile, Sources};
+use crate::tabular::{self, ColumnMap, Encoding, FieldSpec, Row, Table};
+
+/// (field, built-in headers, required)
+pub const FIELDS: &[(&str, &[&str], bool)] = &[
+    (
+        "number",
+        &["单号", "工单号", "编号", "工单编号", "维修单号"],
+        true,
+    ),
+    ("date", &["登记日期", "开单日期", "受理日期"], false),
+    (
+        "customer",
+        &["客户名称", "客户", "业主", "客户姓名", "单位名称"],
+        true,
+    ),
+    ("address", &["地址", "房号", "服务地址", "客户地址"], true),
+    ("phone", &["电话", "联系电话", "手机"], false),
+    (
+        "item",
+        &["服务项目", "项目", "服务内容项目", "项目名称"],
+        true,
+    ),
+    ("quantity", &["数量", "工程量"], true),
+    (
+        "service_date",
+        &["服务日期", "服务时间日期", "预约日期"],
+        true,
+    ),
+    ("service_time", &["服务时间", "预约时间", "时段"], false),
+    ("settlement", &["结算方式", "结算", "付款方式"], true),
+    ("completed_on", &["完成日期", "完工日期"], false),
+    ("customer_signed", &["客户签字", "客户确认", "签字"], false),
+    ("verified_by", &["核对人", "核对", "主管核对"], false),
+    ("verified_on", &["核对日期"], false),
+    ("staff", &["服务人员", "维修人员", "作业人员"], false),
+    ("request", &["服务要求", "备注", "服务内容"], false),
+    ("agreement", &["协议号", "协议编号", "长期协议号"], false),
+];
+
+/// Built-in headers of formula inputs.
+const INPUTS: &[(&str, &[&str])] = &[
+    ("materials", &["材料费", "材料"]),
+    ("monthly_rent", &["月租金", "租金"]),
+];
+
+/// One row read: the order, or what is wrong with it.
+pub type RowResult = Result<OrderInput, Vec<Diagnostic>>;
+
+/// What reading an orders file gave.
+pub struct OrdersRead {
+    pub rows: Vec<RowResult>,
+    /// The file as it is shown in messages.
+    pub file: String,
+}
+
+/// Reads orders from a CSV, XLSX or YAML file (by extension). A file that
+/// cannot be read at all, or whose headers do not match, is an error; bad
+/// rows are returned as row errors.
+pub fn read(
+    rules: &Rules,
+    sources: &mut Sources,
+    path: &Path,
+    encoding: Option<Encoding>,
+) -> Result<OrdersRead, Vec<Diagnostic>> {
+    let name = path.display().to_string();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("yaml" | "yml") => read_yaml(sources, path, &name),
+        _ => {
+            let table =
+                tabular::read_path(path, encoding, None).map_err(|e| vec![tabular_diag(&e)])?;
+            read_table(rules, &table).map(|rows| OrdersRead { rows, file: name })
+        }
+    }
+}
+
+fn tabular_diag(e: &tabular::TabularError) -> Diagnostic {
+    let d = Diagnostic::error("input", e.message.clone()).at_place(
+        match e.row {
+            Some(row) => Place::Cell {
+                file: e.file.clone(),
+                row,
+                column: e.column.clone(),
+            },
+            None => Place::File(e.file.clone()),
+        },
+        "",
+    );
+    d.hint_opt(e.hint.clone())
+}
+
+/// A YAML file with one order, or `orders:` with a list.
+fn read_yaml(
+    sources: &mut Sources,
+    path: &Path,
+    name: &str,
+) -> Result<OrdersRead, Vec<Diagnostic>> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct List {
+        orders: Vec<OrderFile>,
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![
+            Diagnostic::error("input", format!("cannot read `{name}`: {e}"))
+                .hint("check the path and that the file is UTF-8"),
+        ]
+    })?;
+    let is_list = text.lines().any(|l| l.starts_with("orders:"));
+    let id = sources.add(SourceFile::new(name, text));
+    let orders = if is_list {
+        crate::yaml::parse::<List>(sources, id, "orders file").map(|l| l.orders)
+    } else {
+        crate::yaml::parse::<OrderFile>(sources, id, "order file").map(|o| vec![o])
+    }
+    .map_err(|d| vec![d])?;
+    Ok(OrdersRead {
+        rows: orders.iter().map(|o| Ok(o.to_input())).collect(),
+        file: name.to_string(),
+    })
+}
+
+/// Maps a table's rows to orders.
+pub fn read_table(rules: &Rules, table: &Table) -> Result<Vec<RowResult>, Vec<Diagnostic>> {
+    let configured = rules.imports.orders.as_ref();
+    let header_lists: Vec<Vec<String>> = FIELDS
+        .iter()
+        .map(
+            |(field, builtin, _)| match configured.and_then(|c| c.columns.get(*field)) {
+                Some(h) => h.value.clone(),
+                None => builtin.iter().map(|s| s.to_string()).collect(),
+            },
+        )
+        .collect();
+    let input_lists: Vec<(String, Vec<String>)> = {
+        let mut m: BTreeMap<String, Vec<String>> = INPUTS
+            .iter()
+            .map(|(k, hs)| (k.to_string(), hs.iter().map(|s| s.to_string()).collect()))
+            .collect();
+        if let Some(c) = configured {
+            for (k, hs) in &c.inputs {
+                m.insert(k.clone(), hs.clone());
+            }
+        }
+        m.into_iter().collect()
+    };
+    let header_refs: Vec<Vec<&str>> = header_lists
+        .iter()
+        .map(|v| v.iter().map(String::as_str).collect())
+        .collect();
+    let input_refs: Vec<Vec<&str>> = input_lists
+        .iter()
+        .map(|(_, v)| v.iter().map(String::as_str).collect())
+        .collect();
+    let mut specs: Vec<FieldSpec> = FIELDS
+        .iter()
+        .zip(&header_refs)
+        .map(|((name, _, required), headers)| FieldSpec {
+            name,
+            headers,
+            required: *required,
+        })
+        .collect();
+    for ((name, _), headers) in input_lists.iter().zip(&input_refs) {
+        specs.push(FieldSpec {
+            name,
+            headers,
+            required: false,
+        });
+    }
+    let map = tabular::map_columns(table, &specs)
+        .map_err(|errors| errors.iter().map(tabular_diag).collect::<Vec<_>>())?;
+    let inputs: Vec<&str> = input_lists.iter().map(|(k, _)| k.as_str()).collect();
+    Ok(table
+        .rows
+        .iter()
+        .map(|row| read_row(&table.file, &map, row, &inputs))
+        .collect())
+}
+
+fn read_row(file: &str, map: &ColumnMap, row: &Row, inputs: &[&str]) -> RowResult {
+    let mut o = OrderInput::default();
+    let mut problems = Vec::new();
+    let cell = |field: &str| map.get(row, field).map(str::trim).filter(|s| !s.is_empty());
+    let place = |field: &str| Place::Cell {
+        file: file.to_string(),
+        row: row.number,
+        column: map.header(field).map(str::to_string),
+    };
+    for (field, _, _) in FIELDS {
+        if map.index(field).is_some() {
+            o.places.insert(field, place(field));
+        }
+    }
+    let bad = |field: &str, message: String, hint: &str| {
+        Diagnostic::error("bad-cell", message)
+            .at_place(place(field), "")
+            .hint(hint.to_string())
+    };
+    let required = |field: &str, what: &str, problems: &mut Vec<Diagnostic>| -> Option<String> {
+        let v = cell(field).map(str::to_string);
+        if v.is_none() {
+            problems.push(
+                Diagnostic::error("missing-value", format!("no {what}"))
+                    .at_place(place(field), "empty")
+                    .hint(format!(
+                        "fill in the {what}; a row without it cannot be billed"
+                    )),
+            );
+        }
+        v
+    };
+    o.number = required("number", "order number (单号)", &mut problems);
+    o.customer = required("customer", "customer (客户名称)", &mut problems).unwrap_or_default();
+    o.address = cell("address").unwrap_or_default().to_string();
+    o.item = required("item", "service item (服务项目)", &mut problems).unwrap_or_default();
+    o.phone = cell("phone").map(str::to_string);
+    o.service_time = cell("service_time").map(str::to_string);
+    o.staff = cell("staff").map(str::to_string);
+    o.request = cell("request").map(str::to_string);
+    o.verified_by = cell("verified_by").map(str::to_string);
+    o.agreement = cell("agreement").map(str::to_string);
+    match required("quantity", "quantity (数量)", &mut problems) {
+        Some(q) => match Qty::parse(&q) {
+            Ok(q) => o.quantity = q.0,
+            Err(e) => problems.push(bad(
+                "quantity",
+                format!("quantity: {e}"),
+                "write the quantity as digits, e.g. 85 or 1.5",
+            )),
+        },
+        None => {}
+    }
+    let date = |field: &'static str,
+                req: bool,
+                what: &str,
+                problems: &mut Vec<Diagnostic>|
+     -> Option<NaiveDate> {
+        let text = if req {
+            required(field, what, problems)?
+        } else {
+            cell(field)?.to_string()
+        };
+        match parse_date(&text) {
+            Some(d) => Some(d),
+            None => {
+                problems.push(bad(
+                    field,
+                    format!("{what}: `{text}` is not a date"),
+                    "write dates as 2026-11-20, 2026/11/20 or 2026年11月20日",
+                ));
+                None
+            }
+        }
+    };
+    o.service_date = date(
+        "service_date",
+        true,
+        "service date (服务日期)",
+        &mut problems,
+    );
+    o.date = date("date", false, "registration date (登记日期)", &mut problems);
+    o.completed_on = date(
+        "completed_on",
+        false,
+        "completion date (完成日期)",
+        &mut problems,
+    );
+    o.verified_on = date(
+        "verified_on",
+        false,
+        "verification date (核对日期)",
+        &mut problems,
+    );
+    if let Some(s) = required("settlement", "settlement mode (结算方式)", &mut problems) {
+        match Settlement::parse(&s) {
+            Some(s) => o.settlement = Some(s),
+            None => problems.push(bad(
+                "settlement",
+                format!("settlement mode `{s}` is not known"),
+                "write 月结, 即时结算 or 长期协议",
+            )),
+        }
+    }
+    if let Some(s) = cell("customer_signed") {
+        match parse_bool(s) {
+            Some(b) => o.customer_signed = b,
+            None => problems.push(bad(
+                "customer_signed",
+                format!("客户签字 `{s}` is neither yes nor no"),
+                "write 是 or 否 (已签 / 未签, √ / ×)",
+            )),
+        }
+    }
+    for input in inputs {
+        if let Some(v) = cell(input) {
+            o.inputs.insert(
+                input.to_string(),
+                GivenInput {
+                    text: v.to_string(),
+                    place: Some(Place::Cell {
+                        file: file.to_string(),
+                        row: row.number,
+                        column: map.header(input).map(str::to_string),
+                    }),
+                },
+            );
+        }
+    }
+    if problems.is_empty() {
+        Ok(o)
+    } else {
+        Err(problems)
+    }
+}
+
+/// 2026-11-20, 2026/11/20, 2026.11.20, 2026年11月20日 (and a time after a
+/// space, which is ignored).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    let s = s.split_whitespace().next().unwrap_or(s);
+    let s = s.trim_end_matches('日');
+    let normalized: String = s
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '.' | '年' | '月') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let mut parts = normalized.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.trim().to_lowercase().as_str() {
+        "是" | "已签" | "已签字" | "√" | "✓" | "y" | "yes" | "true" | "1" | "有" => {
+            Some(true)
+        }
+        "否" | "未签" | "未签字" | "×" | "x" | "n" | "no" | "false" | "0" | "无" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+/// Reports order numbers that appear more than once, at every place.
+pub fn duplicate_numbers(rows: &[(&OrderInput, &str)]) -> Vec<Diagnostic> {
+    let mut seen: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, (o, _)) in rows.iter().enumerate() {
+        if let Some(n) = &o.number {
+            seen.entry(n.as_str()).or_default().push(i);
+        }
+    }
+    let mut dups: Vec<(&str, Vec<usize>)> = seen.into_iter().filter(|(_, v)| v.len() > 1).collect();
+    dups.sort_by_key(|(_, v)| v[0]);
+    dups.into_iter()
+        .map(|(number, idx)| {
+            let mut d = Diagnostic::error(
+                "duplicate-order",
+                format!("order number {number} appears {} times", idx.len()),
+            );
+            if let Some(p) = rows[idx[1]].0.place("number") {
+                d = d.at_place(p, "again here");
+            }
+            if let Some(p) = rows[idx[0]].0.place("number") {
+                d.secondary.push(crate::diagnostic::Label {
+                    place: p,
+                    text: "first here".into(),
+                });
+            }
+            d.hint("an order is billed once: remove the duplicate row, or correct its number")
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_office_formats() {
+        let d = NaiveDate::from_ymd_opt(2026, 11, 20);
+        for s in [
+            "2026-11-20",
+            "2026/11/20",
+            "2026.11.20",
+            "2026年11月20日",
+            "2026-11-20 14:30",
+            "2026/11/20",
+        ] {
+            assert_eq!(parse_date(s), d, "{s}");
+        }
+        assert_eq!(parse_date("2026-02-30"), None);
+        assert_eq!(parse_date("十一月"), None);
+    }
+}

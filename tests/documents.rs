@@ -1,0 +1,424 @@
+//! Documents: every kind renders in every format from the samples; HTML
+//! and Markdown are snapshotted; PDFs carry the customer, the total and its
+//! 大写; output is deterministic; templates are sandboxed; a character no
+//! font has is an error.
+
+use chrono::NaiveDate;
+use feebook::approval;
+use feebook::documents::{Format, Kind, Renderer, model};
+use feebook::order::OrderFile;
+use feebook::payment::Payment;
+use feebook::quote::{load_job, price_job};
+use feebook::rules::Rules;
+use feebook::source::{SourceFile, Sources};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn rules() -> Rules {
+    feebook::rules::load_embedded().rules.expect("sample rules")
+}
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn parse<T: serde::de::DeserializeOwned>(path: &str) -> T {
+    let mut sources = Sources::new();
+    let id = sources.add(SourceFile::new(
+        path,
+        std::fs::read_to_string(format!("{ROOT}/{path}")).unwrap(),
+    ));
+    feebook::yaml::parse(&sources, id, "sample").unwrap()
+}
+
+/// Every sample document's data: (name, kind, date, number, data).
+fn samples(rules: &Rules) -> Vec<(String, Kind, NaiveDate, String, serde_json::Value)> {
+    let mut out = Vec::new();
+    let date = d("2026-11-27");
+    let cat = rules.catalog_on(date).unwrap();
+    let idx = rules
+        .catalogs
+        .iter()
+        .position(|c| std::ptr::eq(c, cat))
+        .unwrap();
+    let v = |x: &dyn erased::Ser| x.value();
+    out.push((
+        "notice".into(),
+        Kind::Notice,
+        date,
+        "2026-01".into(),
+        v(&model::notice(
+            rules,
+            cat,
+            &rules.catalog_status[idx],
+            date,
+            None,
+        )),
+    ));
+    out.push((
+        "notice-letter".into(),
+        Kind::Notice,
+        date,
+        "2026-01".into(),
+        v(&model::notice(
+            rules,
+            cat,
+            &rules.catalog_status[idx],
+            date,
+            Some("华庭大厦 12 层 1203 室 孙晓明 先生".into()),
+        )),
+    ));
+    for job in [
+        "BJ2026-0031-bathroom-waterproofing",
+        "BJ2026-0034-office-partition",
+        "BJ2026-0036-lobby-stone-care",
+    ] {
+        let mut sources = Sources::new();
+        let path = format!("{ROOT}/samples/jobs/{job}.yaml");
+        let (_, j) =
+            load_job(&mut sources, &path, std::fs::read_to_string(&path).unwrap()).unwrap();
+        let q = price_job(rules, &j).unwrap();
+        let (status, problems) = approval::quote_status(rules, &j, &q);
+        assert!(problems.is_empty(), "{job}: {problems:?}");
+        out.push((
+            format!("quote-{job}"),
+            Kind::Quote,
+            q.date,
+            q.number.clone(),
+            v(&model::quote(rules, &q, &status)),
+        ));
+    }
+    let mut orders = Vec::new();
+    for (i, name) in [
+        "indoor-cleaning-1203",
+        "paid-repair-802",
+        "meeting-room-agreement",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let o: OrderFile = parse(&format!("samples/orders/{name}.yaml"));
+        let number = format!("WX202611-{:05}", i + 1);
+        let p = feebook::order::price_order(rules, &o.to_input(), &number).unwrap();
+        out.push((
+            format!("work_order-{name}"),
+            Kind::WorkOrder,
+            p.date,
+            number,
+            v(&model::work_order(rules, &p, false)),
+        ));
+        orders.push(p);
+    }
+    for (i, name) in ["immediate-repair-802", "monthly-1203"].iter().enumerate() {
+        let p: Payment = parse(&format!("samples/payments/{name}.yaml"));
+        let number = format!("SJ2026-{:06}", i + 1);
+        out.push((
+            format!("receipt-{name}"),
+            Kind::Receipt,
+            p.date.value,
+            number.clone(),
+            v(&model::receipt(rules, &p, &number, None)),
+        ));
+    }
+    let voided: Payment = parse("samples/payments/monthly-1203.yaml");
+    out.push((
+        "receipt-voided".into(),
+        Kind::Receipt,
+        voided.date.value,
+        "SJ2026-000009".into(),
+        v(&model::receipt(
+            rules,
+            &voided,
+            "SJ2026-000009",
+            Some("金额有误"),
+        )),
+    ));
+    let billed: Vec<_> = orders
+        .iter()
+        .filter(|o| feebook::batch::billed(o))
+        .collect();
+    let tax = feebook::batch::document_tax(&billed, rules.documents.tax_rounding);
+    out.push((
+        "billing_notice".into(),
+        Kind::BillingNotice,
+        d("2026-12-01"),
+        "TZ202612-0001".into(),
+        v(&model::billing_notice(
+            rules,
+            "TZ202612-0001",
+            d("2026-12-01"),
+            "孙晓明",
+            "华庭大厦 12 层 1203 室",
+            (2026, 11),
+            &billed,
+            tax,
+            false,
+        )),
+    ));
+    out.push((
+        "register".into(),
+        Kind::Register,
+        d("2026-12-01"),
+        "2026-11".into(),
+        v(&model::register(
+            rules,
+            (2026, 11),
+            d("2026-12-01"),
+            &orders,
+        )),
+    ));
+    out
+}
+
+mod erased {
+    pub trait Ser {
+        fn value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn value(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap()
+        }
+    }
+}
+
+#[test]
+fn html_and_markdown_snapshots() {
+    let rules = rules();
+    let r = Renderer::embedded();
+    for (name, kind, date, number, data) in samples(&rules) {
+        for (format, ext) in [(Format::Html, "html"), (Format::Md, "md")] {
+            let bytes = r
+                .render(kind, &data, format, date, &number)
+                .unwrap_or_else(|e| panic!("{name}.{ext}: {e:?}"));
+            let text = String::from_utf8(bytes).unwrap();
+            insta::assert_snapshot!(format!("{name}.{ext}"), text);
+        }
+    }
+}
+
+fn pdf_text(bytes: &[u8]) -> String {
+    let text = pdf_extract::extract_text_from_mem(bytes).expect("PDF text");
+    // Typst may break lines and put spaces between runs; compare without.
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[test]
+fn pdfs_carry_the_customer_the_total_and_its_uppercase() {
+    let rules = rules();
+    let r = Renderer::embedded();
+    for (name, kind, date, number, data) in samples(&rules) {
+        let pdf = r
+            .render(kind, &data, Format::Pdf, date, &number)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert!(pdf.starts_with(b"%PDF"), "{name}");
+        let text = pdf_text(&pdf);
+        let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+        let expect: Vec<String> = match kind {
+            Kind::Quote => vec![
+                data["customer"].as_str().unwrap().into(),
+                data["total"]["plain"].as_str().unwrap().into(),
+                data["total_upper"].as_str().unwrap().into(),
+            ],
+            Kind::WorkOrder => vec![
+                data["customer"].as_str().unwrap().into(),
+                data["amount"]["plain"].as_str().unwrap().into(),
+                data["amount_upper"].as_str().unwrap().into(),
+            ],
+            Kind::Receipt => vec![
+                data["payer"].as_str().unwrap().into(),
+                data["amount"]["plain"].as_str().unwrap().into(),
+                data["amount_upper"].as_str().unwrap().into(),
+                data["stamp"].as_str().unwrap().into(),
+            ],
+            Kind::BillingNotice => vec![
+                data["customer"].as_str().unwrap().into(),
+                data["total"]["plain"].as_str().unwrap().into(),
+                data["total_upper"].as_str().unwrap().into(),
+            ],
+            Kind::Notice => vec!["室内卫生清洁".into(), "¥3.00".into()],
+            Kind::Register => vec![
+                "孙晓明".into(),
+                data["total"]["plain"].as_str().unwrap().into(),
+            ],
+        };
+        for e in expect {
+            assert!(
+                text.contains(&strip(&e)),
+                "{name}: `{e}` not found in the PDF text:\n{text}"
+            );
+        }
+        assert!(
+            text.contains(&strip(number.as_str())),
+            "{name}: number {number}"
+        );
+    }
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let rules = rules();
+    let r = Renderer::embedded();
+    for (name, kind, date, number, data) in samples(&rules).into_iter().take(4) {
+        for format in [Format::Pdf, Format::Html] {
+            let a = r.render(kind, &data, format, date, &number).unwrap();
+            let b = r.render(kind, &data, format, date, &number).unwrap();
+            assert!(a == b, "{name} {format:?} differs between two renders");
+        }
+    }
+}
+
+#[test]
+fn same_bytes_across_processes() {
+    let dir = std::env::temp_dir().join(format!("feebook-det-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut outputs = Vec::new();
+    for run in 0..2 {
+        for (format, ext) in [("pdf", "pdf"), ("html", "html")] {
+            let out = dir.join(format!("{run}.{ext}"));
+            let status = std::process::Command::new(env!("CARGO_BIN_EXE_feebook"))
+                .args([
+                    "quote",
+                    "samples/jobs/BJ2026-0034-office-partition.yaml",
+                    "--format",
+                    format,
+                    "-o",
+                ])
+                .arg(&out)
+                .current_dir(ROOT)
+                .output()
+                .unwrap();
+            assert!(
+                status.status.success(),
+                "{}",
+                String::from_utf8_lossy(&status.stderr)
+            );
+            outputs.push((ext, std::fs::read(&out).unwrap()));
+        }
+    }
+    assert!(outputs[0].1 == outputs[2].1, "PDF differs across processes");
+    assert!(
+        outputs[1].1 == outputs[3].1,
+        "HTML differs across processes"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn override_dir(name: &str, file: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("feebook-tpl-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("typst")).unwrap();
+    std::fs::write(dir.join("typst").join(file), text).unwrap();
+    dir
+}
+
+#[test]
+fn templates_cannot_read_files_or_import_packages() {
+    let rules = rules();
+    let (_, kind, date, number, data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::Quote)
+        .unwrap();
+    for (case, text, expected) in [
+        ("read", "#read(\"/etc/passwd\")", "/etc/passwd"),
+        ("dotdot", "#read(\"../../../../etc/passwd\")", "passwd"),
+        ("image", "#image(\"/etc/hostname\")", "hostname"),
+        (
+            "package",
+            "#import \"@preview/cetz:0.3.0\"",
+            "packages are disabled",
+        ),
+    ] {
+        let dir = override_dir(case, "quote.typ", text);
+        let r = Renderer::new(Some(&dir), None).unwrap();
+        let err = r
+            .render(kind, &data, Format::Pdf, date, &number)
+            .expect_err(case);
+        let shown = format!("{err:?}");
+        assert!(shown.contains(expected), "{case}: {shown}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn a_template_error_names_the_template_line() {
+    let rules = rules();
+    let (_, kind, date, number, data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::Quote)
+        .unwrap();
+    let dir = override_dir(
+        "syntax",
+        "quote.typ",
+        "#let data = json(\"/data.json\")\n\n#data.no_such_field\n",
+    );
+    let r = Renderer::new(Some(&dir), None).unwrap();
+    let err = r
+        .render(kind, &data, Format::Pdf, date, &number)
+        .unwrap_err();
+    let d = &err[0];
+    match &d.primary.place {
+        feebook::diagnostic::Place::Cell { file, row, .. } => {
+            assert!(file.ends_with("quote.typ"), "{file}");
+            assert_eq!(*row, 3);
+        }
+        other => panic!("no template location: {other:?}"),
+    }
+    assert!(d.message.contains("no_such_field"), "{}", d.message);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_character_no_font_has_is_an_error_naming_it_and_the_field() {
+    let rules = rules();
+    let (_, kind, date, number, mut data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::Quote)
+        .unwrap();
+    data["customer"] = "吉田𠮷".into();
+    let err = Renderer::embedded()
+        .render(kind, &data, Format::Pdf, date, &number)
+        .unwrap_err();
+    let msg = &err[0].message;
+    assert!(
+        msg.contains("𠮷") && msg.contains("U+20BB7") && msg.contains("customer"),
+        "{msg}"
+    );
+    assert!(err[0].hints.iter().any(|h| h.contains("--font-dir")));
+    // HTML has no such limit: the browser's fonts apply.
+    assert!(
+        Renderer::embedded()
+            .render(kind, &data, Format::Html, date, &number)
+            .is_ok()
+    );
+}
+
+#[test]
+fn multi_copy_forms_render_a_page_per_copy_and_void_marks_every_copy() {
+    let rules = rules();
+    let all = samples(&rules);
+    let (_, kind, date, number, data) = all
+        .iter()
+        .find(|s| s.1 == Kind::WorkOrder)
+        .cloned()
+        .unwrap();
+    let pdf = Renderer::embedded()
+        .render(kind, &data, Format::Pdf, date, &number)
+        .unwrap();
+    let text = pdf_text(&pdf);
+    for label in ["第一联", "第二联", "第三联", "第四联"] {
+        assert!(text.contains(label), "{label}");
+    }
+    let (_, kind, date, number, data) = all
+        .iter()
+        .find(|s| s.0 == "receipt-voided")
+        .cloned()
+        .unwrap();
+    let pdf = Renderer::embedded()
+        .render(kind, &data, Format::Pdf, date, &number)
+        .unwrap();
+    let text = pdf_text(&pdf);
+    assert!(
+        text.matches("作废").count() >= 3,
+        "作废 on every copy:\n{text}"
+    );
+}
