@@ -1,5 +1,10 @@
 //! Issuing numbered documents through the journal.
 //!
+//! The journal's content hash of an entry is the SHA-256 of its snapshot's
+//! document data ([`data_hash`]): what was printed, independent of template
+//! and font versions. Rendering is deterministic, so the same data renders
+//! to the same bytes with the same templates.
+//!
 //! The number, the rendered bytes and the journal entry come together in
 //! one transaction: the next number of the series is taken, the document is
 //! rendered with it, the entry (content hash and a snapshot of the
@@ -88,6 +93,7 @@ pub fn issue(
     let number = pattern.number(date, seq);
     // Dropping `tx` on an error rolls back: no number is consumed.
     let (bytes, data) = render(&number)?;
+    let content_hash = data_hash(&data);
     let snapshot = serde_json::to_string(&Snapshot { kind, format, data })
         .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
     tx.record(&NewEntry {
@@ -98,12 +104,18 @@ pub fn issue(
         date,
         party: party.to_string(),
         amount: amount.map(|m| m.amount()),
-        content_hash: sha256_hex(&bytes),
+        content_hash,
         snapshot,
     })
     .map_err(journal_error)?;
     tx.commit().map_err(journal_error)?;
     Ok(Issued { number, bytes })
+}
+
+/// The content hash the journal records: SHA-256 of the document data's
+/// JSON (serde_json writes object keys in a fixed order).
+pub fn data_hash(data: &serde_json::Value) -> String {
+    sha256_hex(serde_json::to_string(data).unwrap_or_default().as_bytes())
 }
 
 /// Marks a document's data void: 作废 across every copy, the receipt's

@@ -504,6 +504,16 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
         });
     let Some(item) = item else {
         let ids: Vec<&str> = catalog.items.iter().map(|i| i.id.value.as_str()).collect();
+        let names: Vec<&str> = catalog
+            .items
+            .iter()
+            .map(|i| i.name.value.as_str())
+            .collect();
+        let listed: Vec<String> = catalog
+            .items
+            .iter()
+            .map(|i| format!("{} ({})", i.id.value, i.name.value))
+            .collect();
         let d = Diagnostic::error(
             "unknown-item",
             format!(
@@ -511,8 +521,8 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
                 req.item, catalog.version.value
             ),
         )
-        .hint_opt(did_you_mean(req.item, ids.iter().copied()))
-        .hint(format!("items: {}", ids.join(", ")));
+        .hint_opt(did_you_mean(req.item, ids.iter().chain(&names).copied()))
+        .hint(format!("items: {}", listed.join(", ")));
         return Err(vec![at(d, &req.item_place, "not in the price list")]);
     };
     if req.quantity <= Decimal::ZERO {

@@ -106,6 +106,16 @@ fn classify(message: &str, what: &str, from_serde: bool) -> (&'static str, Optio
             "invalid-value",
             Some("write `true` or `false` (yes/no/on/off are not booleans here)".into()),
         )
+    } else if message.contains("expected sequence") {
+        (
+            "invalid-value",
+            Some("a list is expected here: one `- item` line per entry, or `[]` for none".into()),
+        )
+    } else if message.contains("expected mapping") {
+        (
+            "invalid-value",
+            Some("a mapping is expected here: `key: value` lines, or `{}` for none".into()),
+        )
     } else if from_serde || message.starts_with("invalid") {
         ("invalid-value", None)
     } else {

@@ -9,7 +9,6 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -19,7 +18,7 @@ use feebook::diagnostic::{self, Diagnostic, Place};
 use feebook::documents::{Format, Kind, Renderer, model};
 use feebook::fsutil;
 use feebook::issue::{self, Snapshot};
-use feebook::journal::{DocKind, NewEntry, sha256_hex};
+use feebook::journal::{DocKind, NewEntry};
 use feebook::order::{OrderInput, PricedOrder};
 use feebook::policy;
 use feebook::records::RecordKind;
@@ -102,13 +101,24 @@ pub fn run(
         if let Some((k, n)) = shard {
             bills.retain(|b| batch::shard_of(&b.customer, n) == k - 1);
         }
+        already_billed(journal, &orders, &bills, period)?;
         let r = renderer(render_args)?;
         std::fs::create_dir_all(&out_dir).map_err(|e| {
             eprintln!("error: cannot create `{}`: {e}", out_dir.display());
             USAGE
         })?;
         let issued = issue_notices(
-            &rules, &r, journal, &orders, &bills, date, period, o.format, &out_dir, &sources,
+            &rules,
+            &r,
+            journal,
+            &orders,
+            &bills,
+            date,
+            period,
+            o.format,
+            &out_dir,
+            &sources,
+            shard.is_some(),
         )?;
 
         // Reconcile: the notices as issued add up to the summary.
@@ -168,6 +178,78 @@ pub fn run(
         Ok(())
     };
     go().map_or_else(|c| c, |()| OK)
+}
+
+/// Refuses to bill an order twice: an order already on a billing notice
+/// (not void) issued for the same month stops the run.
+fn already_billed(
+    journal: &JournalArgs,
+    orders: &[PricedOrder],
+    bills: &[CustomerBill],
+    period: (i32, u32),
+) -> Result<(), u8> {
+    if !journal.journal.exists() {
+        return Ok(());
+    }
+    let j = open_journal(journal)?;
+    let wanted: std::collections::HashSet<&str> = bills
+        .iter()
+        .flat_map(|b| b.orders.iter().map(|&i| orders[i].number.as_str()))
+        .collect();
+    let mut clashes = Vec::new();
+    // Notices of a month are dated in it or in the next two.
+    let mut month = period;
+    for _ in 0..3 {
+        let entries = j.list(Some(month)).map_err(|e| {
+            eprintln!("error: {e}");
+            USAGE
+        })?;
+        for e in entries
+            .iter()
+            .filter(|e| e.kind == DocKind::BillingNotice && e.voided.is_none())
+        {
+            let Ok(snap) = serde_json::from_str::<Snapshot>(&e.snapshot) else {
+                continue;
+            };
+            let lines = snap.data["lines"].as_array().cloned().unwrap_or_default();
+            for l in lines {
+                if let Some(n) = l["number"].as_str()
+                    && wanted.contains(n)
+                {
+                    clashes.push(format!(
+                        "{n} is already on billing notice {} ({}, {})",
+                        e.number, e.party, e.date
+                    ));
+                }
+            }
+        }
+        month = if month.1 == 12 {
+            (month.0 + 1, 1)
+        } else {
+            (month.0, month.1 + 1)
+        };
+    }
+    if clashes.is_empty() {
+        return Ok(());
+    }
+    eprintln!(
+        "error: {} order{} of {}-{:02} {} already billed:",
+        clashes.len(),
+        if clashes.len() == 1 { "" } else { "s" },
+        period.0,
+        period.1,
+        if clashes.len() == 1 { "is" } else { "are" }
+    );
+    for c in clashes.iter().take(10) {
+        eprintln!("  {c}");
+    }
+    if clashes.len() > 10 {
+        eprintln!("  … and {} more", clashes.len() - 10);
+    }
+    eprintln!(
+        "  = help: billing a month twice would charge customers twice; to re-issue a notice, void it first (`feebook void NUMBER --reason …`), or print it again with `feebook reissue NUMBER`"
+    );
+    Err(PROBLEMS)
 }
 
 fn shard(s: Option<&str>) -> Result<Option<(usize, usize)>, u8> {
@@ -303,6 +385,8 @@ fn read_month(
         problems.extend(results);
         orders.push(priced);
     }
+    // Report in the order of the files and rows, as a clerk fixes them.
+    problems.sort_by(|a, b| place_key(&a.primary.place).cmp(&place_key(&b.primary.place)));
     // Warnings alone do not reject anything.
     if problems.iter().all(|d| !d.is_error()) {
         if !problems.is_empty() {
@@ -311,6 +395,14 @@ fn read_month(
         problems.clear();
     }
     (orders, problems, rejected)
+}
+
+fn place_key(p: &Place) -> (String, usize) {
+    match p {
+        Place::Cell { file, row, .. } => (file.clone(), *row),
+        Place::File(f) => (f.clone(), 0),
+        _ => (String::new(), 0),
+    }
 }
 
 fn rejected_csv(rows: &[Rejected]) -> String {
@@ -368,10 +460,17 @@ fn notice_data(
     )
 }
 
-/// Takes one number per notice in one journal transaction, renders every
-/// notice in parallel to a temporary file, records them, commits, and only
-/// then gives the files their names. A failed render rolls everything
-/// back: no number is consumed, no file is left.
+/// Issues the notices. Unsharded: one journal transaction takes a number
+/// per notice, every notice is rendered in parallel to a temporary file, the
+/// entries are recorded and committed, and only then do the files get their
+/// names; a failed render rolls everything back, no number consumed.
+///
+/// Sharded (several machines on one journal): every notice of the shard is
+/// first rendered with a placeholder number, outside the journal, so that a
+/// failure still consumes nothing; then a short transaction takes and
+/// records the shard's block of numbers; then the notices are rendered
+/// with their numbers. Shards hold the journal only for that moment, so
+/// they render at the same time.
 #[allow(clippy::too_many_arguments)]
 fn issue_notices<'b>(
     rules: &Rules,
@@ -384,108 +483,189 @@ fn issue_notices<'b>(
     format: Format,
     out_dir: &Path,
     sources: &Sources,
+    sharded: bool,
 ) -> Result<Vec<(String, &'b CustomerBill)>, u8> {
     if bills.is_empty() {
         return Ok(Vec::new());
     }
     let pattern = issue::pattern(rules, Kind::BillingNotice).map_err(|d| report(&[d], sources))?;
-    // A month renders for a while; other issuers wait for the journal
-    // rather than fail.
-    let mut j = open_journal(journal)?;
-    let _ = j.set_busy_timeout(std::time::Duration::from_secs(3600));
-    let mut tx = j
-        .begin()
-        .map_err(|e| report(&issue::journal_error(e), sources))?;
-    let series = pattern.series(date);
-    let first = tx
-        .next_seq(&series)
-        .map_err(|e| report(&issue::journal_error(e), sources))?;
-    let progress = progress_bar(bills.len());
-    let done = AtomicUsize::new(0);
-    let rendered: Vec<Result<(String, PathBuf, PathBuf, String, String), Vec<Diagnostic>>> = bills
-        .par_iter()
-        .enumerate()
-        .map(|(i, b)| {
-            let number = pattern.number(date, first + i as u64);
-            let data = serde_json::to_value(notice_data(rules, orders, b, &number, date, period))
-                .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
-            let bytes = r.render(Kind::BillingNotice, &data, format, date, &number)?;
-            let name = format!(
-                "{}-{}-{}.{}",
-                Kind::BillingNotice.file_prefix(),
-                number,
-                b.customer,
-                format.extension()
-            );
-            let final_path = out_dir.join(fsutil::sanitize_file_name(&name));
-            let tmp = out_dir.join(format!(".{number}.{}.tmp", std::process::id()));
-            std::fs::write(&tmp, &bytes).map_err(|e| {
-                vec![Diagnostic::error(
-                    "output",
-                    format!("cannot write `{}`: {e}", tmp.display()),
-                )]
-            })?;
-            let snapshot = serde_json::to_string(&Snapshot {
-                kind: Kind::BillingNotice,
-                format,
-                data,
+    let render_all = |first: u64, write: bool| -> Vec<Result<Rendered, Vec<Diagnostic>>> {
+        let progress = progress_bar(bills.len());
+        let rendered = bills
+            .par_iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let number = pattern.number(date, first + i as u64);
+                let data =
+                    serde_json::to_value(notice_data(rules, orders, b, &number, date, period))
+                        .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
+                let bytes = r.render(Kind::BillingNotice, &data, format, date, &number)?;
+                let name = format!(
+                    "{}-{}-{}.{}",
+                    Kind::BillingNotice.file_prefix(),
+                    number,
+                    b.customer,
+                    format.extension()
+                );
+                let final_path = out_dir.join(fsutil::sanitize_file_name(&name));
+                let tmp = out_dir.join(format!(".{number}.{}.tmp", std::process::id()));
+                if write {
+                    std::fs::write(&tmp, &bytes).map_err(|e| {
+                        vec![Diagnostic::error(
+                            "output",
+                            format!("cannot write `{}`: {e}", tmp.display()),
+                        )]
+                    })?;
+                }
+                if let Some(p) = &progress {
+                    p.inc(1);
+                }
+                let hash = issue::data_hash(&data);
+                let snapshot = serde_json::to_string(&Snapshot {
+                    kind: Kind::BillingNotice,
+                    format,
+                    data,
+                })
+                .unwrap_or_default();
+                Ok(Rendered {
+                    number,
+                    tmp,
+                    final_path,
+                    hash,
+                    snapshot,
+                })
             })
-            .unwrap_or_default();
-            if let Some(p) = &progress {
-                p.inc(1);
-            }
-            done.fetch_add(1, Ordering::Relaxed);
-            Ok((number, tmp, final_path, sha256_hex(&bytes), snapshot))
-        })
-        .collect();
-    if let Some(p) = &progress {
-        p.finish_and_clear();
-    }
-    let failed: Vec<Diagnostic> = rendered
-        .iter()
-        .filter_map(|r| r.as_ref().err())
-        .flatten()
-        .cloned()
-        .collect();
-    if !failed.is_empty() {
-        for (_, tmp, _, _, _) in rendered.iter().flatten() {
-            let _ = std::fs::remove_file(tmp);
+            .collect();
+        if let Some(p) = &progress {
+            p.finish_and_clear();
         }
-        eprintln!("error: rendering failed; no notice was issued and no number was taken");
-        return Err(report(&failed, sources));
-    }
-    let ok: Vec<_> = rendered.into_iter().flatten().collect();
-    for ((number, _, _, hash, snapshot), (i, b)) in ok.iter().zip(bills.iter().enumerate()) {
-        let entry = NewEntry {
-            kind: DocKind::BillingNotice,
-            series: series.clone(),
-            seq: first + i as u64,
-            number: number.clone(),
-            date,
-            party: b.customer.clone(),
-            amount: Some(b.total.amount()),
-            content_hash: hash.clone(),
-            snapshot: snapshot.clone(),
-        };
-        if let Err(e) = tx.record(&entry) {
-            for (_, tmp, _, _, _) in &ok {
-                let _ = std::fs::remove_file(tmp);
-            }
-            return Err(report(&issue::journal_error(e), sources));
+        rendered
+    };
+    let failures = |rendered: &[Result<Rendered, Vec<Diagnostic>>]| -> Vec<Diagnostic> {
+        rendered
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .flatten()
+            .cloned()
+            .collect()
+    };
+    let cleanup = |rendered: &[Result<Rendered, Vec<Diagnostic>>]| {
+        for r in rendered.iter().flatten() {
+            let _ = std::fs::remove_file(&r.tmp);
         }
-    }
-    tx.commit()
-        .map_err(|e| report(&issue::journal_error(e), sources))?;
-    let mut out = Vec::new();
-    for ((number, tmp, path, _, _), b) in ok.into_iter().zip(bills) {
-        if let Err(e) = std::fs::rename(&tmp, &path) {
+    };
+    let record = |tx: &mut feebook::journal::Issuing<'_>,
+                  series: &str,
+                  first: u64,
+                  ok: &[Rendered]|
+     -> Result<(), Vec<Diagnostic>> {
+        for (i, (r, b)) in ok.iter().zip(bills).enumerate() {
+            tx.record(&NewEntry {
+                kind: DocKind::BillingNotice,
+                series: series.to_string(),
+                seq: first + i as u64,
+                number: r.number.clone(),
+                date,
+                party: b.customer.clone(),
+                amount: Some(b.total.amount()),
+                content_hash: r.hash.clone(),
+                snapshot: r.snapshot.clone(),
+            })
+            .map_err(issue::journal_error)?;
+        }
+        Ok(())
+    };
+    let mut j = open_journal(journal)?;
+    // A month takes a while; other issuers wait for the journal rather than fail.
+    let _ = j.set_busy_timeout(std::time::Duration::from_secs(3600));
+    let series = pattern.series(date);
+    let ok: Vec<Rendered> = if sharded {
+        let trial = render_all(0, false);
+        let failed = failures(&trial);
+        if !failed.is_empty() {
+            eprintln!("error: rendering failed; no notice was issued and no number was taken");
+            return Err(report(&failed, sources));
+        }
+        let mut tx = j
+            .begin()
+            .map_err(|e| report(&issue::journal_error(e), sources))?;
+        let first = tx
+            .next_seq(&series)
+            .map_err(|e| report(&issue::journal_error(e), sources))?;
+        // Record from the trial's data with the real numbers: the same
+        // render, so the snapshots are those of the final documents.
+        let planned: Vec<Rendered> = bills
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let number = pattern.number(date, first + i as u64);
+                let data =
+                    serde_json::to_value(notice_data(rules, orders, b, &number, date, period))
+                        .unwrap_or_default();
+                Rendered {
+                    tmp: PathBuf::new(),
+                    final_path: PathBuf::new(),
+                    hash: issue::data_hash(&data),
+                    snapshot: serde_json::to_string(&Snapshot {
+                        kind: Kind::BillingNotice,
+                        format,
+                        data,
+                    })
+                    .unwrap_or_default(),
+                    number,
+                }
+            })
+            .collect();
+        record(&mut tx, &series, first, &planned).map_err(|p| report(&p, sources))?;
+        tx.commit()
+            .map_err(|e| report(&issue::journal_error(e), sources))?;
+        let rendered = render_all(first, true);
+        let failed = failures(&rendered);
+        if !failed.is_empty() {
+            cleanup(&rendered);
             eprintln!(
-                "error: cannot write `{}`: {e}\n  = help: the notice is issued; render it again with `feebook reissue {number}`",
-                path.display()
+                "error: notices {} … were issued but could not be written; render them with `feebook reissue NUMBER`",
+                planned[0].number
+            );
+            return Err(report(&failed, sources));
+        }
+        rendered.into_iter().flatten().collect()
+    } else {
+        let mut tx = j
+            .begin()
+            .map_err(|e| report(&issue::journal_error(e), sources))?;
+        let first = tx
+            .next_seq(&series)
+            .map_err(|e| report(&issue::journal_error(e), sources))?;
+        let rendered = render_all(first, true);
+        let failed = failures(&rendered);
+        if !failed.is_empty() {
+            cleanup(&rendered);
+            eprintln!("error: rendering failed; no notice was issued and no number was taken");
+            return Err(report(&failed, sources));
+        }
+        let ok: Vec<Rendered> = rendered.into_iter().flatten().collect();
+        if let Err(p) = record(&mut tx, &series, first, &ok) {
+            for r in &ok {
+                let _ = std::fs::remove_file(&r.tmp);
+            }
+            return Err(report(&p, sources));
+        }
+        tx.commit()
+            .map_err(|e| report(&issue::journal_error(e), sources))?;
+        ok
+    };
+    let mut out = Vec::new();
+    for (r, b) in ok.into_iter().zip(bills) {
+        if let Err(e) = std::fs::rename(&r.tmp, &r.final_path) {
+            eprintln!(
+                "error: cannot write `{}`: {e}\n  = help: the notice is issued; render it again with `feebook reissue {}`",
+                r.final_path.display(),
+                r.number
             );
             return Err(USAGE);
         }
-        out.push((number, b));
+        out.push((r.number, b));
     }
     super::out(&format!(
         "{}: {} billing notices, {} … {}\n",
@@ -495,6 +675,14 @@ fn issue_notices<'b>(
         out.last().map_or("", |o| o.0.as_str())
     ));
     Ok(out)
+}
+
+struct Rendered {
+    number: String,
+    tmp: PathBuf,
+    final_path: PathBuf,
+    hash: String,
+    snapshot: String,
 }
 
 fn progress_bar(n: usize) -> Option<indicatif::ProgressBar> {

@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use feebook::documents::Format;
-use feebook::issue::{Snapshot, mark_void};
-use feebook::journal::{Entry, Journal, sha256_hex};
+use feebook::issue::{Snapshot, data_hash, mark_void};
+use feebook::journal::{Entry, Journal};
 use feebook::source::Sources;
 
 use super::common::report;
@@ -55,6 +55,12 @@ pub fn reissue(
         let j = open_existing(journal)?;
         let e = find(&j, number)?;
         let mut snap = snapshot(&e)?;
+        if data_hash(&snap.data) != e.content_hash {
+            eprintln!(
+                "error: the journal's snapshot of {number} does not match its content hash: the journal has been altered outside feebook"
+            );
+            return Err(PROBLEMS);
+        }
         if let Some(v) = &e.voided {
             mark_void(&mut snap.data, &v.reason);
         }
@@ -63,12 +69,6 @@ pub fn reissue(
         let bytes = r
             .render(snap.kind, &snap.data, format, e.date, &e.number)
             .map_err(|p| report(&p, &Sources::new()))?;
-        if format == snap.format && e.voided.is_none() && sha256_hex(&bytes) != e.content_hash {
-            eprintln!(
-                "warning: the copy of {number} differs from the original (different templates or fonts than when it was issued); \
-                 the content is the same, the bytes are not"
-            );
-        }
         let name = if e.voided.is_some() {
             format!("{number}-作废")
         } else {

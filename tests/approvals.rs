@@ -1,0 +1,520 @@
+//! Approval chains (order, per-department steps, escalation, rejection),
+//! `feebook approve`, every sample policy violated once, and the journal
+//! under parallel `feebook receipt` processes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use feebook::approval::{State, quote_status};
+use feebook::quote::{load_job, price_job};
+use feebook::rules::{Origin, Rules};
+use feebook::source::Sources;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn rules() -> Rules {
+    feebook::rules::load_embedded().rules.unwrap()
+}
+
+const JOB: &str = "number: BJ2026-0101
+date: 2026-11-16
+customer: {name: 孙晓明}
+address: 华庭大厦 12 层 1203 室
+description: 卫生间防水层修补
+responsible_department: engineering
+involved_departments: [engineering, cleaning]
+labour:
+  - {role: plumber, staff: 2, hours: LABOUR_HOURS}
+materials:
+  - {name: 防水涂料, unit: 桶, quantity: 1, unit_price: \"260.00\"}
+";
+
+/// The status of a job of `hours` labour hours with these sign-off lines.
+fn status(hours: u32, signoffs: &[&str]) -> (State, Vec<String>, Vec<(String, String)>) {
+    let mut text = JOB.replace("LABOUR_HOURS", &hours.to_string());
+    text.push_str(if signoffs.is_empty() {
+        "signoffs: []\n"
+    } else {
+        "signoffs:\n"
+    });
+    for s in signoffs {
+        text.push_str(&format!("  - {s}\n"));
+    }
+    let r = rules();
+    let mut sources = Sources::new();
+    let (_, job) = load_job(&mut sources, "job.yaml", text).unwrap();
+    let q = price_job(&r, &job).unwrap();
+    let (st, problems) = quote_status(&r, &job, &q);
+    let slots = st
+        .slots
+        .iter()
+        .map(|s| {
+            (
+                s.step_id.clone(),
+                s.signed
+                    .as_ref()
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    (
+        st.state,
+        problems
+            .iter()
+            .map(|p| format!("{}: {}", p.code, p.message))
+            .collect(),
+        slots,
+    )
+}
+
+const ENG: &str = "{role: dept_head, department: engineering, name: 李明, date: 2026-11-16}";
+const CLE: &str = "{role: dept_head, department: cleaning, name: 张丽, date: 2026-11-16}";
+const AGG: &str = "{role: dept_head, department: engineering, name: 李明, date: 2026-11-17}";
+const MGR: &str = "{role: branch_manager, name: 王建国, date: 2026-11-17}";
+const LEADER: &str = "{role: company_leader, name: 周文华, date: 2026-11-18}";
+
+#[test]
+fn a_small_job_needs_both_heads_then_aggregation_then_the_manager() {
+    let (state, problems, slots) = status(6, &[]);
+    assert_eq!(state, State::Draft);
+    assert!(problems.is_empty());
+    // 540 + 260 + 10% + 13% tax = 994.40: no company leader.
+    assert_eq!(
+        slots.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(),
+        ["budget", "budget", "aggregate", "approve"]
+    );
+
+    // The heads may sign in either order.
+    let (state, problems, _) = status(6, &[CLE, ENG, AGG]);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert!(
+        matches!(state, State::Pending { ref waiting, .. } if waiting == &["分公司（项目部）经理".to_string()]),
+        "{state:?}"
+    );
+
+    let (state, problems, _) = status(6, &[ENG, CLE, AGG, MGR]);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(state, State::Approved);
+}
+
+#[test]
+fn the_manager_cannot_approve_before_every_head_has_signed() {
+    let (_, problems, _) = status(6, &[ENG, MGR]);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with(
+            "out-of-turn: 王建国 signed as 分公司（项目部）经理 before 部门负责人（保洁部） did"
+        ),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn above_5000_the_company_leader_approves_too() {
+    // 2 × 60 h × 45 = 5,400 of labour: the total is above 5,000.
+    let (state, _, slots) = status(60, &[ENG, CLE, AGG, MGR]);
+    assert_eq!(slots.last().unwrap().0, "leader");
+    assert!(
+        matches!(state, State::Pending { ref waiting, .. } if waiting == &["公司领导".to_string()]),
+        "{state:?}"
+    );
+    let (state, problems, _) = status(60, &[ENG, CLE, AGG, MGR, LEADER]);
+    assert!(problems.is_empty());
+    assert_eq!(state, State::Approved);
+    // Below the threshold the leader's signature is not part of the chain.
+    let (_, problems, _) = status(6, &[ENG, CLE, AGG, MGR, LEADER]);
+    assert!(problems[0].starts_with("out-of-turn"), "{problems:?}");
+}
+
+#[test]
+fn a_rejection_ends_the_chain() {
+    let reject = "{role: dept_head, department: cleaning, name: 张丽, date: 2026-11-16, decision: reject, comment: 材料报价偏高}";
+    let (state, problems, _) = status(6, &[ENG, reject]);
+    assert!(problems.is_empty());
+    assert!(matches!(state, State::Rejected { ref by, .. } if by == "张丽"));
+    let (_, problems, _) = status(6, &[ENG, reject, AGG]);
+    assert!(
+        problems[0].starts_with("signed-after-rejection"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn bad_signoffs_are_reported() {
+    let (_, problems, _) = status(6, &["{role: cashier, name: 某某, date: 2026-11-16}"]);
+    assert!(
+        problems[0].starts_with("unknown-reference: unknown role `cashier`"),
+        "{problems:?}"
+    );
+    let early = "{role: dept_head, department: cleaning, name: 张丽, date: 2026-11-10}";
+    let (_, problems, _) = status(6, &[ENG, early]);
+    assert!(problems[0].starts_with("date-order"), "{problems:?}");
+    let (_, problems, _) = status(6, &["{role: dept_head, name: 李明, date: 2026-11-16}"]);
+    assert!(
+        problems[0].starts_with("missing-department"),
+        "{problems:?}"
+    );
+}
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("feebook-appr-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn feebook(args: &[&str], dir: &Path) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn approve_records_a_signoff_in_turn_and_keeps_the_file() {
+    let dir = temp("approve");
+    let job = dir.join("job.yaml");
+    let original = std::fs::read_to_string(format!(
+        "{ROOT}/samples/jobs/BJ2026-0034-office-partition.yaml"
+    ))
+    .unwrap();
+    std::fs::write(&job, &original).unwrap();
+    let j = job.to_str().unwrap();
+
+    // Out of turn: a department head after the manager. Nothing changes.
+    let (code, _, err) = feebook(
+        &[
+            "approve",
+            j,
+            "--role",
+            "dept_head",
+            "--department",
+            "cleaning",
+            "--name",
+            "张丽",
+            "--date",
+            "2026-11-24",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("the sign-off was not recorded"), "{err}");
+    assert_eq!(std::fs::read_to_string(&job).unwrap(), original);
+
+    // A date before the previous sign-off.
+    let (code, _, err) = feebook(
+        &[
+            "approve",
+            j,
+            "--role",
+            "company_leader",
+            "--name",
+            "周文华",
+            "--date",
+            "2026-11-01",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("date-order"), "{err}");
+
+    // In turn: recorded, comments and layout kept, the chain approved.
+    let (code, out, err) = feebook(
+        &[
+            "approve",
+            j,
+            "--role",
+            "company_leader",
+            "--name",
+            "周文华",
+            "--date",
+            "2026-11-24",
+            "--comment",
+            "同意",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("已批准"), "{out}");
+    let edited = std::fs::read_to_string(&job).unwrap();
+    assert!(edited.starts_with(&original), "only appended");
+    assert!(edited.ends_with("  - {role: \"company_leader\", name: \"周文华\", date: 2026-11-24, comment: \"同意\"}\n"), "{edited}");
+
+    let (code, out, _) = feebook(&["status", j], &dir);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("已批准") && out.contains("✓ 审批  公司领导  周文华 2026-11-24"),
+        "{out}"
+    );
+    let (code, _, err) = feebook(
+        &[
+            "approve",
+            j,
+            "--role",
+            "company_leader",
+            "--name",
+            "周文华",
+            "--date",
+            "2026-11-25",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("already 已批准"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_sample_policy_is_enforced() {
+    let dir = temp("police");
+    let fixtures = format!("{ROOT}/tests/fixtures/policies");
+    for (file, policy, code) in [
+        (
+            "payment-private-settlement.yaml",
+            "no-private-settlement",
+            1,
+        ),
+        ("payment-gratuity.yaml", "no-gratuity", 1),
+        ("order-scope-change.yaml", "reconfirm-order-change", 1),
+        ("order-unsigned-monthly.yaml", "monthly-needs-signature", 1),
+        ("order-late-verification.yaml", "verify-next-workday", 1),
+        ("job-margin-too-high.yaml", "break-even-small-profit", 1),
+        ("job-thin-margin.yaml", "thin-margin", 0),
+        ("job-unconfirmed-revision.yaml", "reconfirm-quote-change", 0),
+    ] {
+        let (got, _, err) = feebook(&["police", &format!("{fixtures}/{file}")], &dir);
+        assert_eq!(got, code, "{file}: {err}");
+        assert!(
+            err.contains(&format!("[{policy}]")),
+            "{file}: policy {policy} not reported:\n{err}"
+        );
+    }
+    // A payment violating a policy is not issued, and takes no number.
+    let (code, _, err) = feebook(
+        &[
+            "receipt",
+            &format!("{fixtures}/payment-private-settlement.yaml"),
+            "--journal",
+            "j.sqlite",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("[no-private-settlement]") && err.contains("received_by = 'service_staff'"),
+        "{err}"
+    );
+    assert!(
+        !dir.join("j.sqlite").exists()
+            || feebook(&["journal", "--journal", "j.sqlite"], &dir)
+                .1
+                .contains("nothing issued")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The catalogue policies need a catalogue that is not approved yet.
+#[test]
+fn an_unapproved_catalogue_is_not_used() {
+    let files: Vec<(String, String)> = feebook::rules::embedded::FILES
+        .iter()
+        .map(|(n, t)| {
+            let t = if *n == "catalog-2026.yaml" {
+                // Drop the company leader's signature: the chain is incomplete.
+                t.lines()
+                    .filter(|l| !l.contains("role: company_leader"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            } else {
+                t.to_string()
+            };
+            (format!("rules/{n}"), t)
+        })
+        .collect();
+    let loaded = feebook::rules::load_texts(Origin::Embedded, files);
+    let r = loaded
+        .rules
+        .expect("an unapproved catalogue is valid rules");
+    assert!(!r.catalog_approved_on("2026-06-01".parse().unwrap()));
+    assert!(r.catalog_approved_on("2025-06-01".parse().unwrap()));
+    let cat = r.catalog_on("2026-06-01".parse().unwrap()).unwrap();
+    let record = feebook::policy::catalog_record(cat, false);
+    let results = feebook::policy::check(
+        &r,
+        feebook::records::RecordKind::Catalog,
+        &record,
+        "catalogue 2026-01",
+        &|_| None,
+    );
+    assert!(
+        results
+            .iter()
+            .any(|d| d.message.contains("[catalog-approved]")),
+        "{results:?}"
+    );
+
+    let order = feebook::order::OrderInput {
+        customer: "孙晓明".into(),
+        item: "copying".into(),
+        quantity: 10.into(),
+        service_date: Some("2026-06-01".parse().unwrap()),
+        settlement: Some(feebook::order::Settlement::Immediate),
+        ..Default::default()
+    };
+    let priced = feebook::order::price_order(&r, &order, "WX1").unwrap();
+    let results = feebook::policy::check(
+        &r,
+        feebook::records::RecordKind::Order,
+        &feebook::policy::order_record(&priced),
+        "order WX1",
+        &|_| None,
+    );
+    assert!(
+        results
+            .iter()
+            .any(|d| d.is_error() && d.message.contains("[approved-catalog-only]")),
+        "{results:?}"
+    );
+}
+
+#[test]
+fn two_hundred_receipts_from_parallel_processes_get_consecutive_numbers() {
+    let dir = temp("receipts");
+    let payment = format!("{ROOT}/samples/payments/immediate-repair-802.yaml");
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let dir = dir.clone();
+            let payment = payment.clone();
+            std::thread::spawn(move || {
+                let mut numbers = Vec::new();
+                for _ in 0..25 {
+                    let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+                        .args([
+                            "receipt",
+                            &payment,
+                            "--format",
+                            "json",
+                            "--journal",
+                            "journal.sqlite",
+                            "-o",
+                        ])
+                        .arg(format!("out{w}/"))
+                        .current_dir(&dir)
+                        .output()
+                        .unwrap();
+                    assert!(
+                        out.status.success(),
+                        "{}",
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                    let path = String::from_utf8(out.stdout).unwrap();
+                    let number = path
+                        .trim()
+                        .rsplit("receipt-")
+                        .next()
+                        .unwrap()
+                        .trim_end_matches(".json")
+                        .to_string();
+                    numbers.push(number);
+                }
+                numbers
+            })
+        })
+        .collect();
+    let mut all: Vec<String> = workers
+        .into_iter()
+        .flat_map(|w| w.join().unwrap())
+        .collect();
+    all.sort();
+    let expected: Vec<String> = (1..=200).map(|n| format!("SJ2026-{n:06}")).collect();
+    assert_eq!(all, expected);
+    let (code, out, _) = feebook(
+        &["journal", "--format", "json", "--journal", "journal.sqlite"],
+        &dir,
+    );
+    assert_eq!(code, 0);
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["series"][0]["count"], 200);
+    assert_eq!(j["series"][0]["gaps"].as_array().unwrap().len(), 0);
+
+    // Reissue gives the same bytes; a void keeps the number and marks it.
+    let first = dir
+        .join("out0")
+        .read_dir()
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let number = first
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .trim_start_matches("receipt-")
+        .to_string();
+    let original = std::fs::read(&first).unwrap();
+    let (code, out, err) = feebook(
+        &[
+            "reissue",
+            &number,
+            "--journal",
+            "journal.sqlite",
+            "-o",
+            "again/",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(std::fs::read(dir.join(out.trim())).unwrap(), original);
+    let (code, _, err) = feebook(
+        &[
+            "void",
+            &number,
+            "--reason",
+            "开错金额",
+            "--date",
+            "2026-11-30",
+            "--journal",
+            "journal.sqlite",
+            "-o",
+            "void/",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = feebook(
+        &[
+            "void",
+            &number,
+            "--reason",
+            "again",
+            "--journal",
+            "journal.sqlite",
+            "-o",
+            "void/",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 1, "voiding twice: {err}");
+    let (_, out, _) = feebook(
+        &["journal", "--format", "json", "--journal", "journal.sqlite"],
+        &dir,
+    );
+    let j: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["series"][0]["voided"], 1);
+    assert_eq!(j["series"][0]["count"], 200);
+    let (code, _, err) = feebook(
+        &["reissue", "SJ2026-999999", "--journal", "journal.sqlite"],
+        &dir,
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("does not exist"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

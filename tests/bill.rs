@@ -1,0 +1,282 @@
+//! `feebook bill`: the month's notices reconcile with the summary; every
+//! bad row is reported with its row and column; GBK and XLSX read like
+//! UTF-8 CSV; the output does not depend on the number of threads.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("feebook-bill-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn bill(dir: &Path, args: &[&str], threads: Option<usize>) -> (i32, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_feebook"));
+    c.arg("bill")
+        .args(args)
+        .arg("--journal")
+        .arg(dir.join("journal.sqlite"))
+        .arg("-o")
+        .arg(dir.join("out"))
+        .current_dir(ROOT);
+    if let Some(t) = threads {
+        c.env("RAYON_NUM_THREADS", t.to_string());
+    }
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("out/summary-2026-11.json")).unwrap())
+        .unwrap()
+}
+
+#[test]
+fn notices_reconcile_with_the_summary_to_the_cent() {
+    let dir = temp("reconcile");
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            "samples/orders/2026-11.csv",
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let s = summary(&dir);
+    let mut total = rust_decimal::Decimal::ZERO;
+    let mut tax = rust_decimal::Decimal::ZERO;
+    let mut lines = 0;
+    let mut notices = 0;
+    for e in std::fs::read_dir(dir.join("out")).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("billing-notice-") {
+            continue;
+        }
+        notices += 1;
+        let n: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let t: rust_decimal::Decimal = n["total"]["value"].as_str().unwrap().parse().unwrap();
+        let line_sum: rust_decimal::Decimal = n["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                l["amount"]["value"]
+                    .as_str()
+                    .unwrap()
+                    .parse::<rust_decimal::Decimal>()
+                    .unwrap()
+            })
+            .sum();
+        assert_eq!(t, line_sum, "{name}: lines add up to the total");
+        let net: rust_decimal::Decimal = n["net"]["value"].as_str().unwrap().parse().unwrap();
+        let tx: rust_decimal::Decimal = n["tax"]["value"].as_str().unwrap().parse().unwrap();
+        assert_eq!(net + tx, t, "{name}: net + tax = total");
+        total += t;
+        tax += tx;
+        lines += n["lines"].as_array().unwrap().len();
+    }
+    assert_eq!(notices as u64, s["notices"].as_u64().unwrap());
+    assert_eq!(lines as u64, s["billed_orders"].as_u64().unwrap());
+    assert_eq!(total.to_string(), s["billed_total"].as_str().unwrap());
+    assert_eq!(tax.to_string(), s["billed_tax"].as_str().unwrap());
+    // Every order of the month is in the summary, billed or paid at once.
+    assert_eq!(s["orders"], 300);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn every_bad_row_is_reported_and_nothing_is_written() {
+    let dir = temp("bad");
+    let (code, _, err) = bill(
+        &dir,
+        &["tests/fixtures/orders/bad-rows.csv", "--month", "2026-11"],
+        None,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(!dir.join("out").exists(), "nothing written");
+    let expect = [
+        ("row 6, column 服务项目", "no item `室内保洁`"),
+        ("row 7, column 数量", "quantity"),
+        ("row 8, column 服务日期", "not a date"),
+        ("row 9, column 客户签字", "monthly-needs-signature"),
+        ("row 10, column 单号", "appears again"),
+        ("row 11, column 结算方式", "`现金` is not known"),
+        ("row 12, column 客户名称", "no customer"),
+        ("row 13, column 结算方式", "long-term agreement"),
+        ("row 14, column 数量", "more than 0"),
+        ("row 15, column 核对日期", "verify-next-workday"),
+    ];
+    for (place, message) in expect {
+        assert!(err.contains(place), "{place} not reported:\n{err}");
+        assert!(err.contains(message), "{message} not reported:\n{err}");
+    }
+    assert!(err.contains("10 rows cannot be billed"), "{err}");
+
+    // --skip-invalid bills the rest and lists the rejected rows with reasons.
+    let (code, out, err) = bill(
+        &dir,
+        &[
+            "tests/fixtures/orders/bad-rows.csv",
+            "--month",
+            "2026-11",
+            "--skip-invalid",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let rejected = std::fs::read_to_string(dir.join("out/rejected-2026-11.csv")).unwrap();
+    assert_eq!(
+        rejected.lines().count(),
+        11,
+        "header + 10 rows:\n{rejected}"
+    );
+    assert!(rejected.contains(",9,客户签字,"), "{rejected}");
+    let s = summary(&dir);
+    assert_eq!(s["orders"], 5, "{out}");
+    assert_eq!(s["rejected_rows"], 10);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn gbk_csv_and_xlsx_read_like_utf8() {
+    let dir = temp("encodings");
+    let utf8 = std::fs::read_to_string(format!("{ROOT}/samples/orders/2026-11.csv")).unwrap();
+    let gbk = encoding_rs::GBK
+        .encode(utf8.trim_start_matches('\u{feff}'))
+        .0
+        .into_owned();
+    let gbk_path = dir.join("orders-gbk.csv");
+    std::fs::write(&gbk_path, gbk).unwrap();
+    let mut summaries = Vec::new();
+    for (i, input) in [
+        format!("{ROOT}/samples/orders/2026-11.csv"),
+        gbk_path.display().to_string(),
+        format!("{ROOT}/samples/orders/2026-11.xlsx"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let sub = dir.join(format!("run{i}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        let (code, _, err) = bill(
+            &sub,
+            &[input, "--month", "2026-11", "--format", "json"],
+            None,
+        );
+        assert_eq!(code, 0, "{input}: {err}");
+        summaries.push(summary(&sub));
+    }
+    assert_eq!(summaries[0], summaries[1], "GBK CSV");
+    assert_eq!(summaries[0], summaries[2], "XLSX");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn the_same_bytes_with_one_thread_and_with_two() {
+    let a = temp("threads1");
+    let b = temp("threads2");
+    let args = ["samples/orders/2026-11.csv", "--month", "2026-11"];
+    assert_eq!(bill(&a, &args, Some(1)).0, 0);
+    assert_eq!(bill(&b, &args, Some(2)).0, 0);
+    let (fa, fb) = (files(&a.join("out")), files(&b.join("out")));
+    assert_eq!(fa.len(), fb.len());
+    assert!(
+        fa.iter()
+            .any(|(n, _)| n.ends_with(".pdf") && n.starts_with("billing-notices-")),
+        "combined PDF"
+    );
+    for ((na, ba), (nb, bb)) in fa.iter().zip(&fb) {
+        assert_eq!(na, nb);
+        assert!(ba == bb, "{na} differs between 1 and 2 threads");
+    }
+    let _ = std::fs::remove_dir_all(&a);
+    let _ = std::fs::remove_dir_all(&b);
+}
+
+#[test]
+fn shards_split_the_customers_without_overlap() {
+    let dir = temp("shards");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut total = 0;
+    for k in 1..=3 {
+        let sub = dir.join(format!("k{k}"));
+        std::fs::create_dir_all(&sub).unwrap();
+        let mut c = Command::new(env!("CARGO_BIN_EXE_feebook"));
+        c.args([
+            "bill",
+            "samples/orders/2026-11.csv",
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+            "--shard",
+            "/3",
+            "--journal",
+        ])
+        .arg(dir.join("journal.sqlite"))
+        .arg("-o")
+        .arg(&sub)
+        .env("JOB_COMPLETION_INDEX", (k - 1).to_string())
+        .current_dir(ROOT);
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (name, bytes) in files(&sub) {
+            if name.starts_with("billing-notice-") {
+                let n: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                assert!(
+                    seen.insert(n["customer"].as_str().unwrap().to_string()),
+                    "a customer in two shards"
+                );
+                total += 1;
+            }
+        }
+    }
+    assert_eq!(total, 73, "every customer billed once");
+    // One journal, three shards: the numbers are still one gapless series.
+    let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .args(["journal", "--format", "json", "--journal"])
+        .arg(dir.join("journal.sqlite"))
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let series = &j["series"][0];
+    assert_eq!(series["count"], 73);
+    assert_eq!(series["gaps"].as_array().unwrap().len(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
