@@ -20,34 +20,24 @@ use crate::diagnostic::{Diagnostic, Place};
 use fonts::FontSet;
 use typst_engine::{RenderRequest, Templates};
 
+macro_rules! typst_templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/typst/", $name)))),*]
+    };
+}
+
 /// The Typst templates compiled into the binary. A test keeps this list
 /// equal to the files in `templates/typst/`.
-pub const TYPST_TEMPLATES: &[(&str, &str)] = &[
-    (
-        "billing_notice.typ",
-        include_str!("../../templates/typst/billing_notice.typ"),
-    ),
-    (
-        "common.typ",
-        include_str!("../../templates/typst/common.typ"),
-    ),
-    (
-        "notice.typ",
-        include_str!("../../templates/typst/notice.typ"),
-    ),
-    ("quote.typ", include_str!("../../templates/typst/quote.typ")),
-    (
-        "receipt.typ",
-        include_str!("../../templates/typst/receipt.typ"),
-    ),
-    (
-        "register.typ",
-        include_str!("../../templates/typst/register.typ"),
-    ),
-    (
-        "work_order.typ",
-        include_str!("../../templates/typst/work_order.typ"),
-    ),
+pub const TYPST_TEMPLATES: &[(&str, &str)] = typst_templates![
+    "billing_notice.typ",
+    "billing_notice_body.typ",
+    "billing_notices.typ",
+    "common.typ",
+    "notice.typ",
+    "quote.typ",
+    "receipt.typ",
+    "register.typ",
+    "work_order.typ",
 ];
 
 /// The kinds of document.

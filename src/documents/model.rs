@@ -635,6 +635,8 @@ pub struct BillingNoticeDoc {
     pub address: String,
     /// 2026年11月
     pub period: String,
+    /// How the orders on it are settled: 月结, 长期协议, or both.
+    pub settlement: String,
     pub lines: Vec<BillingLine>,
     pub net: Amount,
     pub tax: Amount,
@@ -676,6 +678,12 @@ pub fn billing_notice(
         customer: customer.to_string(),
         address: address.to_string(),
         period: format!("{}年{}月", period.0, period.1),
+        settlement: {
+            let mut modes: Vec<&str> = orders.iter().map(|o| o.settlement.label()).collect();
+            modes.sort_unstable();
+            modes.dedup();
+            modes.join("、")
+        },
         lines: orders
             .iter()
             .map(|o| BillingLine {
