@@ -2,7 +2,7 @@
 //! export them: Chinese headers, UTF-8 CSV (with a BOM) or GBK, or XLSX.
 //!
 //! ```text
-//! cargo run --release --example gen_orders -- 10000 [--month 2026-11] [--seed 7] [-o orders.csv] [--gbk] [--xlsx orders.xlsx]
+//! cargo run --release --example gen_orders -- 10000 [--customers N] [--month 2026-11] [--seed 7] [-o orders.csv] [--gbk] [--xlsx orders.xlsx]
 //! ```
 //!
 //! The same arguments always give the same file (a fixed pseudo-random
@@ -126,7 +126,10 @@ fn main() {
     };
     let rules = feebook::rules::load_embedded().rules.expect("sample rules");
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
-    let people = customers(&mut rng, (rows / 4).clamp(12, 20_000));
+    let n_customers = get("--customers")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or((rows / 4).clamp(12, 20_000));
+    let people = customers(&mut rng, n_customers.max(12));
     let days: Vec<NaiveDate> = (1..=31)
         .filter_map(|d| NaiveDate::from_ymd_opt(year, mon, d))
         .collect();

@@ -37,18 +37,21 @@ pub fn billed(o: &PricedOrder) -> bool {
     matches!(o.settlement, Settlement::Monthly | Settlement::Agreement)
 }
 
-/// Groups the billed orders per customer, sorted by customer name (the
-/// order numbers are assigned in) so that the same month gives the same
+/// Groups the billed orders per customer and address (two 王伟 on
+/// different floors are two customers), sorted by name then address — the
+/// order numbers are assigned in — so that the same month gives the same
 /// numbers.
 pub fn group(orders: &[PricedOrder], rounding: TaxRounding) -> Vec<CustomerBill> {
-    let mut by: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut by: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
     for (i, o) in orders.iter().enumerate() {
         if billed(o) {
-            by.entry(o.customer.as_str()).or_default().push(i);
+            by.entry((o.customer.as_str(), o.address.as_str()))
+                .or_default()
+                .push(i);
         }
     }
     by.into_iter()
-        .map(|(customer, mut idx)| {
+        .map(|((customer, _), mut idx)| {
             idx.sort_by(|&a, &b| {
                 (orders[a].service_date, &orders[a].number)
                     .cmp(&(orders[b].service_date, &orders[b].number))
@@ -100,10 +103,15 @@ pub fn document_tax(orders: &[&PricedOrder], rounding: TaxRounding) -> Money {
     }
 }
 
-/// Which of `n` shards a customer belongs to: a stable hash of the name,
-/// so every machine of a sharded run agrees without talking to the others.
-pub fn shard_of(customer: &str, n: usize) -> usize {
-    let h = Sha256::digest(customer.as_bytes());
+/// Which of `n` shards a customer belongs to: a stable hash of the name
+/// and address, so every machine of a sharded run agrees without talking
+/// to the others.
+pub fn shard_of(customer: &str, address: &str, n: usize) -> usize {
+    let mut hasher = Sha256::new();
+    hasher.update(customer.as_bytes());
+    hasher.update([0]);
+    hasher.update(address.as_bytes());
+    let h = hasher.finalize();
     let mut b = [0u8; 8];
     b.copy_from_slice(&h[..8]);
     (u64::from_be_bytes(b) % n.max(1) as u64) as usize
@@ -176,7 +184,7 @@ pub fn summarize(
         billed_orders: bills.iter().map(|b| b.orders.len()).sum(),
         customers: orders
             .iter()
-            .map(|o| o.customer.as_str())
+            .map(|o| (o.customer.as_str(), o.address.as_str()))
             .collect::<std::collections::BTreeSet<_>>()
             .len(),
         notices: bills.len(),
@@ -257,8 +265,8 @@ mod tests {
         let n = 4;
         let mut counts = [0; 4];
         for i in 0..1000 {
-            let k = shard_of(&format!("客户{i}"), n);
-            assert_eq!(k, shard_of(&format!("客户{i}"), n));
+            let k = shard_of(&format!("客户{i}"), "1203", n);
+            assert_eq!(k, shard_of(&format!("客户{i}"), "1203", n));
             counts[k] += 1;
         }
         assert!(counts.iter().all(|&c| c > 200), "{counts:?}");

@@ -244,6 +244,8 @@ fn quote_json_carries_totals_lines_and_inputs() {
     let (code, out, _) = run(&[
         "quote",
         "samples/jobs/BJ2026-0031-bathroom-waterproofing.yaml",
+        "--format",
+        "text",
     ]);
     assert_eq!(code, Some(0));
     assert!(

@@ -99,7 +99,7 @@ pub fn run(
         let date = o.date.unwrap_or_else(|| batch::notice_date(period));
         let mut bills = batch::group(&orders, rules.documents.tax_rounding);
         if let Some((k, n)) = shard {
-            bills.retain(|b| batch::shard_of(&b.customer, n) == k - 1);
+            bills.retain(|b| batch::shard_of(&b.customer, &b.address, n) == k - 1);
         }
         already_billed(journal, &orders, &bills, period)?;
         let r = renderer(render_args)?;

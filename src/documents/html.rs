@@ -623,6 +623,7 @@ mod tests {
             "customer": "孙晓明",
             "address": "华庭大厦 12 层 1203 室",
             "period": "2026年11月",
+            "settlement": "月结",
             "lines": [
                 {
                     "number": "WX202611-00001", "service_date": date("2026-11-20"), "item": "室内卫生清洁",
@@ -736,14 +737,10 @@ mod tests {
         ]
     }
 
-    /// Snapshots are named `html__KIND.EXT.snap`. They live in `snapshots/` beside this
-    /// file, or in `$FEEBOOK_HTML_SNAPSHOT_DIR` when that was set at build time.
+    /// Snapshots are named `html__KIND.EXT.snap`, in `snapshots/` beside this file.
     fn snapshot_settings() -> insta::Settings {
         let mut settings = insta::Settings::clone_current();
         settings.set_prepend_module_to_snapshot(false);
-        if let Some(dir) = option_env!("FEEBOOK_HTML_SNAPSHOT_DIR") {
-            settings.set_snapshot_path(dir);
-        }
         settings
     }
 
