@@ -13,9 +13,14 @@ use std::hint::black_box;
 /// The sample rules with a generated 10,000-item catalogue in place of the
 /// 2026 one.
 fn big_catalogue(items: usize) -> Vec<(String, String)> {
-    let mut cat = String::from(
-        "catalog:\n  version: \"2026-01\"\n  effective_from: 2026-01-01\n  approval:\n    chain: catalog\n    signoffs:\n      - {role: company_leader, name: 周文华, date: 2025-12-15}\n  items:\n",
-    );
+    // The 2026 catalogue's own header and approval record, then generated items.
+    let sample = embedded::FILES
+        .iter()
+        .find(|(n, _)| *n == "catalog-2026.yaml")
+        .map(|(_, t)| *t)
+        .expect("the sample rules have a 2026 catalogue");
+    let head = &sample[..sample.find("\n  items:\n").expect("an items list") + 1];
+    let mut cat = format!("{head}  items:\n");
     let depts = ["engineering", "cleaning", "greening", "customer_service"];
     let taxes = ["vat_services", "vat_repair", "vat_leasing"];
     for i in 0..items {

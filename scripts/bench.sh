@@ -5,9 +5,16 @@
 #   scripts/bench.sh            # all
 #   scripts/bench.sh notices    # only the 10,000-notice month
 #
-# Needs hyperfine and GNU time (Debian: apt-get install hyperfine time).
+# Needs hyperfine and GNU time; installs them from Debian when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+missing=()
+command -v hyperfine >/dev/null || missing+=(hyperfine)
+[[ -x /usr/bin/time ]] || missing+=(time)
+if ((${#missing[@]})); then
+  sudo=; ((EUID == 0)) || sudo=sudo
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq "${missing[@]}"
+fi
 cargo build --release --quiet --examples
 bin=target/release/feebook
 work=$(mktemp -d)

@@ -23,6 +23,7 @@ pub mod money;
 pub mod numbering;
 pub mod order;
 pub mod orders_input;
+pub mod par;
 pub mod payment;
 pub mod policy;
 pub mod pricing;

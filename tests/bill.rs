@@ -1,6 +1,7 @@
 //! `feebook bill`: the month's notices reconcile with the summary; every
 //! bad row is reported with its row and column; GBK and XLSX read like
-//! UTF-8 CSV; the output does not depend on the number of threads.
+//! UTF-8 CSV; the output does not depend on the number of threads; the
+//! print file comes in volumes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -221,6 +222,44 @@ fn the_same_bytes_with_one_thread_and_with_two() {
         assert_eq!(na, nb);
         assert!(ba == bb, "{na} differs between 1 and 2 threads");
     }
+
+    // The print file comes in volumes of 25 notices, in number order: 73
+    // notices make three, the last with 23.
+    let volumes: Vec<&(String, Vec<u8>)> = fa
+        .iter()
+        .filter(|(n, _)| n.starts_with("billing-notices-"))
+        .collect();
+    let names: Vec<&str> = volumes.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "billing-notices-2026-11-v01.pdf",
+            "billing-notices-2026-11-v02.pdf",
+            "billing-notices-2026-11-v03.pdf"
+        ]
+    );
+    let numbers = |bytes: &[u8]| -> Vec<String> {
+        let text = pdf_extract::extract_text_from_mem(bytes).unwrap();
+        let mut found: Vec<String> = text
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .filter(|w| w.starts_with("TZ202612-") && w.len() == 13)
+            .map(str::to_string)
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    for (v, (first, last, count)) in volumes
+        .iter()
+        .zip([(1, 25, 25), (26, 50, 25), (51, 73, 23)])
+    {
+        let n = numbers(&v.1);
+        assert_eq!(n.len(), count, "{}: {n:?}", v.0);
+        assert_eq!(n.first().unwrap(), &format!("TZ202612-{first:04}"));
+        assert_eq!(n.last().unwrap(), &format!("TZ202612-{last:04}"));
+    }
+    // 300 register rows fit one volume: the plain name.
+    assert!(fa.iter().any(|(n, _)| n == "register-2026-11.pdf"));
     let _ = std::fs::remove_dir_all(&a);
     let _ = std::fs::remove_dir_all(&b);
 }

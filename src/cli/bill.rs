@@ -11,7 +11,6 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use rayon::prelude::*;
 
 use feebook::batch::{self, CustomerBill};
 use feebook::diagnostic::{self, Diagnostic, Place};
@@ -20,6 +19,7 @@ use feebook::fsutil;
 use feebook::issue::{self, Snapshot};
 use feebook::journal::{DocKind, NewEntry};
 use feebook::order::{OrderInput, PricedOrder};
+use feebook::par;
 use feebook::policy;
 use feebook::records::RecordKind;
 use feebook::rules::Rules;
@@ -136,38 +136,38 @@ pub fn run(
             .map(|(k, n)| format!("-shard{k}of{n}"))
             .unwrap_or_default();
         if o.format == Format::Pdf && !issued.is_empty() {
-            combined_pdf(
+            combined_pdfs(
                 &rules,
                 &r,
                 &orders,
                 &issued,
                 date,
                 period,
-                &out_dir.join(format!("billing-notices-{}{suffix}.pdf", o.month)),
+                &out_dir,
+                &format!("billing-notices-{}{suffix}", o.month),
                 &sources,
             )?;
         }
         if shard.is_none_or(|(k, _)| k == 1) {
-            let reg = model::register(&rules, period, date, &orders);
-            let bytes = r
-                .render(
-                    Kind::Register,
-                    &reg,
-                    if o.format == Format::Json {
-                        Format::Json
-                    } else {
-                        o.format
-                    },
-                    date,
-                    &format!("register-{}", o.month),
-                )
-                .map_err(|p| report(&p, &sources))?;
+            let volumes = if o.format == Format::Pdf {
+                register_volumes(&rules, &orders, REGISTER_ROWS_PER_VOLUME)
+            } else {
+                vec![orders.clone()]
+            };
             let ext = if o.format == Format::Json {
                 "json"
             } else {
                 o.format.extension()
             };
-            write_file(&out_dir.join(format!("register-{}.{ext}", o.month)), &bytes)?;
+            let written: Vec<Result<PathBuf, Vec<Diagnostic>>> =
+                par::map(&volumes, par::threads(), |i, vol| {
+                    let reg = model::register(&rules, period, date, vol);
+                    let number = format!("register-{}", o.month);
+                    let bytes = r.render(Kind::Register, &reg, o.format, date, &number)?;
+                    let name = volume_name(&number, i, volumes.len(), ext);
+                    write_quiet(&out_dir.join(name), &bytes)
+                });
+            print_written(written, &sources)?;
             let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
             write_file(
                 &out_dir.join(format!("summary-{}.json", o.month)),
@@ -491,51 +491,46 @@ fn issue_notices<'b>(
     let pattern = issue::pattern(rules, Kind::BillingNotice).map_err(|d| report(&[d], sources))?;
     let render_all = |first: u64, write: bool| -> Vec<Result<Rendered, Vec<Diagnostic>>> {
         let progress = progress_bar(bills.len());
-        let rendered = bills
-            .par_iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let number = pattern.number(date, first + i as u64);
-                let data =
-                    serde_json::to_value(notice_data(rules, orders, b, &number, date, period))
-                        .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
-                let bytes = r.render(Kind::BillingNotice, &data, format, date, &number)?;
-                let name = format!(
-                    "{}-{}-{}.{}",
-                    Kind::BillingNotice.file_prefix(),
-                    number,
-                    b.customer,
-                    format.extension()
-                );
-                let final_path = out_dir.join(fsutil::sanitize_file_name(&name));
-                let tmp = out_dir.join(format!(".{number}.{}.tmp", std::process::id()));
-                if write {
-                    std::fs::write(&tmp, &bytes).map_err(|e| {
-                        vec![Diagnostic::error(
-                            "output",
-                            format!("cannot write `{}`: {e}", tmp.display()),
-                        )]
-                    })?;
-                }
-                if let Some(p) = &progress {
-                    p.inc(1);
-                }
-                let hash = issue::data_hash(&data);
-                let snapshot = serde_json::to_string(&Snapshot {
-                    kind: Kind::BillingNotice,
-                    format,
-                    data,
-                })
-                .unwrap_or_default();
-                Ok(Rendered {
-                    number,
-                    tmp,
-                    final_path,
-                    hash,
-                    snapshot,
-                })
+        let rendered = par::map(bills, par::threads(), |i, b| {
+            let number = pattern.number(date, first + i as u64);
+            let data = serde_json::to_value(notice_data(rules, orders, b, &number, date, period))
+                .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
+            let bytes = r.render(Kind::BillingNotice, &data, format, date, &number)?;
+            let name = format!(
+                "{}-{}-{}.{}",
+                Kind::BillingNotice.file_prefix(),
+                number,
+                b.customer,
+                format.extension()
+            );
+            let final_path = out_dir.join(fsutil::sanitize_file_name(&name));
+            let tmp = out_dir.join(format!(".{number}.{}.tmp", std::process::id()));
+            if write {
+                std::fs::write(&tmp, &bytes).map_err(|e| {
+                    vec![Diagnostic::error(
+                        "output",
+                        format!("cannot write `{}`: {e}", tmp.display()),
+                    )]
+                })?;
+            }
+            if let Some(p) = &progress {
+                p.inc(1);
+            }
+            let hash = issue::data_hash(&data);
+            let snapshot = serde_json::to_string(&Snapshot {
+                kind: Kind::BillingNotice,
+                format,
+                data,
             })
-            .collect();
+            .unwrap_or_default();
+            Ok(Rendered {
+                number,
+                tmp,
+                final_path,
+                hash,
+                snapshot,
+            })
+        });
         if let Some(p) = &progress {
             p.finish_and_clear();
         }
@@ -697,30 +692,126 @@ fn progress_bar(n: usize) -> Option<indicatif::ProgressBar> {
     Some(p)
 }
 
-/// All the notices in one PDF, in number order, for printing.
+/// Typst keeps the layout of a whole document in memory until it is
+/// written, several megabytes a page for these forms, so a month's print
+/// files are cut into volumes: memory stays bounded however large the
+/// month. One volume keeps the plain name.
+const NOTICES_PER_VOLUME: usize = 25;
+const REGISTER_ROWS_PER_VOLUME: usize = 400;
+
+/// `base.ext` when there is one volume, else `base-v01.ext`, `base-v02.ext`, ….
+fn volume_name(base: &str, i: usize, n: usize, ext: &str) -> String {
+    if n <= 1 {
+        format!("{base}.{ext}")
+    } else {
+        format!(
+            "{base}-v{:0w$}.{ext}",
+            i + 1,
+            w = n.to_string().len().max(2)
+        )
+    }
+}
+
+/// The month's orders cut for the register: in the register's order
+/// (department, day, number), at most `max_rows` a volume, a day's orders of
+/// one department never split (a day longer than that is a volume alone).
+fn register_volumes(
+    rules: &Rules,
+    orders: &[PricedOrder],
+    max_rows: usize,
+) -> Vec<Vec<PricedOrder>> {
+    let dept_index = |o: &PricedOrder| {
+        rules
+            .departments
+            .iter()
+            .position(|(id, _)| id.value == o.item.department)
+            .unwrap_or(usize::MAX)
+    };
+    let mut sorted: Vec<&PricedOrder> = orders.iter().collect();
+    sorted.sort_by(|a, b| {
+        (dept_index(a), a.service_date, &a.number).cmp(&(dept_index(b), b.service_date, &b.number))
+    });
+    let mut volumes: Vec<Vec<PricedOrder>> = Vec::new();
+    let mut current: Vec<PricedOrder> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let key = (dept_index(sorted[i]), sorted[i].service_date);
+        let mut j = i;
+        while j < sorted.len() && (dept_index(sorted[j]), sorted[j].service_date) == key {
+            j += 1;
+        }
+        if !current.is_empty() && current.len() + (j - i) > max_rows {
+            volumes.push(std::mem::take(&mut current));
+        }
+        current.extend(sorted[i..j].iter().map(|o| (*o).clone()));
+        i = j;
+    }
+    if !current.is_empty() || volumes.is_empty() {
+        volumes.push(current);
+    }
+    volumes
+}
+
+/// The notices for printing, in number order, in volumes of
+/// [`NOTICES_PER_VOLUME`], rendered in parallel.
 #[allow(clippy::too_many_arguments)]
-fn combined_pdf(
+fn combined_pdfs(
     rules: &Rules,
     r: &Renderer,
     orders: &[PricedOrder],
     issued: &[(String, &CustomerBill)],
     date: NaiveDate,
     period: (i32, u32),
-    path: &Path,
+    out_dir: &Path,
+    base: &str,
     sources: &Sources,
 ) -> Result<(), u8> {
-    let notices: Vec<model::BillingNoticeDoc> = issued
-        .iter()
-        .map(|(n, b)| notice_data(rules, orders, b, n, date, period))
-        .collect();
-    let data = serde_json::json!({ "notices": notices });
-    let bytes = r
-        .render_combined(
-            Kind::BillingNotice,
-            &data,
-            date,
-            &format!("billing-notices-{}-{:02}", period.0, period.1),
-        )
-        .map_err(|p| report(&p, sources))?;
-    write_file(path, &bytes)
+    let chunks: Vec<&[(String, &CustomerBill)]> = issued.chunks(NOTICES_PER_VOLUME).collect();
+    let rendered: Vec<Result<PathBuf, Vec<Diagnostic>>> =
+        par::map(&chunks, par::threads(), |i, chunk| {
+            let notices: Vec<model::BillingNoticeDoc> = chunk
+                .iter()
+                .map(|(n, b)| notice_data(rules, orders, b, n, date, period))
+                .collect();
+            let data = serde_json::json!({ "notices": notices });
+            let bytes = r.render_combined(
+                Kind::BillingNotice,
+                &data,
+                date,
+                &format!("{base}-{}", i + 1),
+            )?;
+            // Written at once: a month's volumes together would not fit the memory goal.
+            write_quiet(
+                &out_dir.join(volume_name(base, i, chunks.len(), "pdf")),
+                &bytes,
+            )
+        });
+    print_written(rendered, sources)
+}
+
+/// Writes a file atomically without printing (parallel writers print in
+/// order afterwards, with [`print_written`]).
+fn write_quiet(path: &Path, bytes: &[u8]) -> Result<PathBuf, Vec<Diagnostic>> {
+    fsutil::write_atomic(path, bytes).map_err(|e| {
+        vec![Diagnostic::error(
+            "output",
+            format!("cannot write `{}`: {e}", path.display()),
+        )]
+    })?;
+    Ok(path.to_path_buf())
+}
+
+/// Prints the paths written, in order, or reports the first failure.
+fn print_written(
+    written: Vec<Result<PathBuf, Vec<Diagnostic>>>,
+    sources: &Sources,
+) -> Result<(), u8> {
+    let mut paths = Vec::new();
+    for w in written {
+        paths.push(w.map_err(|p| report(&p, sources))?);
+    }
+    for p in paths {
+        super::out(&format!("{}\n", p.display()));
+    }
+    Ok(())
 }

@@ -363,6 +363,10 @@ pub fn render(
             Smart::Custom(req.ident.to_string())
         },
         timestamp: None,
+        // These are print forms. Tagging (the structure tree for screen
+        // readers) costs about 40% of the export time of a one-page form,
+        // and throughput is what a month of billing needs.
+        tagged: false,
         ..typst_pdf::PdfOptions::default()
     };
     let pdf = typst_pdf::pdf(&document, &options).map_err(|diags| TemplateError {
