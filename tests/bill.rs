@@ -208,7 +208,13 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn the_same_bytes_with_one_thread_and_with_two() {
     let a = temp("threads1");
     let b = temp("threads2");
-    let args = ["samples/orders/2026-11.csv", "--month", "2026-11"];
+    let args = [
+        "samples/orders/2026-11.csv",
+        "--month",
+        "2026-11",
+        "--volume",
+        "25",
+    ];
     assert_eq!(bill(&a, &args, Some(1)).0, 0);
     assert_eq!(bill(&b, &args, Some(2)).0, 0);
     let (fa, fb) = (files(&a.join("out")), files(&b.join("out")));
@@ -223,8 +229,9 @@ fn the_same_bytes_with_one_thread_and_with_two() {
         assert!(ba == bb, "{na} differs between 1 and 2 threads");
     }
 
-    // The print file comes in volumes of 25 notices, in number order: 73
-    // notices make three, the last with 23.
+    // The print file, bound from the notices' own PDFs, comes in volumes of
+    // `--volume` notices in number order: 73 notices make three, the last
+    // with 23.
     let volumes: Vec<&(String, Vec<u8>)> = fa
         .iter()
         .filter(|(n, _)| n.starts_with("billing-notices-"))

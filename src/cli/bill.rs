@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 
 use feebook::batch::{self, CustomerBill};
 use feebook::diagnostic::{self, Diagnostic, Place};
-use feebook::documents::{Format, Kind, Renderer, model};
+use feebook::documents::{Format, Kind, Renderer, bind, model};
 use feebook::fsutil;
 use feebook::issue::{self, Snapshot};
 use feebook::journal::{DocKind, NewEntry};
@@ -36,6 +36,8 @@ pub struct BillOpts {
     pub date: Option<NaiveDate>,
     pub skip_invalid: bool,
     pub shard: Option<String>,
+    /// Notices per print volume.
+    pub volume: usize,
     pub encoding: Option<feebook::tabular::Encoding>,
 }
 
@@ -123,7 +125,7 @@ pub fn run(
 
         // Reconcile: the notices as issued add up to the summary.
         let summary = batch::summarize(period, &orders, &bills, rejected.len());
-        let issued_total: feebook::money::Money = issued.iter().map(|(_, b)| b.total).sum();
+        let issued_total: feebook::money::Money = issued.iter().map(|(_, _, b)| b.total).sum();
         if issued_total != summary.billed_total && shard.is_none() {
             eprintln!(
                 "error: internal: notices total {} but the month bills {}",
@@ -136,13 +138,9 @@ pub fn run(
             .map(|(k, n)| format!("-shard{k}of{n}"))
             .unwrap_or_default();
         if o.format == Format::Pdf && !issued.is_empty() {
-            combined_pdfs(
-                &rules,
-                &r,
-                &orders,
+            print_volumes(
                 &issued,
-                date,
-                period,
+                o.volume,
                 &out_dir,
                 &format!("billing-notices-{}{suffix}", o.month),
                 &sources,
@@ -484,7 +482,7 @@ fn issue_notices<'b>(
     out_dir: &Path,
     sources: &Sources,
     sharded: bool,
-) -> Result<Vec<(String, &'b CustomerBill)>, u8> {
+) -> Result<Vec<(String, PathBuf, &'b CustomerBill)>, u8> {
     if bills.is_empty() {
         return Ok(Vec::new());
     }
@@ -660,7 +658,7 @@ fn issue_notices<'b>(
             );
             return Err(USAGE);
         }
-        out.push((r.number, b));
+        out.push((r.number, r.final_path, b));
     }
     super::out(&format!(
         "{}: {} billing notices, {} … {}\n",
@@ -692,11 +690,11 @@ fn progress_bar(n: usize) -> Option<indicatif::ProgressBar> {
     Some(p)
 }
 
-/// Typst keeps the layout of a whole document in memory until it is
-/// written, several megabytes a page for these forms, so a month's print
-/// files are cut into volumes: memory stays bounded however large the
-/// month. One volume keeps the plain name.
-const NOTICES_PER_VOLUME: usize = 25;
+/// A month's print files come in volumes, so that memory stays bounded
+/// however large the month: the register because Typst keeps a whole
+/// document's layout in memory until it is written (several megabytes a
+/// page), the bound notices (`--volume`) because each volume is held whole
+/// while it is bound. One volume keeps the plain name.
 const REGISTER_ROWS_PER_VOLUME: usize = 400;
 
 /// `base.ext` when there is one volume, else `base-v01.ext`, `base-v02.ext`, ….
@@ -752,41 +750,40 @@ fn register_volumes(
     volumes
 }
 
-/// The notices for printing, in number order, in volumes of
-/// [`NOTICES_PER_VOLUME`], rendered in parallel.
-#[allow(clippy::too_many_arguments)]
-fn combined_pdfs(
-    rules: &Rules,
-    r: &Renderer,
-    orders: &[PricedOrder],
-    issued: &[(String, &CustomerBill)],
-    date: NaiveDate,
-    period: (i32, u32),
+/// The notices for printing, in number order, bound from their own PDFs
+/// in volumes of `per_volume` (`--volume`, 500 by default).
+fn print_volumes(
+    issued: &[(String, PathBuf, &CustomerBill)],
+    per_volume: usize,
     out_dir: &Path,
     base: &str,
     sources: &Sources,
 ) -> Result<(), u8> {
-    let chunks: Vec<&[(String, &CustomerBill)]> = issued.chunks(NOTICES_PER_VOLUME).collect();
-    let rendered: Vec<Result<PathBuf, Vec<Diagnostic>>> =
+    let chunks: Vec<&[(String, PathBuf, &CustomerBill)]> =
+        issued.chunks(per_volume.max(1)).collect();
+    let written: Vec<Result<PathBuf, Vec<Diagnostic>>> =
         par::map(&chunks, par::threads(), |i, chunk| {
-            let notices: Vec<model::BillingNoticeDoc> = chunk
-                .iter()
-                .map(|(n, b)| notice_data(rules, orders, b, n, date, period))
-                .collect();
-            let data = serde_json::json!({ "notices": notices });
-            let bytes = r.render_combined(
-                Kind::BillingNotice,
-                &data,
-                date,
-                &format!("{base}-{}", i + 1),
-            )?;
-            // Written at once: a month's volumes together would not fit the memory goal.
+            let mut parts = Vec::with_capacity(chunk.len());
+            for (_, path, _) in chunk.iter() {
+                parts.push(std::fs::read(path).map_err(|e| {
+                    vec![Diagnostic::error(
+                        "output",
+                        format!("cannot read back `{}`: {e}", path.display()),
+                    )]
+                })?);
+            }
+            let bytes = bind::bind(&parts).map_err(|e| {
+                vec![Diagnostic::error(
+                    "output",
+                    format!("cannot bind the print volume: {e}"),
+                )]
+            })?;
             write_quiet(
                 &out_dir.join(volume_name(base, i, chunks.len(), "pdf")),
                 &bytes,
             )
         });
-    print_written(rendered, sources)
+    print_written(written, sources)
 }
 
 /// Writes a file atomically without printing (parallel writers print in

@@ -218,9 +218,13 @@ enum Command {
         #[arg(long)]
         skip_invalid: bool,
         /// Render only shard K of N (customers split by a stable hash of
-        /// their name); `/N` takes K from JOB_COMPLETION_INDEX.
+        /// their name and address); `/N` takes K from JOB_COMPLETION_INDEX.
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
+        /// Notices per print volume (billing-notices-YYYY-MM-vNN.pdf).
+        #[arg(long, value_name = "N", default_value_t = 500,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        volume: u32,
         /// Encoding of CSV files (default: detected).
         #[arg(long, value_parser = parse_encoding)]
         encoding: Option<feebook::tabular::Encoding>,
@@ -429,6 +433,7 @@ pub fn run() -> ExitCode {
             date,
             skip_invalid,
             shard,
+            volume,
             encoding,
             format,
             render,
@@ -445,6 +450,7 @@ pub fn run() -> ExitCode {
                 date,
                 skip_invalid,
                 shard,
+                volume: volume as usize,
                 encoding,
             },
         ),

@@ -6,6 +6,7 @@
 //! `templates/md/*.md`, compiled into the binary and overridable file by
 //! file with `--templates DIR`.
 
+pub mod bind;
 pub mod fonts;
 pub mod html;
 pub mod model;
