@@ -4,8 +4,9 @@
 //! their place, prices every order from the price list in force on its
 //! service date, groups the 月结 and 长期协议 orders per customer and issues
 //! one billing notice (收费通知单) per customer through the journal,
-//! rendering in parallel. Also writes one combined PDF for printing, the
-//! month's register and a summary that reconciles with the notices.
+//! rendering in parallel. Also binds the notices into print volumes and
+//! writes the month's register and a summary that reconciles with the
+//! notices.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};

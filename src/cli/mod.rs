@@ -201,8 +201,8 @@ enum Command {
         rules: RulesArgs,
     },
     /// Monthly billing: one billing notice (收费通知单) per customer from the
-    /// month's 月结 and 长期协议 work orders, a combined PDF, the register and
-    /// a summary.
+    /// month's 月结 and 长期协议 work orders, the notices bound for printing,
+    /// the register and a summary.
     Bill {
         /// Work-order files: CSV (UTF-8 or GBK), XLSX or YAML.
         #[arg(required = true)]

@@ -32,7 +32,6 @@ macro_rules! typst_templates {
 pub const TYPST_TEMPLATES: &[(&str, &str)] = typst_templates![
     "billing_notice.typ",
     "billing_notice_body.typ",
-    "billing_notices.typ",
     "common.typ",
     "notice.typ",
     "quote.typ",
@@ -247,39 +246,6 @@ impl Renderer {
     }
 }
 
-impl Renderer {
-    /// Many documents of one kind in a single PDF, for printing: the data
-    /// is `{"notices": [...]}` (or the kind's plural) and the template
-    /// `/<kind>s.typ` lays them out one after another.
-    pub fn render_combined(
-        &self,
-        kind: Kind,
-        data: &serde_json::Value,
-        date: NaiveDate,
-        ident: &str,
-    ) -> Result<Vec<u8>, Vec<Diagnostic>> {
-        let missing = self.fonts().check_json(data);
-        if !missing.is_empty() {
-            return Err(missing
-                .iter()
-                .map(|m| {
-                    Diagnostic::error("missing-glyph", m.to_string())
-                        .hint("add a font that has it with `--font-dir DIR`")
-                })
-                .collect());
-        }
-        let json = serde_json::to_vec(data)
-            .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
-        let req = RenderRequest {
-            main: &format!("/{}s.typ", kind.name()),
-            data_json: &json,
-            today: date,
-            ident,
-        };
-        typst_engine::render_pdf(&self.typst, self.fonts(), &req)
-            .map_err(|e| template_diagnostics(&e, Path::new("templates/typst")))
-    }
-}
 
 fn template_diagnostics(e: &typst_engine::TemplateError, dir: &Path) -> Vec<Diagnostic> {
     e.diagnostics
