@@ -246,7 +246,6 @@ impl Renderer {
     }
 }
 
-
 fn template_diagnostics(e: &typst_engine::TemplateError, dir: &Path) -> Vec<Diagnostic> {
     e.diagnostics
         .iter()
