@@ -3,6 +3,7 @@
 //! price list in force on the service date.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use schemars::JsonSchema;
@@ -142,13 +143,52 @@ pub struct OrderInput {
     pub price_changed: bool,
     pub reconfirmed: bool,
     pub agreement: Option<String>,
-    /// Field name → where it was written.
-    pub places: BTreeMap<&'static str, Place>,
+    /// Where each field was written.
+    pub places: FieldPlaces,
 }
 
 impl OrderInput {
     pub fn place(&self, field: &str) -> Option<Place> {
-        self.places.get(field).cloned()
+        self.places.get(field)
+    }
+}
+
+/// Where an order's fields were written, for reports.
+///
+/// A spreadsheet row shares its file name and its columns' headers with
+/// every other row of its table, so a month of 25,000 rows does not hold
+/// 25,000 copies of them: the [`Place`] is built when a report asks.
+#[derive(Debug, Clone, Default)]
+pub enum FieldPlaces {
+    /// Not known (an order built in code).
+    #[default]
+    Unknown,
+    /// Field name → its span in a YAML file.
+    Spans(BTreeMap<&'static str, Loc>),
+    /// The cells of one row of a table.
+    Row {
+        file: Arc<str>,
+        /// 1-based, as the spreadsheet shows it.
+        row: usize,
+        /// Field name → the header of its column, for the fields the table has.
+        columns: Arc<BTreeMap<String, String>>,
+    },
+}
+
+impl FieldPlaces {
+    /// The place of a field, if the order's source has it.
+    pub fn get(&self, field: &str) -> Option<Place> {
+        match self {
+            FieldPlaces::Unknown => None,
+            FieldPlaces::Spans(spans) => spans.get(field).map(|&l| Place::Span(l)),
+            FieldPlaces::Row { file, row, columns } => {
+                columns.get(field).map(|header| Place::Cell {
+                    file: file.to_string(),
+                    row: *row,
+                    column: Some(header.clone()),
+                })
+            }
+        }
     }
 }
 
@@ -158,7 +198,7 @@ impl OrderFile {
         let mut places = BTreeMap::new();
         let mut put = |k: &'static str, loc: Option<Loc>| {
             if let Some(l) = loc {
-                places.insert(k, Place::Span(l));
+                places.insert(k, l);
             }
         };
         put("number", self.number.as_ref().map(|n| n.loc));
@@ -205,7 +245,7 @@ impl OrderFile {
             price_changed: self.price_changed,
             reconfirmed: self.reconfirmed,
             agreement: self.agreement.clone(),
-            places,
+            places: FieldPlaces::Spans(places),
         }
     }
 }

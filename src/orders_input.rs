@@ -8,11 +8,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 
 use crate::diagnostic::{Diagnostic, Place};
-use crate::order::{OrderFile, OrderInput, Settlement};
+use crate::order::{FieldPlaces, OrderFile, OrderInput, Settlement};
 use crate::pricing::GivenInput;
 use crate::quantity::Qty;
 use crate::rules::Rules;
@@ -193,15 +194,46 @@ pub fn read_table(rules: &Rules, table: &Table) -> Result<Vec<RowResult>, Vec<Di
     let map = tabular::map_columns(table, &specs)
         .map_err(|errors| errors.iter().map(tabular_diag).collect::<Vec<_>>())?;
     let inputs: Vec<&str> = input_lists.iter().map(|(k, _)| k.as_str()).collect();
+    let shared = SharedPlaces {
+        file: Arc::from(table.file.as_str()),
+        columns: Arc::new(
+            FIELDS
+                .iter()
+                .filter_map(|(field, _, _)| {
+                    map.header(field)
+                        .map(|h| (field.to_string(), h.to_string()))
+                })
+                .collect(),
+        ),
+    };
     Ok(table
         .rows
         .iter()
-        .map(|row| read_row(&table.file, &map, row, &inputs))
+        .map(|row| read_row(&table.file, &map, row, &inputs, &shared))
         .collect())
 }
 
-fn read_row(file: &str, map: &ColumnMap, row: &Row, inputs: &[&str]) -> RowResult {
-    let mut o = OrderInput::default();
+/// What every row of a table shares for its places.
+struct SharedPlaces {
+    file: Arc<str>,
+    columns: Arc<BTreeMap<String, String>>,
+}
+
+fn read_row(
+    file: &str,
+    map: &ColumnMap,
+    row: &Row,
+    inputs: &[&str],
+    shared: &SharedPlaces,
+) -> RowResult {
+    let mut o = OrderInput {
+        places: FieldPlaces::Row {
+            file: Arc::clone(&shared.file),
+            row: row.number,
+            columns: Arc::clone(&shared.columns),
+        },
+        ..OrderInput::default()
+    };
     let mut problems = Vec::new();
     let cell = |field: &str| map.get(row, field).map(str::trim).filter(|s| !s.is_empty());
     let place = |field: &str| Place::Cell {
@@ -209,11 +241,6 @@ fn read_row(file: &str, map: &ColumnMap, row: &Row, inputs: &[&str]) -> RowResul
         row: row.number,
         column: map.header(field).map(str::to_string),
     };
-    for (field, _, _) in FIELDS {
-        if map.index(field).is_some() {
-            o.places.insert(field, place(field));
-        }
-    }
     let bad = |field: &str, message: String, hint: &str| {
         Diagnostic::error("bad-cell", message)
             .at_place(place(field), "")

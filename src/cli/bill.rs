@@ -297,7 +297,6 @@ fn read_month(
     period: (i32, u32),
     encoding: Option<feebook::tabular::Encoding>,
 ) -> (Vec<PricedOrder>, Vec<Diagnostic>, Vec<Rejected>) {
-    let mut inputs: Vec<OrderInput> = Vec::new();
     let mut problems = Vec::new();
     let mut rejected: Vec<Rejected> = Vec::new();
     let reject =
@@ -311,29 +310,18 @@ fn read_month(
             });
             problems.extend(p);
         };
-    for f in files {
-        match feebook::orders_input::read(rules, sources, f, encoding) {
-            Ok(read) => {
-                for row in read.rows {
-                    match row {
-                        Ok(o) => inputs.push(o),
-                        Err(p) => reject(&mut rejected, &mut problems, p),
-                    }
-                }
-            }
-            // A file that cannot be read at all rejects nothing row by row,
-            // but nothing of it is billed either.
-            Err(p) => reject(&mut rejected, &mut problems, p),
-        }
-    }
-    // Duplicate numbers: the second and later rows are rejected.
+    // Rows are checked and priced as they are read: a month of tens of
+    // thousands of rows never holds all of them in their raw form.
     let mut seen = std::collections::HashMap::new();
-    let mut keep = Vec::new();
-    for o in inputs {
-        let n = o.number.clone().unwrap_or_default();
-        if let Some(first) = seen.get(&n) {
-            let mut d =
-                Diagnostic::error("duplicate-order", format!("order number {n} appears again"));
+    let mut orders = Vec::new();
+    let mut take = |o: OrderInput, rejected: &mut Vec<Rejected>, problems: &mut Vec<Diagnostic>| {
+        // Duplicate numbers: the second and later rows are rejected.
+        let number = o.number.clone().unwrap_or_default();
+        if let Some(first) = seen.get(&number) {
+            let mut d = Diagnostic::error(
+                "duplicate-order",
+                format!("order number {number} appears again"),
+            );
             if let Some(p) = o.place("number") {
                 d = d.at_place(p, "again here");
             }
@@ -344,29 +332,21 @@ fn read_month(
                 });
             }
             reject(
-                &mut rejected,
-                &mut problems,
+                rejected,
+                problems,
                 vec![d.hint(
                     "an order is billed once: delete the duplicate row or correct its number",
                 )],
             );
-            continue;
+            return;
         }
-        seen.insert(n, o.place("number"));
-        keep.push(o);
-    }
-    let mut orders = Vec::new();
-    for o in keep {
-        let number = o.number.clone().unwrap_or_default();
+        seen.insert(number.clone(), o.place("number"));
         let priced = match feebook::order::price_order(rules, &o, &number) {
             Ok(p) => p,
-            Err(p) => {
-                reject(&mut rejected, &mut problems, p);
-                continue;
-            }
+            Err(p) => return reject(rejected, problems, p),
         };
         if !in_month(priced.service_date, period) {
-            continue;
+            return;
         }
         // The procedure's checks on orders (a 月结 order signed by the
         // customer, verified the next working day, …): errors reject the row.
@@ -378,11 +358,25 @@ fn read_month(
             &|f| o.place(f),
         );
         if policy::blocks(&results) {
-            reject(&mut rejected, &mut problems, results);
-            continue;
+            return reject(rejected, problems, results);
         }
         problems.extend(results);
         orders.push(priced);
+    };
+    for f in files {
+        match feebook::orders_input::read(rules, sources, f, encoding) {
+            Ok(read) => {
+                for row in read.rows {
+                    match row {
+                        Ok(o) => take(o, &mut rejected, &mut problems),
+                        Err(p) => reject(&mut rejected, &mut problems, p),
+                    }
+                }
+            }
+            // A file that cannot be read at all rejects nothing row by row,
+            // but nothing of it is billed either.
+            Err(p) => reject(&mut rejected, &mut problems, p),
+        }
     }
     // Report in the order of the files and rows, as a clerk fixes them.
     problems.sort_by(|a, b| place_key(&a.primary.place).cmp(&place_key(&b.primary.place)));
@@ -515,19 +509,10 @@ fn issue_notices<'b>(
             if let Some(p) = &progress {
                 p.inc(1);
             }
-            let hash = issue::data_hash(&data);
-            let snapshot = serde_json::to_string(&Snapshot {
-                kind: Kind::BillingNotice,
-                format,
-                data,
-            })
-            .unwrap_or_default();
             Ok(Rendered {
                 number,
                 tmp,
                 final_path,
-                hash,
-                snapshot,
             })
         });
         if let Some(p) = &progress {
@@ -548,22 +533,36 @@ fn issue_notices<'b>(
             let _ = std::fs::remove_file(&r.tmp);
         }
     };
+    // The journal keeps each notice's data (its snapshot, for reissuing)
+    // and the data's hash. They are made again here, one notice at a time,
+    // from the same inputs as the render: holding a month's snapshots until
+    // the commit would make memory grow with the month.
     let record = |tx: &mut feebook::journal::Issuing<'_>,
                   series: &str,
-                  first: u64,
-                  ok: &[Rendered]|
+                  first: u64|
      -> Result<(), Vec<Diagnostic>> {
-        for (i, (r, b)) in ok.iter().zip(bills).enumerate() {
+        for (i, b) in bills.iter().enumerate() {
+            let seq = first + i as u64;
+            let number = pattern.number(date, seq);
+            let data = serde_json::to_value(notice_data(rules, orders, b, &number, date, period))
+                .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
+            let content_hash = issue::data_hash(&data);
+            let snapshot = serde_json::to_string(&Snapshot {
+                kind: Kind::BillingNotice,
+                format,
+                data,
+            })
+            .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
             tx.record(&NewEntry {
                 kind: DocKind::BillingNotice,
                 series: series.to_string(),
-                seq: first + i as u64,
-                number: r.number.clone(),
+                seq,
+                number,
                 date,
                 party: b.customer.clone(),
                 amount: Some(b.total.amount()),
-                content_hash: r.hash.clone(),
-                snapshot: r.snapshot.clone(),
+                content_hash,
+                snapshot,
             })
             .map_err(issue::journal_error)?;
         }
@@ -586,31 +585,9 @@ fn issue_notices<'b>(
         let first = tx
             .next_seq(&series)
             .map_err(|e| report(&issue::journal_error(e), sources))?;
-        // Record from the trial's data with the real numbers: the same
+        // Record with the real numbers: the same data as the trial's
         // render, so the snapshots are those of the final documents.
-        let planned: Vec<Rendered> = bills
-            .iter()
-            .enumerate()
-            .map(|(i, b)| {
-                let number = pattern.number(date, first + i as u64);
-                let data =
-                    serde_json::to_value(notice_data(rules, orders, b, &number, date, period))
-                        .unwrap_or_default();
-                Rendered {
-                    tmp: PathBuf::new(),
-                    final_path: PathBuf::new(),
-                    hash: issue::data_hash(&data),
-                    snapshot: serde_json::to_string(&Snapshot {
-                        kind: Kind::BillingNotice,
-                        format,
-                        data,
-                    })
-                    .unwrap_or_default(),
-                    number,
-                }
-            })
-            .collect();
-        record(&mut tx, &series, first, &planned).map_err(|p| report(&p, sources))?;
+        record(&mut tx, &series, first).map_err(|p| report(&p, sources))?;
         tx.commit()
             .map_err(|e| report(&issue::journal_error(e), sources))?;
         let rendered = render_all(first, true);
@@ -619,7 +596,7 @@ fn issue_notices<'b>(
             cleanup(&rendered);
             eprintln!(
                 "error: notices {} … were issued but could not be written; render them with `feebook reissue NUMBER`",
-                planned[0].number
+                pattern.number(date, first)
             );
             return Err(report(&failed, sources));
         }
@@ -639,7 +616,7 @@ fn issue_notices<'b>(
             return Err(report(&failed, sources));
         }
         let ok: Vec<Rendered> = rendered.into_iter().flatten().collect();
-        if let Err(p) = record(&mut tx, &series, first, &ok) {
+        if let Err(p) = record(&mut tx, &series, first) {
             for r in &ok {
                 let _ = std::fs::remove_file(&r.tmp);
             }
@@ -675,8 +652,6 @@ struct Rendered {
     number: String,
     tmp: PathBuf,
     final_path: PathBuf,
-    hash: String,
-    snapshot: String,
 }
 
 fn progress_bar(n: usize) -> Option<indicatif::ProgressBar> {
@@ -764,25 +739,31 @@ fn print_volumes(
         issued.chunks(per_volume.max(1)).collect();
     let written: Vec<Result<PathBuf, Vec<Diagnostic>>> =
         par::map(&chunks, par::threads(), |i, chunk| {
-            let mut parts = Vec::with_capacity(chunk.len());
-            for (_, path, _) in chunk.iter() {
-                parts.push(std::fs::read(path).map_err(|e| {
-                    vec![Diagnostic::error(
-                        "output",
-                        format!("cannot read back `{}`: {e}", path.display()),
-                    )]
-                })?);
-            }
-            let bytes = bind::bind(&parts).map_err(|e| {
+            let path = out_dir.join(volume_name(base, i, chunks.len(), "pdf"));
+            // Streamed: one notice in memory at a time, the volume written
+            // to a temporary file renamed when complete.
+            fsutil::write_atomic_with(&path, |w| {
+                let mut binder = bind::Binder::new(w)?;
+                for (_, notice, _) in chunk.iter() {
+                    let bytes = std::fs::read(notice).map_err(|e| {
+                        std::io::Error::other(format!(
+                            "cannot read back `{}`: {e}",
+                            notice.display()
+                        ))
+                    })?;
+                    binder.add(&bytes).map_err(|e| {
+                        std::io::Error::other(format!("`{}`: {e}", notice.display()))
+                    })?;
+                }
+                binder.finish().map(drop).map_err(std::io::Error::other)
+            })
+            .map_err(|e| {
                 vec![Diagnostic::error(
                     "output",
-                    format!("cannot bind the print volume: {e}"),
+                    format!("cannot bind the print volume `{}`: {e}", path.display()),
                 )]
             })?;
-            write_quiet(
-                &out_dir.join(volume_name(base, i, chunks.len(), "pdf")),
-                &bytes,
-            )
+            Ok(path)
         });
     print_written(written, sources)
 }
