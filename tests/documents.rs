@@ -422,3 +422,36 @@ fn multi_copy_forms_render_a_page_per_copy_and_void_marks_every_copy() {
         "作废 on every copy:\n{text}"
     );
 }
+
+/// Page numbers cost Typst a second layout pass, so a document is first laid
+/// out without them and kept when each copy is one page (第 1 页 共 1 页);
+/// a longer one is laid out again with real numbers, and the number in the
+/// running footer.
+#[test]
+fn page_numbers_are_real_for_one_page_copies_and_for_long_ones() {
+    let rules = rules();
+    let r = Renderer::embedded();
+    let (_, kind, date, number, mut data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::BillingNotice)
+        .unwrap();
+    let short = pdf_text(&r.render(kind, &data, Format::Pdf, date, &number).unwrap());
+    assert_eq!(short.matches("第1页共1页").count(), 2, "{short}");
+    assert!(!short.contains("共2页"), "{short}");
+
+    let lines = data["lines"].as_array().unwrap().clone();
+    let long: Vec<serde_json::Value> = lines.iter().cycle().take(60).cloned().collect();
+    data["lines"] = long.into();
+    let pdf = r.render(kind, &data, Format::Pdf, date, &number).unwrap();
+    let text = pdf_text(&pdf);
+    for page in ["第1页", "第2页"] {
+        assert_eq!(
+            text.matches(&format!("{page}共2页")).count(),
+            2,
+            "{page} of each copy:\n{text}"
+        );
+    }
+    assert!(!text.contains("共1页"), "{text}");
+    // The running footer carries the number on every page.
+    assert!(text.matches(&number).count() >= 4 + 2, "{text}");
+}

@@ -669,8 +669,9 @@ fn progress_bar(n: usize) -> Option<indicatif::ProgressBar> {
 /// A month's print files come in volumes, so that memory stays bounded
 /// however large the month: the register because Typst keeps a whole
 /// document's layout in memory until it is written (several megabytes a
-/// page), the bound notices (`--volume`) because each volume is held whole
-/// while it is bound. One volume keeps the plain name.
+/// page). The bound notices (`--volume`) are streamed, one notice in memory
+/// at a time; their volumes are for handling the paper. One volume keeps
+/// the plain name.
 const REGISTER_ROWS_PER_VOLUME: usize = 400;
 
 /// `base.ext` when there is one volume, else `base-v01.ext`, `base-v02.ext`, ….

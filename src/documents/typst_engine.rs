@@ -34,7 +34,7 @@ use std::path::Path;
 use std::sync::LazyLock;
 
 use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnostic, Warned};
-use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::foundations::{Bytes, Datetime, Dict, Duration, Smart, Value};
 use typst::layout::{Frame, FrameItem};
 use typst::syntax::{
     DiagSpan, FileId, Lines, RootedPath, Source, Span, SyntaxKind, VirtualPath, VirtualRoot,
@@ -52,9 +52,19 @@ pub const DATA_PATH: &str = "/data.json";
 /// The message for any package import.
 pub const PACKAGES_DISABLED: &str = "packages are disabled in feebook templates";
 
-/// Typst's standard library with feebook's defaults, built once per process.
-static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| {
-    let mut lib = Library::default();
+/// Typst's standard library with feebook's defaults, built once per process:
+/// one with `sys.inputs.paginate` = "yes", one with "no" (see
+/// [`RenderRequest::paginate`]).
+static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| library(true));
+static LIBRARY_ONE_PASS: LazyLock<LazyHash<Library>> = LazyLock::new(|| library(false));
+
+fn library(paginate: bool) -> LazyHash<Library> {
+    let mut inputs = Dict::new();
+    inputs.insert(
+        "paginate".into(),
+        Value::Str(if paginate { "yes" } else { "no" }.into()),
+    );
+    let mut lib = Library::builder().with_inputs(inputs).build();
     lib.styles.set(
         TextElem::font,
         FontList(vec![FontFamily::new(EMBEDDED_FAMILY)]),
@@ -65,7 +75,7 @@ static LIBRARY: LazyLock<LazyHash<Library>> = LazyLock::new(|| {
         Some("CN".parse::<Region>().expect("valid region")),
     );
     LazyHash::new(lib)
-});
+}
 
 /// The file id of `/data.json`, the same for every document.
 static DATA_ID: LazyLock<FileId> = LazyLock::new(|| {
@@ -243,6 +253,12 @@ pub struct RenderRequest<'a> {
     pub today: chrono::NaiveDate,
     /// The document number; the PDF's id is derived from it (stable across renders).
     pub ident: &'a str,
+    /// What templates see as `sys.inputs.paginate`: "yes" or "no". Page numbers
+    /// ("第 n 页 共 m 页") are read back from a finished layout, so a template that prints
+    /// them is laid out twice. With `paginate: false` a template may leave them out (or
+    /// print what it knows, e.g. for a one-page copy) and be laid out once; the caller
+    /// renders again with `true` when the document turns out longer.
+    pub paginate: bool,
 }
 
 /// A rendered document.
@@ -310,6 +326,11 @@ pub fn render(
         .ok_or_else(|| TemplateError::message(None, format!("date out of range: {}", req.today)))?
     };
     let world = DocWorld {
+        library: if req.paginate {
+            &LIBRARY
+        } else {
+            &LIBRARY_ONE_PASS
+        },
         templates,
         fonts,
         main,
@@ -381,6 +402,7 @@ pub fn render(
 
 /// The world one document is compiled in.
 struct DocWorld<'a> {
+    library: &'static LazyHash<Library>,
     templates: &'a Templates,
     fonts: &'a FontSet,
     main: FileId,
@@ -572,7 +594,7 @@ impl Location {
 
 impl World for DocWorld<'_> {
     fn library(&self) -> &LazyHash<Library> {
-        &LIBRARY
+        self.library
     }
 
     fn book(&self) -> &LazyHash<FontBook> {
@@ -727,6 +749,7 @@ mod tests {
             data_json: data.as_bytes(),
             today: date(),
             ident: "BJ-2026-000123",
+            paginate: true,
         };
         render_pdf(&t, FontSet::embedded(), &req)
     }
@@ -765,6 +788,7 @@ mod tests {
             data_json: b"{}",
             today: date(),
             ident,
+            paginate: true,
         };
         let x = render_pdf(&t, FontSet::embedded(), &req("A-1")).unwrap();
         let y = render_pdf(&t, FontSet::embedded(), &req("A-2")).unwrap();
@@ -849,6 +873,7 @@ mod tests {
             data_json: b"{}",
             today: date(),
             ident: "x",
+            paginate: true,
         };
         let err = render_pdf(&t, FontSet::embedded(), &req).unwrap_err();
         let d = &err.diagnostics[0];
@@ -914,6 +939,7 @@ mod tests {
                 data_json: b"{}",
                 today: date(),
                 ident: "x",
+                paginate: true,
             },
         )
         .unwrap_err();
@@ -948,6 +974,7 @@ mod tests {
                 data_json: docs[i].as_bytes(),
                 today: date(),
                 ident: &ident,
+                paginate: true,
             };
             render_pdf(&t, FontSet::embedded(), &req).unwrap()
         };
