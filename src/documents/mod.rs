@@ -239,10 +239,12 @@ impl Renderer {
                     data_json: &json,
                     today: date,
                     ident,
-                    paginate: kind == Kind::Register,
+                    // A register, or any document with a long list (a
+                    // billing notice of a customer with hundreds of orders),
+                    // runs over pages: no one-pass attempt.
+                    paginate: kind == Kind::Register || longest_list(&value) > ONE_PAGE_ROWS,
                 };
                 if req.paginate {
-                    // A register runs over pages: no one-pass attempt.
                     return typst_engine::render_pdf(&self.typst, self.fonts(), &req)
                         .map_err(|e| template_diagnostics(&e, Path::new("templates/typst")));
                 }
@@ -265,6 +267,25 @@ impl Renderer {
                 typst_engine::render_pdf(&self.typst, self.fonts(), &req).map_err(fail)
             }
         }
+    }
+}
+
+/// More rows than any one-page form holds: a document with a longer list is
+/// laid out with page numbers straight away. (A shorter one that still runs
+/// over a page is laid out again; this only saves that wasted pass.)
+const ONE_PAGE_ROWS: usize = 30;
+
+/// The length of the longest array anywhere in the document's data.
+fn longest_list(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(longest_list)
+            .max()
+            .unwrap_or(0)
+            .max(items.len()),
+        serde_json::Value::Object(map) => map.values().map(longest_list).max().unwrap_or(0),
+        _ => 0,
     }
 }
 
