@@ -484,10 +484,21 @@ fn issue_notices<'b>(
     let pattern = issue::pattern(rules, Kind::BillingNotice).map_err(|d| report(&[d], sources))?;
     let render_all = |first: u64, write: bool| -> Vec<Result<Rendered, Vec<Diagnostic>>> {
         let progress = progress_bar(bills.len());
+        // Typst's memo caches are shared by the threads and keep the
+        // capacity the largest work made them grow to: a notice of hundreds
+        // of orders (tens of pages) grows them by ≈ 100 MB. One such notice
+        // at a time, while the other threads go on with short ones.
+        let long = std::sync::Mutex::new(());
         let rendered = par::map(bills, par::threads(), |i, b| {
             let number = pattern.number(date, first + i as u64);
             let data = serde_json::to_value(notice_data(rules, orders, b, &number, date, period))
                 .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
+            let _one_long_at_a_time = (format == Format::Pdf
+                && b.orders.len() > feebook::documents::ONE_PAGE_ROWS)
+                .then(|| {
+                    long.lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                });
             let bytes = r.render(Kind::BillingNotice, &data, format, date, &number)?;
             let name = format!(
                 "{}-{}-{}.{}",

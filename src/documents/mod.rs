@@ -273,7 +273,7 @@ impl Renderer {
 /// More rows than any one-page form holds: a document with a longer list is
 /// laid out with page numbers straight away. (A shorter one that still runs
 /// over a page is laid out again; this only saves that wasted pass.)
-const ONE_PAGE_ROWS: usize = 30;
+pub const ONE_PAGE_ROWS: usize = 30;
 
 /// The length of the longest array anywhere in the document's data.
 fn longest_list(value: &serde_json::Value) -> usize {
