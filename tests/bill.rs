@@ -326,3 +326,45 @@ fn shards_split_the_customers_without_overlap() {
     assert_eq!(series["gaps"].as_array().unwrap().len(), 0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `feebook register` on a long month writes volumes of at most 400 rows
+/// beside the path asked for, as `feebook bill` does, rather than one Typst
+/// document whose layout would grow with the month.
+#[test]
+fn a_long_register_comes_in_volumes() {
+    let dir = temp("register-volumes");
+    let sample = std::fs::read_to_string(format!("{ROOT}/samples/orders/2026-11.csv")).unwrap();
+    // The sample month twice, the second time under other order numbers:
+    // 600 rows.
+    let mut csv = sample.clone();
+    for line in sample.lines().skip(1) {
+        csv.push_str(&line.replacen("WX202611-0", "WX202611-9", 1));
+        csv.push('\n');
+    }
+    let input = dir.join("orders.csv");
+    std::fs::write(&input, csv).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .args(["register", "--month", "2026-11", "-o"])
+        .arg(dir.join("out/register.pdf"))
+        .arg(&input)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["register-v01.pdf", "register-v02.pdf"], "{stdout}");
+    for n in &names {
+        assert!(stdout.contains(n.as_str()), "{n} printed: {stdout}");
+        let pdf = std::fs::read(dir.join("out").join(n)).unwrap();
+        assert!(pdf.starts_with(b"%PDF"));
+    }
+}

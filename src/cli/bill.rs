@@ -148,25 +148,21 @@ pub fn run(
             )?;
         }
         if shard.is_none_or(|(k, _)| k == 1) {
-            let volumes = if o.format == Format::Pdf {
-                register_volumes(&rules, &orders, REGISTER_ROWS_PER_VOLUME)
-            } else {
-                vec![orders.clone()]
-            };
+            let base = format!("register-{}", o.month);
             let ext = if o.format == Format::Json {
                 "json"
             } else {
                 o.format.extension()
             };
-            let written: Vec<Result<PathBuf, Vec<Diagnostic>>> =
-                par::map(&volumes, par::threads(), |i, vol| {
-                    let reg = model::register(&rules, period, date, vol);
-                    let number = format!("register-{}", o.month);
-                    let bytes = r.render(Kind::Register, &reg, o.format, date, &number)?;
-                    let name = volume_name(&number, i, volumes.len(), ext);
-                    write_quiet(&out_dir.join(name), &bytes)
-                });
-            print_written(written, &sources)?;
+            write_register(
+                &rules,
+                &r,
+                &orders,
+                (period, date),
+                o.format,
+                &out_dir.join(format!("{base}.{ext}")),
+                &sources,
+            )?;
             let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
             write_file(
                 &out_dir.join(format!("summary-{}.json", o.month)),
@@ -684,6 +680,51 @@ fn progress_bar(n: usize) -> Option<indicatif::ProgressBar> {
 /// at a time; their volumes are for handling the paper. One volume keeps
 /// the plain name.
 const REGISTER_ROWS_PER_VOLUME: usize = 400;
+
+/// Renders the month's register to `path`: one file, or for a PDF of more
+/// than [`REGISTER_ROWS_PER_VOLUME`] rows, volumes beside it (`stem-v01.pdf`,
+/// …), rendered in parallel. Prints the paths written.
+pub(super) fn write_register(
+    rules: &Rules,
+    r: &Renderer,
+    orders: &[PricedOrder],
+    (period, date): ((i32, u32), NaiveDate),
+    format: Format,
+    path: &Path,
+    sources: &Sources,
+) -> Result<(), u8> {
+    let volumes = if format == Format::Pdf {
+        register_volumes(rules, orders, REGISTER_ROWS_PER_VOLUME)
+    } else {
+        vec![orders.to_vec()]
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create the folder `{}`: {e}", dir.display());
+        return Err(USAGE);
+    }
+    let stem = path
+        .file_stem()
+        .map_or_else(|| "register".into(), |s| s.to_string_lossy().into_owned());
+    let ext = path.extension().map_or_else(
+        || format.extension().into(),
+        |e| e.to_string_lossy().into_owned(),
+    );
+    let number = format!("register-{}-{:02}", period.0, period.1);
+    let written: Vec<Result<PathBuf, Vec<Diagnostic>>> =
+        par::map(&volumes, par::threads(), |i, vol| {
+            let reg = model::register(rules, period, date, vol);
+            let bytes = r.render(Kind::Register, &reg, format, date, &number)?;
+            write_quiet(
+                &dir.join(volume_name(&stem, i, volumes.len(), &ext)),
+                &bytes,
+            )
+        });
+    print_written(written, sources)
+}
 
 /// `base.ext` when there is one volume, else `base-v01.ext`, `base-v02.ext`, ….
 fn volume_name(base: &str, i: usize, n: usize, ext: &str) -> String {

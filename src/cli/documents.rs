@@ -531,20 +531,16 @@ pub fn register(
             return Err(PROBLEMS);
         }
         let date = month_end_next(period);
-        let data = model::register(&rules, period, date, &orders);
         let r = renderer(render_args)?;
-        let bytes = render(
+        // A long month comes in volumes, as `feebook bill` writes it.
+        super::bill::write_register(
+            &rules,
             &r,
-            Kind::Register,
-            &data,
+            &orders,
+            (period, date),
             format,
-            date,
-            &format!("register-{month}"),
-            &sources,
-        )?;
-        write(
             &output_path(render_args, Kind::Register, month, format),
-            &bytes,
+            &sources,
         )
     };
     run().map_or_else(|c| c, |()| OK)
