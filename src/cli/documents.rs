@@ -266,6 +266,66 @@ fn load_yaml<T: serde::de::DeserializeOwned>(
 
 const SPECIMEN: &str = "样张";
 
+/// A numbered form to issue: what the journal records of it.
+struct Form<'a> {
+    kind: Kind,
+    date: NaiveDate,
+    party: &'a str,
+    amount: Option<feebook::money::Money>,
+}
+
+/// Issues a numbered form (work order, receipt) whose data for a number is
+/// `data(number)`: a specimen only with `--preview`; otherwise rendered
+/// once with a placeholder, so that a template or glyph problem shows
+/// before a number is taken, then issued through the journal and written.
+#[allow(clippy::too_many_arguments)]
+fn issue_form<T: serde::Serialize>(
+    r: &Renderer,
+    rules: &Rules,
+    render_args: &RenderArgs,
+    journal: &JournalArgs,
+    o: &IssueOpts,
+    sources: &Sources,
+    form: Form<'_>,
+    data: impl Fn(&str) -> T,
+) -> Result<(), u8> {
+    let Form {
+        kind,
+        date,
+        party,
+        amount,
+    } = form;
+    if o.preview {
+        let mut value = serde_json::to_value(data(SPECIMEN)).unwrap_or_default();
+        value["header"]["mark"] = SPECIMEN.into();
+        let bytes = render(r, kind, &value, o.format, date, SPECIMEN, sources)?;
+        return write(&output_path(render_args, kind, SPECIMEN, o.format), &bytes);
+    }
+    render(r, kind, &data(SPECIMEN), o.format, date, SPECIMEN, sources)?;
+    let pattern = issue::pattern(rules, kind).map_err(|d| report(&[d], sources))?;
+    let mut j = open_journal(journal)?;
+    let issued = issue::issue(
+        &mut j,
+        kind,
+        o.format,
+        &pattern,
+        date,
+        party,
+        amount,
+        |number| {
+            let value = serde_json::to_value(data(number))
+                .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
+            let bytes = r.render(kind, &value, o.format, date, number)?;
+            Ok((bytes, value))
+        },
+    )
+    .map_err(|p| report(&p, sources))?;
+    write(
+        &output_path(render_args, kind, &issued.number, o.format),
+        &issued.bytes,
+    )
+}
+
 pub fn order(
     rules_args: &RulesArgs,
     render_args: &RenderArgs,
@@ -294,62 +354,25 @@ pub fn order(
         );
         police(results, &sources)?;
         let r = renderer(render_args)?;
-        let doc = |number: &str| -> PricedOrder {
-            let mut p = priced.clone();
-            p.number = number.to_string();
-            p
+        let form = Form {
+            kind: Kind::WorkOrder,
+            date: priced.date,
+            party: &priced.customer,
+            amount: Some(priced.total()),
         };
-        if o.preview {
-            let mut data = serde_json::to_value(model::work_order(&rules, &doc(SPECIMEN), false))
-                .unwrap_or_default();
-            data["header"]["mark"] = SPECIMEN.into();
-            let bytes = render(
-                &r,
-                Kind::WorkOrder,
-                &data,
-                o.format,
-                priced.date,
-                SPECIMEN,
-                &sources,
-            )?;
-            return write(
-                &output_path(render_args, Kind::WorkOrder, SPECIMEN, o.format),
-                &bytes,
-            );
-        }
-        // Render once with a placeholder so that a template or glyph
-        // problem shows before a number is taken.
-        render(
+        issue_form(
             &r,
-            Kind::WorkOrder,
-            &model::work_order(&rules, &doc(SPECIMEN), false),
-            o.format,
-            priced.date,
-            SPECIMEN,
+            &rules,
+            render_args,
+            journal,
+            &o,
             &sources,
-        )?;
-        let pattern =
-            issue::pattern(&rules, Kind::WorkOrder).map_err(|d| report(&[d], &sources))?;
-        let mut j = open_journal(journal)?;
-        let issued = issue::issue(
-            &mut j,
-            Kind::WorkOrder,
-            o.format,
-            &pattern,
-            priced.date,
-            &priced.customer,
-            Some(priced.total()),
+            form,
             |number| {
-                let data = serde_json::to_value(model::work_order(&rules, &doc(number), false))
-                    .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
-                let bytes = r.render(Kind::WorkOrder, &data, o.format, priced.date, number)?;
-                Ok((bytes, data))
+                let mut p = priced.clone();
+                p.number = number.to_string();
+                model::work_order(&rules, &p, false)
             },
-        )
-        .map_err(|p| report(&p, &sources))?;
-        write(
-            &output_path(render_args, Kind::WorkOrder, &issued.number, o.format),
-            &issued.bytes,
         )
     };
     run().map_or_else(|c| c, |()| OK)
@@ -384,47 +407,21 @@ pub fn receipt(
         );
         police(results, &sources)?;
         let r = renderer(render_args)?;
-        let date = p.date.value;
-        if o.preview {
-            let mut data = serde_json::to_value(model::receipt(&rules, &p, SPECIMEN, None))
-                .unwrap_or_default();
-            data["header"]["mark"] = SPECIMEN.into();
-            let bytes = render(&r, Kind::Receipt, &data, o.format, date, SPECIMEN, &sources)?;
-            return write(
-                &output_path(render_args, Kind::Receipt, SPECIMEN, o.format),
-                &bytes,
-            );
-        }
-        render(
+        let form = Form {
+            kind: Kind::Receipt,
+            date: p.date.value,
+            party: &p.payer.value,
+            amount: Some(p.amount.value),
+        };
+        issue_form(
             &r,
-            Kind::Receipt,
-            &model::receipt(&rules, &p, SPECIMEN, None),
-            o.format,
-            date,
-            SPECIMEN,
+            &rules,
+            render_args,
+            journal,
+            &o,
             &sources,
-        )?;
-        let pattern = issue::pattern(&rules, Kind::Receipt).map_err(|d| report(&[d], &sources))?;
-        let mut j = open_journal(journal)?;
-        let issued = issue::issue(
-            &mut j,
-            Kind::Receipt,
-            o.format,
-            &pattern,
-            date,
-            &p.payer.value,
-            Some(p.amount.value),
-            |number| {
-                let data = serde_json::to_value(model::receipt(&rules, &p, number, None))
-                    .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
-                let bytes = r.render(Kind::Receipt, &data, o.format, date, number)?;
-                Ok((bytes, data))
-            },
-        )
-        .map_err(|p| report(&p, &sources))?;
-        write(
-            &output_path(render_args, Kind::Receipt, &issued.number, o.format),
-            &issued.bytes,
+            form,
+            |number| model::receipt(&rules, &p, number, None),
         )
     };
     run().map_or_else(|c| c, |()| OK)
