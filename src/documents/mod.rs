@@ -244,26 +244,25 @@ impl Renderer {
                     // runs over pages: no one-pass attempt.
                     paginate: kind == Kind::Register || longest_list(&value) > ONE_PAGE_ROWS,
                 };
-                if req.paginate {
-                    return typst_engine::render_pdf(&self.typst, self.fonts(), &req)
-                        .map_err(|e| template_diagnostics(&e, Path::new("templates/typst")));
-                }
-                // Laid out once, without page numbers (they cost Typst a
-                // second pass); kept when every copy fits on one page, where
-                // the footer's 第 1 页 共 1 页 is known. A longer document is
-                // laid out again with its page numbers.
-                let copies = value
-                    .pointer("/header/copies")
-                    .and_then(serde_json::Value::as_array)
-                    .map_or(1, |c| c.len().max(1));
                 let fail = |e: typst_engine::TemplateError| {
                     template_diagnostics(&e, Path::new("templates/typst"))
                 };
-                let once = typst_engine::render(&self.typst, self.fonts(), &req).map_err(fail)?;
-                if once.pages <= copies {
-                    return Ok(once.pdf);
+                if !req.paginate {
+                    // Laid out once, without page numbers (they cost Typst a
+                    // second pass); kept when every copy fits on one page,
+                    // where the footer's 第 1 页 共 1 页 is known. A longer
+                    // document is laid out again with its page numbers.
+                    let copies = value
+                        .pointer("/header/copies")
+                        .and_then(serde_json::Value::as_array)
+                        .map_or(1, |c| c.len().max(1));
+                    let once =
+                        typst_engine::render(&self.typst, self.fonts(), &req).map_err(fail)?;
+                    if once.pages <= copies {
+                        return Ok(once.pdf);
+                    }
+                    req.paginate = true;
                 }
-                req.paginate = true;
                 typst_engine::render_pdf(&self.typst, self.fonts(), &req).map_err(fail)
             }
         }
