@@ -455,3 +455,95 @@ fn page_numbers_are_real_for_one_page_copies_and_for_long_ones() {
     // The running footer carries the number on every page.
     assert!(text.matches(&number).count() >= 4 + 2, "{text}");
 }
+
+/// A month's billing notices are laid out many per Typst compile and cut
+/// into one PDF per notice: each is the same bytes as when rendered alone.
+/// One that runs over a page in the batch is rendered again with page
+/// numbers; one with a character no font has fails alone.
+#[test]
+fn a_batch_of_notices_gives_each_the_bytes_it_has_alone() {
+    let rules = rules();
+    let r = Renderer::embedded();
+    let (_, kind, date, number, data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::BillingNotice)
+        .unwrap();
+    let variant = |n: &str, customer: &str, lines: usize| {
+        let mut v = data.clone();
+        v["header"]["number"] = n.into();
+        v["customer"] = customer.into();
+        let all = v["lines"].as_array().unwrap().clone();
+        v["lines"] = all
+            .iter()
+            .cycle()
+            .take(lines)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        (n.to_string(), v)
+    };
+    let batch = [
+        (number.clone(), data.clone()),
+        variant("TZ202612-0002", "周晓燕", 3),
+        // 30 lines: not "long" beforehand, but more than one page holds.
+        variant("TZ202612-0003", "华庭大厦业主委员会", 30),
+        variant("TZ202612-0004", "𠮷田商事", 2),
+        variant("TZ202612-0005", "钱多多", 1),
+    ];
+    let datas: Vec<serde_json::Value> = batch.iter().map(|b| b.1.clone()).collect();
+    let ids: Vec<&str> = batch.iter().map(|b| b.0.as_str()).collect();
+    let out = r.render_pdf_batch(kind, &datas, date, &ids);
+    assert_eq!(out.len(), 5);
+    for (i, ((n, d), got)) in batch.iter().zip(&out).enumerate() {
+        let alone = r.render(kind, d, Format::Pdf, date, n);
+        if i == 3 {
+            let err = format!("{:?}", got.as_ref().unwrap_err());
+            assert!(err.contains("𠮷"), "{err}");
+            assert!(alone.is_err());
+            continue;
+        }
+        let got = got.as_ref().unwrap();
+        assert!(
+            got == alone.as_ref().unwrap(),
+            "notice {n} differs from its rendering alone"
+        );
+        let text = pdf_text(got);
+        assert!(text.contains(n.as_str()), "{text}");
+        assert!(text.contains(d["customer"].as_str().unwrap()), "{text}");
+        let pages = if i == 2 { "共2页" } else { "共1页" };
+        assert!(text.contains(pages), "notice {n}: {text}");
+    }
+}
+
+/// A replacement billing-notice template must begin each notice on a new
+/// page with `setup` (or its own `<feebook-document>` mark): a batch it lays
+/// out otherwise cannot be cut into notices, and says so.
+#[test]
+fn a_batch_template_without_document_marks_is_refused() {
+    let rules = rules();
+    let (_, kind, date, number, data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::BillingNotice)
+        .unwrap();
+    let dir = override_dir(
+        "unmarked",
+        "billing_notice.typ",
+        "#set text(font: \"Noto Sans CJK SC\")\n\
+         #for (i, d) in json(\"/data.json\").documents.enumerate() [#if i > 0 { pagebreak() } #d.customer]\n",
+    );
+    let r = Renderer::new(Some(&dir), None).unwrap();
+    // Alone it renders: there is nothing to cut.
+    assert!(r.render(kind, &data, Format::Pdf, date, &number).is_ok());
+    let out = r.render_pdf_batch(
+        kind,
+        &[data.clone(), data.clone()],
+        date,
+        &[&number, "TZ202612-0002"],
+    );
+    for got in out {
+        let err = format!("{:?}", got.unwrap_err());
+        assert!(err.contains("<feebook-document>"), "{err}");
+        assert!(err.contains("expected 2"), "{err}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

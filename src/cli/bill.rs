@@ -485,55 +485,90 @@ fn issue_notices<'b>(
         // of orders (tens of pages) grows them by ≈ 100 MB. One such notice
         // at a time, while the other threads go on with short ones.
         let long = std::sync::Mutex::new(());
-        let rendered = par::map(bills, par::threads(), |i, b| {
-            let number = pattern.number(date, first + i as u64);
-            let data = serde_json::to_value(notice_data(rules, orders, b, &number, date, period))
-                .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
-            let _one_long_at_a_time = (format == Format::Pdf
-                && b.orders.len() > feebook::documents::ONE_PAGE_ROWS)
-                .then(|| {
-                    long.lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                });
-            let bytes = r.render(Kind::BillingNotice, &data, format, date, &number)?;
-            let name = format!(
-                "{}-{}-{}.{}",
-                Kind::BillingNotice.file_prefix(),
-                number,
-                b.customer,
-                format.extension()
-            );
-            let final_path = out_dir.join(fsutil::sanitize_file_name(&name));
-            let tmp = out_dir.join(format!(".{number}.{}.tmp", std::process::id()));
-            if write {
-                std::fs::write(&tmp, &bytes).map_err(|e| {
-                    vec![Diagnostic::error(
-                        "output",
-                        format!("cannot write `{}`: {e}", tmp.display()),
-                    )]
-                })?;
-            }
+        let batches = notice_batches(bills, format);
+        let rendered = par::map(&batches, par::threads(), |_, range| {
+            let numbers: Vec<String> = range
+                .clone()
+                .map(|i| pattern.number(date, first + i as u64))
+                .collect();
+            let datas: Result<Vec<serde_json::Value>, _> = range
+                .clone()
+                .zip(&numbers)
+                .map(|(i, number)| {
+                    serde_json::to_value(notice_data(
+                        rules, orders, &bills[i], number, date, period,
+                    ))
+                })
+                .collect();
+            let bytes = match datas {
+                Err(e) => {
+                    let e = vec![Diagnostic::error("internal", e.to_string())];
+                    vec![Err(e); range.len()]
+                }
+                Ok(datas) if format == Format::Pdf => {
+                    let _one_long_at_a_time = is_long(&bills[range.start]).then(|| {
+                        long.lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    });
+                    let ids: Vec<&str> = numbers.iter().map(String::as_str).collect();
+                    r.render_pdf_batch(Kind::BillingNotice, &datas, date, &ids)
+                }
+                Ok(datas) => datas
+                    .iter()
+                    .zip(&numbers)
+                    .map(|(data, number)| r.render(Kind::BillingNotice, data, format, date, number))
+                    .collect(),
+            };
+            let written: Vec<Result<Rendered, Vec<Diagnostic>>> = bytes
+                .into_iter()
+                .zip(range.clone())
+                .zip(numbers)
+                .map(|((bytes, i), number)| {
+                    let bytes = bytes?;
+                    let name = format!(
+                        "{}-{}-{}.{}",
+                        Kind::BillingNotice.file_prefix(),
+                        number,
+                        bills[i].customer,
+                        format.extension()
+                    );
+                    let final_path = out_dir.join(fsutil::sanitize_file_name(&name));
+                    let tmp = out_dir.join(format!(".{number}.{}.tmp", std::process::id()));
+                    if write {
+                        std::fs::write(&tmp, &bytes).map_err(|e| {
+                            vec![Diagnostic::error(
+                                "output",
+                                format!("cannot write `{}`: {e}", tmp.display()),
+                            )]
+                        })?;
+                    }
+                    Ok(Rendered {
+                        number,
+                        tmp,
+                        final_path,
+                    })
+                })
+                .collect();
             if let Some(p) = &progress {
-                p.inc(1);
+                p.inc(range.len() as u64);
             }
-            Ok(Rendered {
-                number,
-                tmp,
-                final_path,
-            })
+            written
         });
+        let rendered: Vec<_> = rendered.into_iter().flatten().collect();
         if let Some(p) = &progress {
             p.finish_and_clear();
         }
         rendered
     };
+    // A template error fails every notice of a batch alike: report it once.
     let failures = |rendered: &[Result<Rendered, Vec<Diagnostic>>]| -> Vec<Diagnostic> {
-        rendered
-            .iter()
-            .filter_map(|r| r.as_ref().err())
-            .flatten()
-            .cloned()
-            .collect()
+        let mut all: Vec<Diagnostic> = Vec::new();
+        for d in rendered.iter().filter_map(|r| r.as_ref().err()).flatten() {
+            if !all.contains(d) {
+                all.push(d.clone());
+            }
+        }
+        all
     };
     let cleanup = |rendered: &[Result<Rendered, Vec<Diagnostic>>]| {
         for r in rendered.iter().flatten() {
@@ -653,6 +688,36 @@ fn issue_notices<'b>(
         out.last().map_or("", |o| o.0.as_str())
     ));
     Ok(out)
+}
+
+/// Notices per Typst compile: Typst's fixed cost per document (setting up,
+/// evaluating the template, evicting its caches) is then paid once per
+/// batch. Each notice is still its own PDF, the same bytes as alone.
+const BATCH: usize = 16;
+
+/// A notice longer than a page holds: laid out alone, with page numbers.
+fn is_long(b: &CustomerBill) -> bool {
+    b.orders.len() > feebook::documents::ONE_PAGE_ROWS
+}
+
+/// The bills in rendering batches, in order: runs of up to [`BATCH`] short
+/// notices; a long notice alone.
+fn notice_batches(bills: &[CustomerBill], format: Format) -> Vec<std::ops::Range<usize>> {
+    let mut batches: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, b) in bills.iter().enumerate() {
+        let alone = format == Format::Pdf && is_long(b);
+        match batches.last_mut() {
+            Some(last)
+                if !alone
+                    && last.len() < BATCH
+                    && !(format == Format::Pdf && is_long(&bills[last.start])) =>
+            {
+                last.end = i + 1
+            }
+            _ => batches.push(i..i + 1),
+        }
+    }
+    batches
 }
 
 struct Rendered {

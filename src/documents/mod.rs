@@ -64,6 +64,13 @@ impl Kind {
         }
     }
 
+    /// Whether its Typst template lays out many documents at once: its
+    /// `/data.json` is `{"documents": [...]}`, and a batch is cut into one
+    /// PDF per document (see [`Renderer::render_pdf_batch`]).
+    pub fn batched(self) -> bool {
+        matches!(self, Kind::BillingNotice)
+    }
+
     /// File-name prefix of its outputs.
     pub fn file_prefix(self) -> &'static str {
         match self {
@@ -219,20 +226,8 @@ impl Renderer {
                     })
             }
             Format::Pdf => {
-                // A character no font has would print blank: refuse it,
-                // naming the field, before Typst sees it.
-                let missing = self.fonts().check_json(&value);
-                if !missing.is_empty() {
-                    return Err(missing
-                        .iter()
-                        .map(|m| {
-                            Diagnostic::error("missing-glyph", m.to_string())
-                                .hint("add a font that has it with `--font-dir DIR`, or write the name as registered with a common character")
-                        })
-                        .collect());
-                }
-                let json = serde_json::to_vec(&value)
-                    .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
+                self.check_glyphs(&value)?;
+                let json = typst_data(kind, &value)?;
                 let main = format!("/{}.typ", kind.name());
                 let mut req = RenderRequest {
                     main: &main,
@@ -244,29 +239,126 @@ impl Renderer {
                     // runs over pages: no one-pass attempt.
                     paginate: kind == Kind::Register || longest_list(&value) > ONE_PAGE_ROWS,
                 };
-                let fail = |e: typst_engine::TemplateError| {
-                    template_diagnostics(&e, Path::new("templates/typst"))
-                };
                 if !req.paginate {
                     // Laid out once, without page numbers (they cost Typst a
                     // second pass); kept when every copy fits on one page,
                     // where the footer's 第 1 页 共 1 页 is known. A longer
                     // document is laid out again with its page numbers.
-                    let copies = value
-                        .pointer("/header/copies")
-                        .and_then(serde_json::Value::as_array)
-                        .map_or(1, |c| c.len().max(1));
-                    let once =
-                        typst_engine::render(&self.typst, self.fonts(), &req).map_err(fail)?;
-                    if once.pages <= copies {
+                    let once = typst_engine::render(&self.typst, self.fonts(), &req)
+                        .map_err(|e| typst_diagnostics(&e))?;
+                    if once.pages <= copies(&value) {
                         return Ok(once.pdf);
                     }
                     req.paginate = true;
                 }
-                typst_engine::render_pdf(&self.typst, self.fonts(), &req).map_err(fail)
+                typst_engine::render_pdf(&self.typst, self.fonts(), &req)
+                    .map_err(|e| typst_diagnostics(&e))
             }
         }
     }
+
+    /// The PDFs of several documents of one kind, laid out by one compile of
+    /// the template when the kind is [`Kind::batched`] (a month's billing
+    /// notices: Typst's fixed cost per compile is then paid once per batch).
+    /// A document is the same bytes whether rendered in a batch or alone.
+    ///
+    /// The batch is laid out in one pass; a document that runs over one page
+    /// per copy is rendered again alone, with its page numbers. One result
+    /// per document, in order; a template error fails every document.
+    pub fn render_pdf_batch(
+        &self,
+        kind: Kind,
+        datas: &[serde_json::Value],
+        date: NaiveDate,
+        idents: &[&str],
+    ) -> Vec<Result<Vec<u8>, Vec<Diagnostic>>> {
+        let alone = |i: usize| self.render(kind, &datas[i], Format::Pdf, date, idents[i]);
+        if !kind.batched() || datas.len() != idents.len() {
+            return (0..datas.len()).map(alone).collect();
+        }
+        let mut out: Vec<Option<Result<Vec<u8>, Vec<Diagnostic>>>> = vec![None; datas.len()];
+        let mut batch = Vec::new();
+        for (i, value) in datas.iter().enumerate() {
+            match self.check_glyphs(value) {
+                Err(e) => out[i] = Some(Err(e)),
+                Ok(()) => batch.push(i),
+            }
+        }
+        if !batch.is_empty() {
+            let documents: Vec<&serde_json::Value> = batch.iter().map(|&i| &datas[i]).collect();
+            let ids: Vec<&str> = batch.iter().map(|&i| idents[i]).collect();
+            let rendered = serde_json::to_vec(&serde_json::json!({ "documents": documents }))
+                .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])
+                .and_then(|json| {
+                    let req = typst_engine::BatchRequest {
+                        main: &format!("/{}.typ", kind.name()),
+                        data_json: &json,
+                        today: date,
+                        idents: &ids,
+                    };
+                    typst_engine::render_batch(&self.typst, self.fonts(), &req)
+                        .map_err(|e| typst_diagnostics(&e))
+                });
+            match rendered {
+                Ok(docs) => {
+                    for (&i, doc) in batch.iter().zip(docs) {
+                        out[i] = Some(if doc.pages <= copies(&datas[i]) {
+                            Ok(doc.pdf)
+                        } else {
+                            alone(i)
+                        });
+                    }
+                }
+                Err(e) => {
+                    for &i in &batch {
+                        out[i] = Some(Err(e.clone()));
+                    }
+                }
+            }
+        }
+        out.into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Vec::new())))
+            .collect()
+    }
+
+    /// A character no font has would print blank: refuse it, naming the
+    /// field, before Typst sees it.
+    fn check_glyphs(&self, value: &serde_json::Value) -> Result<(), Vec<Diagnostic>> {
+        let missing = self.fonts().check_json(value);
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(missing
+            .iter()
+            .map(|m| {
+                Diagnostic::error("missing-glyph", m.to_string())
+                    .hint("add a font that has it with `--font-dir DIR`, or write the name as registered with a common character")
+            })
+            .collect())
+    }
+}
+
+/// What a kind's Typst template reads as `/data.json`: the document's data,
+/// or for a batched kind a batch of one.
+fn typst_data(kind: Kind, value: &serde_json::Value) -> Result<Vec<u8>, Vec<Diagnostic>> {
+    let json = if kind.batched() {
+        serde_json::to_vec(&serde_json::json!({ "documents": [value] }))
+    } else {
+        serde_json::to_vec(value)
+    };
+    json.map_err(|e| vec![Diagnostic::error("internal", e.to_string())])
+}
+
+/// The number of copies a document prints (each one page in the one-pass layout).
+fn copies(value: &serde_json::Value) -> usize {
+    value
+        .pointer("/header/copies")
+        .and_then(serde_json::Value::as_array)
+        .map_or(1, |c| c.len().max(1))
+}
+
+fn typst_diagnostics(e: &typst_engine::TemplateError) -> Vec<Diagnostic> {
+    template_diagnostics(e, Path::new("templates/typst"))
 }
 
 /// More rows than any one-page form holds: a document with a longer list is

@@ -29,18 +29,22 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::LazyLock;
 
 use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnostic, Warned};
+use typst::foundations::Label;
 use typst::foundations::{Bytes, Datetime, Dict, Duration, Smart, Value};
-use typst::layout::{Frame, FrameItem};
+use typst::introspection::Tag;
+use typst::layout::{Frame, FrameItem, PageRanges};
 use typst::syntax::{
     DiagSpan, FileId, Lines, RootedPath, Source, Span, SyntaxKind, VirtualPath, VirtualRoot,
 };
 use typst::text::{Font, FontBook, FontFamily, FontList, Lang, Region, TextElem};
 use typst::utils::LazyHash;
+use typst::utils::PicoStr;
 use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 
@@ -287,117 +291,129 @@ pub fn render(
     fonts: &FontSet,
     req: &RenderRequest,
 ) -> Result<Rendered, TemplateError> {
-    // Evict Typst's memoization entries not used by the last two documents, whatever the
-    // outcome: memory stays flat over thousands of documents.
-    struct Evict;
-    impl Drop for Evict {
-        fn drop(&mut self) {
-            comemo::evict(2);
-        }
-    }
     let _evict = Evict;
-
-    let (main, main_path) = template_path(req.main)?;
-    match templates.files.get(&main) {
-        Some(file) if file.source.is_some() => {}
-        Some(_) => {
-            return Err(TemplateError::message(
-                Some(&main_path),
-                "the main template must be a .typ file",
-            ));
-        }
-        None => {
-            let known: Vec<&str> = templates.paths().filter(|p| p.ends_with(".typ")).collect();
-            let mut err =
-                TemplateError::message(None, format!("no template registered at {main_path}"));
-            err.diagnostics[0]
-                .hints
-                .push(format!("registered templates: {}", known.join(", ")));
-            return Err(err);
-        }
-    }
-    let today = {
-        use chrono::Datelike;
-        Datetime::from_ymd(
-            req.today.year(),
-            req.today.month() as u8,
-            req.today.day() as u8,
-        )
-        .ok_or_else(|| TemplateError::message(None, format!("date out of range: {}", req.today)))?
-    };
-    let world = DocWorld {
-        library: if req.paginate {
-            &LIBRARY
-        } else {
-            &LIBRARY_ONE_PASS
-        },
+    let world = DocWorld::new(
         templates,
         fonts,
-        main,
-        data: Bytes::new(req.data_json.to_vec()),
-        today,
-    };
-
-    let Warned { output, warnings } = typst::compile::<PagedDocument>(&world);
-
-    // Warnings that must be errors.
-    let mut errors = Vec::new();
-    let mut kept = Vec::new();
-    for warning in &warnings {
-        if warning.message.starts_with("unknown font family") {
-            let mut diag = world.diagnostic(warning);
-            diag.severity = DiagnosticSeverity::Error;
-            diag.hints.push(format!(
-                "available font families: {}",
-                fonts.families().join(", ")
-            ));
-            errors.push(diag);
-        } else {
-            kept.push(world.diagnostic(warning));
-        }
-    }
-
-    let document = match output {
-        Ok(document) if errors.is_empty() => document,
-        Ok(_) => {
-            return Err(TemplateError {
-                diagnostics: errors,
-            });
-        }
-        Err(diags) => {
-            let mut all: Vec<_> = diags.iter().map(|d| world.diagnostic(d)).collect();
-            all.extend(errors);
-            return Err(TemplateError { diagnostics: all });
-        }
-    };
-
-    // Characters drawn without a glyph (no font has them).
-    let tofu = world.missing_glyphs(&document);
-    if !tofu.is_empty() {
-        return Err(TemplateError { diagnostics: tofu });
-    }
-
-    let options = typst_pdf::PdfOptions {
-        ident: if req.ident.is_empty() {
-            Smart::Auto
-        } else {
-            Smart::Custom(req.ident.to_string())
-        },
-        timestamp: None,
-        // These are print forms. Tagging (the structure tree for screen
-        // readers) costs about 40% of the export time of a one-page form,
-        // and throughput is what a month of billing needs.
-        tagged: false,
-        ..typst_pdf::PdfOptions::default()
-    };
-    let pdf = typst_pdf::pdf(&document, &options).map_err(|diags| TemplateError {
-        diagnostics: diags.iter().map(|d| world.diagnostic(d)).collect(),
-    })?;
+        req.main,
+        req.data_json,
+        req.today,
+        req.paginate,
+    )?;
+    let (document, warnings) = world.compile()?;
+    let pdf = world.export(&document, req.ident, None)?;
     Ok(Rendered {
         pdf,
         pages: document.pages().len(),
-        warnings: kept,
+        warnings,
     })
+}
+
+/// Several documents of one kind laid out by one compile of a template.
+///
+/// The template reads all of them from `/data.json` (how it finds them there is up to
+/// it) and marks where each begins, in order, with `#metadata(..) <feebook-document>` on
+/// the document's first page. Each document is then exported as a PDF of its own pages.
+/// Always laid out in one pass (`sys.inputs.paginate` = "no"); the caller renders a
+/// document again on its own when its page count says it ran over.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchRequest<'a> {
+    /// The main template's path, e.g. `/billing_notice.typ`.
+    pub main: &'a str,
+    /// The documents' data as JSON.
+    pub data_json: &'a [u8],
+    /// The documents' date: what `datetime.today()` returns.
+    pub today: chrono::NaiveDate,
+    /// The documents' numbers, one per document, in the order the template lays them out;
+    /// each PDF's id is derived from its number.
+    pub idents: &'a [&'a str],
+}
+
+/// The label a batch template puts on each document's first page.
+pub const DOCUMENT_LABEL: &str = "feebook-document";
+
+/// Render several documents with one compile; see [`BatchRequest`]. One [`Rendered`] per
+/// ident, in order; its warnings are the batch's.
+pub fn render_batch(
+    templates: &Templates,
+    fonts: &FontSet,
+    req: &BatchRequest,
+) -> Result<Vec<Rendered>, TemplateError> {
+    let _evict = Evict;
+    let world = DocWorld::new(templates, fonts, req.main, req.data_json, req.today, false)?;
+    let (document, warnings) = world.compile()?;
+    let starts = document_starts(&document);
+    let n = document.pages().len();
+    let in_order = starts.first() == Some(&0) && starts.windows(2).all(|w| w[0] < w[1]);
+    if starts.len() != req.idents.len() || !in_order {
+        let mut err = TemplateError::message(
+            Some(req.main),
+            format!(
+                "the template laid out {} documents (found {} `<{DOCUMENT_LABEL}>` marks{}); \
+                 expected {}",
+                starts.len(),
+                starts.len(),
+                if in_order || starts.is_empty() {
+                    String::new()
+                } else {
+                    ", not each on a new page in order".to_string()
+                },
+                req.idents.len()
+            ),
+        );
+        err.diagnostics[0].hints.push(format!(
+            "begin each document on a new page with `#metadata(number) <{DOCUMENT_LABEL}>`"
+        ));
+        return Err(err);
+    }
+    let mut out = Vec::with_capacity(starts.len());
+    for (i, (&first, ident)) in starts.iter().zip(req.idents).enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(n);
+        // PageRange is 1-based and inclusive.
+        let range = NonZeroUsize::new(first + 1)..=NonZeroUsize::new(end);
+        let pdf = world.export(&document, ident, Some(PageRanges::new(vec![range])))?;
+        out.push(Rendered {
+            pdf,
+            pages: end - first,
+            warnings: warnings.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// The index of the page each `<feebook-document>` mark is on, in page order.
+fn document_starts(document: &PagedDocument) -> Vec<usize> {
+    let Some(label) = Label::new(PicoStr::intern(DOCUMENT_LABEL)) else {
+        return Vec::new();
+    };
+    let mut starts = Vec::new();
+    for (i, page) in document.pages().iter().enumerate() {
+        // Two marks on one page count twice, so that the order check refuses them.
+        let mut marks = 0;
+        count_marks(&page.frame, label, &mut marks);
+        starts.extend(std::iter::repeat_n(i, marks));
+    }
+    starts
+}
+
+fn count_marks(frame: &Frame, label: Label, n: &mut usize) {
+    for (_, item) in frame.items() {
+        match item {
+            FrameItem::Group(group) => count_marks(&group.frame, label, n),
+            FrameItem::Tag(Tag::Start(content, _)) if content.label() == Some(label) => *n += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Evicts Typst's memoization entries not used by the last two renders, whatever the
+/// outcome: memory stays flat over thousands of documents.
+struct Evict;
+
+impl Drop for Evict {
+    fn drop(&mut self) {
+        comemo::evict(2);
+    }
 }
 
 /// The world one document is compiled in.
@@ -410,7 +426,120 @@ struct DocWorld<'a> {
     today: Datetime,
 }
 
-impl DocWorld<'_> {
+impl<'a> DocWorld<'a> {
+    /// The world for one compile of `main` over `data_json`.
+    fn new(
+        templates: &'a Templates,
+        fonts: &'a FontSet,
+        main: &str,
+        data_json: &[u8],
+        today: chrono::NaiveDate,
+        paginate: bool,
+    ) -> Result<DocWorld<'a>, TemplateError> {
+        let (main, main_path) = template_path(main)?;
+        match templates.files.get(&main) {
+            Some(file) if file.source.is_some() => {}
+            Some(_) => {
+                return Err(TemplateError::message(
+                    Some(&main_path),
+                    "the main template must be a .typ file",
+                ));
+            }
+            None => {
+                let known: Vec<&str> = templates.paths().filter(|p| p.ends_with(".typ")).collect();
+                let mut err =
+                    TemplateError::message(None, format!("no template registered at {main_path}"));
+                err.diagnostics[0]
+                    .hints
+                    .push(format!("registered templates: {}", known.join(", ")));
+                return Err(err);
+            }
+        }
+        let today = {
+            use chrono::Datelike;
+            Datetime::from_ymd(today.year(), today.month() as u8, today.day() as u8).ok_or_else(
+                || TemplateError::message(None, format!("date out of range: {today}")),
+            )?
+        };
+        Ok(DocWorld {
+            library: if paginate {
+                &LIBRARY
+            } else {
+                &LIBRARY_ONE_PASS
+            },
+            templates,
+            fonts,
+            main,
+            data: Bytes::new(data_json.to_vec()),
+            today,
+        })
+    }
+
+    /// Lays the document out. Warnings feebook treats as errors (an unknown font family)
+    /// and characters drawn without a glyph fail it; the other warnings are returned.
+    fn compile(&self) -> Result<(PagedDocument, Vec<TemplateDiagnostic>), TemplateError> {
+        let Warned { output, warnings } = typst::compile::<PagedDocument>(self);
+        let mut errors = Vec::new();
+        let mut kept = Vec::new();
+        for warning in &warnings {
+            if warning.message.starts_with("unknown font family") {
+                let mut diag = self.diagnostic(warning);
+                diag.severity = DiagnosticSeverity::Error;
+                diag.hints.push(format!(
+                    "available font families: {}",
+                    self.fonts.families().join(", ")
+                ));
+                errors.push(diag);
+            } else {
+                kept.push(self.diagnostic(warning));
+            }
+        }
+        let document = match output {
+            Ok(document) if errors.is_empty() => document,
+            Ok(_) => {
+                return Err(TemplateError {
+                    diagnostics: errors,
+                });
+            }
+            Err(diags) => {
+                let mut all: Vec<_> = diags.iter().map(|d| self.diagnostic(d)).collect();
+                all.extend(errors);
+                return Err(TemplateError { diagnostics: all });
+            }
+        };
+        let tofu = self.missing_glyphs(&document);
+        if !tofu.is_empty() {
+            return Err(TemplateError { diagnostics: tofu });
+        }
+        Ok((document, kept))
+    }
+
+    /// The PDF of the document, or of some of its pages.
+    fn export(
+        &self,
+        document: &PagedDocument,
+        ident: &str,
+        page_ranges: Option<PageRanges>,
+    ) -> Result<Vec<u8>, TemplateError> {
+        let options = typst_pdf::PdfOptions {
+            ident: if ident.is_empty() {
+                Smart::Auto
+            } else {
+                Smart::Custom(ident.to_string())
+            },
+            timestamp: None,
+            page_ranges,
+            // These are print forms. Tagging (the structure tree for screen
+            // readers) costs about 40% of the export time of a one-page form,
+            // and throughput is what a month of billing needs.
+            tagged: false,
+            ..typst_pdf::PdfOptions::default()
+        };
+        typst_pdf::pdf(document, &options).map_err(|diags| TemplateError {
+            diagnostics: diags.iter().map(|d| self.diagnostic(d)).collect(),
+        })
+    }
+
     fn refuse(&self, id: FileId) -> FileError {
         match id.root() {
             VirtualRoot::Package(spec) => FileError::Package(PackageError::Other(Some(
