@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Remake the embedded CJK font subsets in assets/fonts/ (see assets/fonts/README.md).
 #
-#   scripts/make-font-subset.sh            # writes assets/fonts/NotoSansCJKsc-{Regular,Bold}-subset.otf
+#   scripts/make-font-subset.sh            # writes assets/fonts/NotoSansCJKsc-{Regular,Bold}-subset.ttf
 #   scripts/make-font-subset.sh OUT_DIR    # writes them somewhere else (e.g. to compare)
 #
 # Source: Debian package fonts-noto-cjk 1:20220127+repack1-1 (Noto Sans CJK 2.004, SIL OFL 1.1),
@@ -82,7 +82,7 @@ for W in Regular Bold; do
   if [[ "$GOT" != "${SHA[$W]}" ]]; then
     echo "warning: $SRC has SHA-256 $GOT, expected ${SHA[$W]}; the output will differ" >&2
   fi
-  DST="$OUT/NotoSansCJKsc-$W-subset.otf"
+  DST="$OUT/NotoSansCJKsc-$W-subset.ttf"
   # Equivalent to
   #   pyftsubset SRC --font-number=2 --unicodes=... --layout-features='*' --no-hinting
   #     --notdef-outline --name-IDs='*' --name-languages='*' --name-legacy
@@ -92,6 +92,10 @@ for W in Regular Bold; do
   # ~17,700 ideographs) are detached, so their alternate glyphs drop out of the subset
   # (40,649 -> ~22,650 glyphs, ~9.3 MB -> ~6 MB). Every feature of the ZHS (Simplified
   # Chinese) and default language systems is kept unchanged.
+  # Then the outlines are converted from CFF (cubic) to TrueType `glyf` (quadratic, within
+  # 1 font unit of 1000 per em: far below a printer dot): a PDF embeds a subset of the font
+  # for the characters it uses, and subsetting `glyf` costs a fraction of subsetting CFF
+  # (measured: a billing notice renders 17% faster), for files about 40% larger.
   python3 - "$SRC" "$FACE" "$UNI_ARG" "$DST" <<'PY'
 import sys
 from fontTools import subset
@@ -124,6 +128,43 @@ for script in gsub.ScriptList.ScriptRecord:
 sub = subset.Subsetter(opts)
 sub.populate(unicodes=subset.parse_unicodes(unicodes))
 sub.subset(font)
+
+# CFF -> glyf (after fontTools' Snippets/otf2ttf.py).
+from fontTools.ttLib import newTable
+from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+order = font.getGlyphOrder()
+glyph_set = font.getGlyphSet()
+glyf = newTable("glyf")
+glyf.glyphOrder = order
+glyf.glyphs = {}
+for name in order:
+    pen = TTGlyphPen(glyph_set)
+    glyph_set[name].draw(Cu2QuPen(pen, max_err=1.0, reverse_direction=True))
+    glyf[name] = pen.glyph()
+for name in order:
+    glyf[name].recalcBounds(glyf)
+font["loca"] = newTable("loca")
+font["glyf"] = glyf
+del font["CFF "]
+if "VORG" in font:  # vertical origins are CFF-only; TrueType takes them from vmtx
+    del font["VORG"]
+maxp = newTable("maxp")
+maxp.tableVersion = 0x00010000
+for field in ("maxZones", "maxTwilightPoints", "maxStorage", "maxFunctionDefs",
+              "maxInstructionDefs", "maxStackElements", "maxSizeOfInstructions",
+              "maxComponentElements", "maxPoints", "maxContours", "maxCompositePoints",
+              "maxCompositeContours", "maxComponentDepth"):
+    setattr(maxp, field, 0)
+maxp.maxZones = 1
+font["maxp"] = maxp
+maxp.recalc(font)  # point and contour maxima, and head's font bounding box
+# No glyph names (a CID-keyed font's are only cid00001 ...): post format 3.
+font["post"].formatType = 3.0
+font["post"].extraNames = []
+font["post"].mapping = {}
+font.sfntVersion = "\x00\x01\x00\x00"
 subset.save_font(font, dst, opts)
 PY
   echo "$DST: $(stat -c %s "$DST") bytes, sha256 $(sha256sum "$DST" | cut -d' ' -f1)"

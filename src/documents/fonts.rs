@@ -20,8 +20,8 @@ use typst::utils::LazyHash;
 /// Family name of the embedded fonts, usable in `set text(font: ...)`.
 pub const EMBEDDED_FAMILY: &str = "Noto Sans CJK SC";
 
-static REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSansCJKsc-Regular-subset.otf");
-static BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSansCJKsc-Bold-subset.otf");
+static REGULAR: &[u8] = include_bytes!("../../assets/fonts/NotoSansCJKsc-Regular-subset.ttf");
+static BOLD: &[u8] = include_bytes!("../../assets/fonts/NotoSansCJKsc-Bold-subset.ttf");
 
 static EMBEDDED: LazyLock<FontSet> = LazyLock::new(|| {
     let fonts: Vec<Font> = [REGULAR, BOLD]
