@@ -272,8 +272,15 @@ impl Renderer {
         date: NaiveDate,
         idents: &[&str],
     ) -> Vec<Result<Vec<u8>, Vec<Diagnostic>>> {
+        if datas.len() != idents.len() {
+            let e = Diagnostic::error(
+                "internal",
+                format!("{} documents but {} numbers", datas.len(), idents.len()),
+            );
+            return vec![Err(vec![e]); datas.len()];
+        }
         let alone = |i: usize| self.render(kind, &datas[i], Format::Pdf, date, idents[i]);
-        if !kind.batched() || datas.len() != idents.len() {
+        if !kind.batched() {
             return (0..datas.len()).map(alone).collect();
         }
         let mut out: Vec<Option<Result<Vec<u8>, Vec<Diagnostic>>>> = vec![None; datas.len()];
