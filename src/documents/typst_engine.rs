@@ -21,7 +21,8 @@
 //!
 //! Output is deterministic: the same templates, data, date, ident and fonts give
 //! byte-identical PDFs (no timestamp; the PDF id is derived from the document number).
-//! Memory stays flat over many documents: each render ends with `comemo::evict(2)`.
+//! Memory stays flat over many documents: each compile (one document, or a batch) ends with
+//! `comemo::evict(2)`.
 //!
 //! Note: Typst interns every path a template asks for (up to 65,535 per process). The engine
 //! reuses the same ids for every document (`/data.json` and the registered files), so this
