@@ -368,3 +368,36 @@ fn a_long_register_comes_in_volumes() {
         assert!(pdf.starts_with(b"%PDF"));
     }
 }
+
+/// A broken billing-notice template fails every batch alike: the error is
+/// reported once, no number is taken and no notice is written.
+#[test]
+fn a_template_error_is_reported_once_and_issues_nothing() {
+    let dir = temp("template-error");
+    let tpl = dir.join("tpl/typst");
+    std::fs::create_dir_all(&tpl).unwrap();
+    std::fs::write(
+        tpl.join("billing_notice.typ"),
+        "#let data = json(\"/data.json\")\n#data.documents.at(0).no_such_field\n",
+    )
+    .unwrap();
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            "samples/orders/2026-11.csv",
+            "--month",
+            "2026-11",
+            "--templates",
+            dir.join("tpl").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.matches("no_such_field").count(), 1, "{err}");
+    assert!(err.contains("billing_notice.typ"), "{err}");
+    let written = std::fs::read_dir(dir.join("out"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(written, 0, "nothing written");
+    let _ = std::fs::remove_dir_all(&dir);
+}

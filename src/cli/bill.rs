@@ -562,13 +562,14 @@ fn issue_notices<'b>(
     };
     // A template error fails every notice of a batch alike: report it once.
     let failures = |rendered: &[Result<Rendered, Vec<Diagnostic>>]| -> Vec<Diagnostic> {
-        let mut all: Vec<Diagnostic> = Vec::new();
-        for d in rendered.iter().filter_map(|r| r.as_ref().err()).flatten() {
-            if !all.contains(d) {
-                all.push(d.clone());
-            }
-        }
-        all
+        let mut seen = std::collections::HashSet::new();
+        rendered
+            .iter()
+            .filter_map(|r| r.as_ref().err())
+            .flatten()
+            .filter(|d| seen.insert(format!("{d:?}")))
+            .cloned()
+            .collect()
     };
     let cleanup = |rendered: &[Result<Rendered, Vec<Diagnostic>>]| {
         for r in rendered.iter().flatten() {
