@@ -547,3 +547,28 @@ fn a_batch_template_without_document_marks_is_refused() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A replacement billing-notice template written for one notice (reading
+/// `data.customer`) fails with a hint at the batch shape of its data.
+#[test]
+fn a_single_notice_template_is_told_about_the_batch_shape() {
+    let rules = rules();
+    let (_, kind, date, number, data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::BillingNotice)
+        .unwrap();
+    let dir = override_dir(
+        "single-shape",
+        "billing_notice.typ",
+        "#let data = json(\"/data.json\")\n#data.customer\n",
+    );
+    let r = Renderer::new(Some(&dir), None).unwrap();
+    let err = format!(
+        "{:?}",
+        r.render(kind, &data, Format::Pdf, date, &number)
+            .unwrap_err()
+    );
+    assert!(err.contains("customer"), "{err}");
+    assert!(err.contains("{\\\"documents\\\": [...]}"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -245,14 +245,14 @@ impl Renderer {
                     // where the footer's 第 1 页 共 1 页 is known. A longer
                     // document is laid out again with its page numbers.
                     let once = typst_engine::render(&self.typst, self.fonts(), &req)
-                        .map_err(|e| typst_diagnostics(&e))?;
+                        .map_err(|e| typst_diagnostics(kind, &e))?;
                     if once.pages <= copies(&value) {
                         return Ok(once.pdf);
                     }
                     req.paginate = true;
                 }
                 typst_engine::render_pdf(&self.typst, self.fonts(), &req)
-                    .map_err(|e| typst_diagnostics(&e))
+                    .map_err(|e| typst_diagnostics(kind, &e))
             }
         }
     }
@@ -304,7 +304,7 @@ impl Renderer {
                         idents: &ids,
                     };
                     typst_engine::render_batch(&self.typst, self.fonts(), &req)
-                        .map_err(|e| typst_diagnostics(&e))
+                        .map_err(|e| typst_diagnostics(kind, &e))
                 });
             match rendered {
                 Ok(docs) => {
@@ -364,8 +364,19 @@ fn copies(value: &serde_json::Value) -> usize {
         .map_or(1, |c| c.len().max(1))
 }
 
-fn typst_diagnostics(e: &typst_engine::TemplateError) -> Vec<Diagnostic> {
-    template_diagnostics(e, Path::new("templates/typst"))
+fn typst_diagnostics(kind: Kind, e: &typst_engine::TemplateError) -> Vec<Diagnostic> {
+    let diags = template_diagnostics(e, Path::new("templates/typst"));
+    if !kind.batched() {
+        return diags;
+    }
+    // A replacement template written for one notice reads fields that are
+    // now one level down.
+    let hint = format!(
+        "{}.typ is given {{\"documents\": [...]}} (several at a time), each to begin on a new \
+         page; see the README, Templates",
+        kind.name()
+    );
+    diags.into_iter().map(|d| d.hint(hint.clone())).collect()
 }
 
 /// More rows than any one-page form holds: a document with a longer list is
