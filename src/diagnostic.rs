@@ -37,6 +37,13 @@ pub enum Place {
         row: usize,
         column: Option<String>,
     },
+    /// A line and column (1-based, in characters) of a text file feebook
+    /// does not hold as a source, e.g. a Typst template.
+    Line {
+        file: String,
+        line: usize,
+        column: Option<usize>,
+    },
     /// A whole file or folder.
     File(String),
     /// Nowhere in particular (a problem with the command line, say).
@@ -180,6 +187,9 @@ impl Diagnostic {
                 )
             }
             Place::Cell { file, row, .. } => (Some(file.clone()), Some(*row), None, None, None),
+            Place::Line { file, line, column } => {
+                (Some(file.clone()), Some(*line), *column, None, None)
+            }
             Place::File(f) => (Some(f.clone()), None, None, None, None),
             Place::Nowhere => (None, None, None, None, None),
         };
@@ -215,6 +225,12 @@ impl Diagnostic {
                         file: Some(file.clone()),
                         line: Some(*row),
                         column: None,
+                        message: l.text.clone(),
+                    },
+                    Place::Line { file, line, column } => JsonRelated {
+                        file: Some(file.clone()),
+                        line: Some(*line),
+                        column: *column,
                         message: l.text.clone(),
                     },
                     Place::File(f) => JsonRelated {
@@ -277,6 +293,15 @@ fn render_label(out: &mut String, sources: &Sources, label: &Label, mark: char) 
                 format!(": {}", label.text)
             };
             let _ = writeln!(out, "  --> {file}, row {row}{col}{text}");
+        }
+        Place::Line { file, line, column } => {
+            let col = column.map(|c| format!(":{c}")).unwrap_or_default();
+            let text = if label.text.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", label.text)
+            };
+            let _ = writeln!(out, "  --> {file}:{line}{col}{text}");
         }
         Place::File(f) => {
             let text = if label.text.is_empty() {

@@ -405,7 +405,9 @@ fn rejected_csv(rows: &[Rejected]) -> String {
                 column.clone().unwrap_or_default(),
             ),
             Place::File(f) => (f.clone(), String::new(), String::new()),
-            Place::Span(_) | Place::Nowhere => (String::new(), String::new(), String::new()),
+            Place::Span(_) | Place::Line { .. } | Place::Nowhere => {
+                (String::new(), String::new(), String::new())
+            }
         };
         let _ = w.write_record([file, row, column, r.reasons.join("; ")]);
     }

@@ -108,6 +108,9 @@ impl Format {
 /// Templates and fonts, loaded once and used for every document.
 pub struct Renderer {
     typst: Templates,
+    /// The Typst templates replaced with `--templates DIR`: their paths
+    /// (`/quote.typ`) and the folder they came from, for error messages.
+    typst_overrides: Option<(std::path::PathBuf, std::collections::BTreeSet<String>)>,
     html: html::HtmlTemplates,
     fonts: FontSource,
 }
@@ -128,6 +131,7 @@ impl Renderer {
         }
         Renderer {
             typst,
+            typst_overrides: None,
             html: html::HtmlTemplates::embedded(),
             fonts: FontSource::Embedded,
         }
@@ -151,9 +155,12 @@ impl Renderer {
             }
             let typst_dir = dir.join("typst");
             if typst_dir.is_dir() {
-                let extra = Templates::from_dir(&typst_dir)
-                    .map_err(|e| template_diagnostics(&e, &typst_dir))?;
-                for path in extra.paths().map(str::to_string).collect::<Vec<_>>() {
+                let extra = Templates::from_dir(&typst_dir).map_err(|e| {
+                    template_diagnostics(&e, |f| typst_dir.join(f).display().to_string())
+                })?;
+                let paths: std::collections::BTreeSet<String> =
+                    extra.paths().map(str::to_string).collect();
+                for path in &paths {
                     let text = std::fs::read(typst_dir.join(path.trim_start_matches('/')))
                         .map_err(|e| {
                             vec![Diagnostic::error(
@@ -161,8 +168,9 @@ impl Renderer {
                                 format!("cannot read {path}: {e}"),
                             )]
                         })?;
-                    let _ = r.typst.insert(&path, text);
+                    let _ = r.typst.insert(path, text);
                 }
+                r.typst_overrides = Some((typst_dir, paths));
             }
             r.html = html::HtmlTemplates::with_overrides(dir).map_err(|e| {
                 vec![
@@ -245,14 +253,14 @@ impl Renderer {
                     // where the footer's 第 1 页 共 1 页 is known. A longer
                     // document is laid out again with its page numbers.
                     let once = typst_engine::render(&self.typst, self.fonts(), &req)
-                        .map_err(|e| typst_diagnostics(kind, &e))?;
+                        .map_err(|e| self.typst_diagnostics(kind, &e))?;
                     if once.pages <= copies(&value) {
                         return Ok(once.pdf);
                     }
                     req.paginate = true;
                 }
                 typst_engine::render_pdf(&self.typst, self.fonts(), &req)
-                    .map_err(|e| typst_diagnostics(kind, &e))
+                    .map_err(|e| self.typst_diagnostics(kind, &e))
             }
         }
     }
@@ -304,7 +312,7 @@ impl Renderer {
                         idents: &ids,
                     };
                     typst_engine::render_batch(&self.typst, self.fonts(), &req)
-                        .map_err(|e| typst_diagnostics(kind, &e))
+                        .map_err(|e| self.typst_diagnostics(kind, &e))
                 });
             match rendered {
                 Ok(docs) => {
@@ -326,6 +334,28 @@ impl Renderer {
         out.into_iter()
             .map(|r| r.unwrap_or_else(|| Err(Vec::new())))
             .collect()
+    }
+
+    /// Typst's errors with the template file each is in: the replacement
+    /// given with `--templates`, or the embedded one (`templates/typst/`).
+    fn typst_diagnostics(&self, kind: Kind, e: &typst_engine::TemplateError) -> Vec<Diagnostic> {
+        let diags = template_diagnostics(e, |f| match &self.typst_overrides {
+            Some((dir, paths)) if paths.contains(&format!("/{f}")) => {
+                dir.join(f).display().to_string()
+            }
+            _ => format!("templates/typst/{f}"),
+        });
+        if !kind.batched() {
+            return diags;
+        }
+        // A replacement template written for one notice reads fields that
+        // are now one level down.
+        let hint = format!(
+            "{}.typ is given {{\"documents\": [...]}} (several at a time), each to begin on a \
+             new page; see the README, Templates",
+            kind.name()
+        );
+        diags.into_iter().map(|d| d.hint(hint.clone())).collect()
     }
 
     /// A character no font has would print blank: refuse it, naming the
@@ -364,21 +394,6 @@ fn copies(value: &serde_json::Value) -> usize {
         .map_or(1, |c| c.len().max(1))
 }
 
-fn typst_diagnostics(kind: Kind, e: &typst_engine::TemplateError) -> Vec<Diagnostic> {
-    let diags = template_diagnostics(e, Path::new("templates/typst"));
-    if !kind.batched() {
-        return diags;
-    }
-    // A replacement template written for one notice reads fields that are
-    // now one level down.
-    let hint = format!(
-        "{}.typ is given {{\"documents\": [...]}} (several at a time), each to begin on a new \
-         page; see the README, Templates",
-        kind.name()
-    );
-    diags.into_iter().map(|d| d.hint(hint.clone())).collect()
-}
-
 /// More rows than any one-page form holds: a document with a longer list is
 /// laid out with page numbers straight away. (A shorter one that still runs
 /// over a page is laid out again; this only saves that wasted pass.)
@@ -398,17 +413,22 @@ fn longest_list(value: &serde_json::Value) -> usize {
     }
 }
 
-fn template_diagnostics(e: &typst_engine::TemplateError, dir: &Path) -> Vec<Diagnostic> {
+/// Typst's errors as ours; `path` gives the file a template path (without
+/// its leading `/`) stands for.
+fn template_diagnostics(
+    e: &typst_engine::TemplateError,
+    path: impl Fn(&str) -> String,
+) -> Vec<Diagnostic> {
     e.diagnostics
         .iter()
         .map(|d| {
             let place = match (&d.file, d.line) {
-                (Some(f), Some(line)) => Place::Cell {
-                    file: dir.join(f.trim_start_matches('/')).display().to_string(),
-                    row: line,
-                    column: d.column.map(|c| format!("{c}")),
+                (Some(f), Some(line)) => Place::Line {
+                    file: path(f.trim_start_matches('/')),
+                    line,
+                    column: d.column,
                 },
-                (Some(f), None) => Place::File(f.clone()),
+                (Some(f), None) => Place::File(path(f.trim_start_matches('/'))),
                 _ => Place::Nowhere,
             };
             let mut diag = Diagnostic::error("template", format!("template error: {}", d.message))
