@@ -311,13 +311,26 @@ fn override_dir(name: &str, file: &str, text: &str) -> std::path::PathBuf {
     dir
 }
 
+/// Renders the sample document of `kind` with its Typst template replaced
+/// by `text`: the error it must fail with, and the replacement folder (for
+/// the caller to look at and remove).
+fn render_replaced(
+    kind: Kind,
+    case: &str,
+    text: &str,
+) -> (Vec<feebook::diagnostic::Diagnostic>, std::path::PathBuf) {
+    let rules = rules();
+    let (_, kind, date, number, data) = samples(&rules).into_iter().find(|s| s.1 == kind).unwrap();
+    let dir = override_dir(case, &format!("{}.typ", kind.name()), text);
+    let r = Renderer::new(Some(&dir), None).unwrap();
+    let err = r
+        .render(kind, &data, Format::Pdf, date, &number)
+        .expect_err(case);
+    (err, dir)
+}
+
 #[test]
 fn templates_cannot_read_files_or_import_packages() {
-    let rules = rules();
-    let (_, kind, date, number, data) = samples(&rules)
-        .into_iter()
-        .find(|s| s.1 == Kind::Quote)
-        .unwrap();
     for (case, text, expected) in [
         ("read", "#read(\"/etc/passwd\")", "/etc/passwd"),
         ("dotdot", "#read(\"../../../../etc/passwd\")", "passwd"),
@@ -328,11 +341,7 @@ fn templates_cannot_read_files_or_import_packages() {
             "packages are disabled",
         ),
     ] {
-        let dir = override_dir(case, "quote.typ", text);
-        let r = Renderer::new(Some(&dir), None).unwrap();
-        let err = r
-            .render(kind, &data, Format::Pdf, date, &number)
-            .expect_err(case);
+        let (err, dir) = render_replaced(Kind::Quote, case, text);
         let shown = format!("{err:?}");
         assert!(shown.contains(expected), "{case}: {shown}");
         let _ = std::fs::remove_dir_all(&dir);
@@ -341,20 +350,11 @@ fn templates_cannot_read_files_or_import_packages() {
 
 #[test]
 fn a_template_error_names_the_template_line() {
-    let rules = rules();
-    let (_, kind, date, number, data) = samples(&rules)
-        .into_iter()
-        .find(|s| s.1 == Kind::Quote)
-        .unwrap();
-    let dir = override_dir(
+    let (err, dir) = render_replaced(
+        Kind::Quote,
         "syntax",
-        "quote.typ",
         "#let data = json(\"/data.json\")\n\n#data.no_such_field\n",
     );
-    let r = Renderer::new(Some(&dir), None).unwrap();
-    let err = r
-        .render(kind, &data, Format::Pdf, date, &number)
-        .unwrap_err();
     let d = &err[0];
     match &d.primary.place {
         feebook::diagnostic::Place::Line { file, line, column } => {
@@ -557,22 +557,12 @@ fn a_batch_template_without_document_marks_is_refused() {
 /// `data.customer`) fails with a hint at the batch shape of its data.
 #[test]
 fn a_single_notice_template_is_told_about_the_batch_shape() {
-    let rules = rules();
-    let (_, kind, date, number, data) = samples(&rules)
-        .into_iter()
-        .find(|s| s.1 == Kind::BillingNotice)
-        .unwrap();
-    let dir = override_dir(
+    let (err, dir) = render_replaced(
+        Kind::BillingNotice,
         "single-shape",
-        "billing_notice.typ",
         "#let data = json(\"/data.json\")\n#data.customer\n",
     );
-    let r = Renderer::new(Some(&dir), None).unwrap();
-    let err = format!(
-        "{:?}",
-        r.render(kind, &data, Format::Pdf, date, &number)
-            .unwrap_err()
-    );
+    let err = format!("{err:?}");
     assert!(err.contains("customer"), "{err}");
     assert!(err.contains("{\\\"documents\\\": [...]}"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
