@@ -567,3 +567,83 @@ fn a_single_notice_template_is_told_about_the_batch_shape() {
     assert!(err.contains("{\\\"documents\\\": [...]}"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The long tables' one-line rows (common.typ, `row-heights`) get a fixed
+/// height instead of `auto` only when their text certainly fits one line;
+/// the bound is read from the embedded font. Its advances must be the
+/// font's, and no character of the font may be wider than 1em.
+#[test]
+fn the_one_line_bound_has_the_embedded_fonts_advances() {
+    let common = std::fs::read_to_string("templates/typst/common.typ").unwrap();
+    let start = common.find("#let latin-advance = (").expect("latin-advance") + 22;
+    let end = start + common[start..].find(")\n").unwrap();
+    let entries = common[start..end].split_whitespace().collect::<Vec<_>>().join(" ");
+    let table: Vec<(char, f64)> = entries
+        .split(", \"")
+        .map(|e| {
+            let e = e.trim().trim_start_matches('"');
+            let (c, a) = e.split_once("\": ").unwrap_or_else(|| panic!("entry `{e}`"));
+            let mut chars = c.chars();
+            let ch = chars.next().unwrap();
+            assert!(chars.next().is_none(), "entry `{e}`");
+            (ch, a.trim().parse().unwrap_or_else(|_| panic!("entry `{e}`")))
+        })
+        .collect();
+    assert!(table.len() > 40, "{table:?}");
+    let fonts = feebook::documents::fonts::FontSet::embedded();
+    let regular = fonts
+        .fonts()
+        .iter()
+        .find(|f| f.info().variant.weight.to_number() == 400)
+        .expect("the embedded Regular");
+    let face = ttf_parser::Face::parse(regular.data().as_slice(), regular.index()).unwrap();
+    let upem = f64::from(face.units_per_em());
+    let advance = |c: char| {
+        face.glyph_index(c)
+            .and_then(|g| face.glyph_hor_advance(g))
+            .map(|a| f64::from(a) / upem)
+    };
+    for (c, a) in &table {
+        assert_eq!(advance(*c), Some(*a), "advance of `{c}`");
+    }
+    let widest = (0..=0x10FFFF_u32)
+        .filter_map(char::from_u32)
+        .filter_map(|c| advance(c).map(|a| (a, c)))
+        .fold((0.0, ' '), |m, x| if x.0 > m.0 { x } else { m });
+    assert!(widest.0 <= 1.0, "`{}` is {}em wide", widest.1, widest.0);
+}
+
+/// A fixed one-line row is exactly as high as the `auto` row it replaces:
+/// a long notice and a long register are the same bytes with every row
+/// `auto`; and the fixed heights are in use (a different one changes them).
+#[test]
+fn fixed_one_line_rows_lay_out_as_auto_rows() {
+    let rules = rules();
+    let common = std::fs::read_to_string("templates/typst/common.typ").unwrap();
+    let all_auto = common.replacen("  if t == none { return auto }", "  return auto", 1);
+    let taller = common.replacen("  one\n})", "  one + 0.5pt\n})", 1);
+    assert_ne!(all_auto, common, "row-heights changed: update this test");
+    assert_ne!(taller, common, "row-heights changed: update this test");
+    let embedded = Renderer::embedded();
+    let with = |case: &str, text: &str| {
+        Renderer::new(Some(&override_dir(case, "common.typ", text)), None).unwrap()
+    };
+    let (auto_r, taller_r) = (with("all-auto", &all_auto), with("taller", &taller));
+    for (_, kind, date, number, mut data) in samples(&rules)
+        .into_iter()
+        .filter(|s| matches!(s.1, Kind::BillingNotice | Kind::Register))
+    {
+        // Long: 60 lines, two pages a copy.
+        let rows = if kind == Kind::Register {
+            &mut data["groups"][0]["days"][0]["rows"]
+        } else {
+            &mut data["lines"]
+        };
+        let some = rows.as_array().unwrap().clone();
+        *rows = some.iter().cycle().take(60).cloned().collect::<Vec<_>>().into();
+        let render = |r: &Renderer| r.render(kind, &data, Format::Pdf, date, &number).unwrap();
+        let pdf = render(&embedded);
+        assert!(pdf == render(&auto_r), "{kind:?}: fixed rows differ from auto rows");
+        assert!(pdf != render(&taller_r), "{kind:?}: no row got a fixed height");
+    }
+}
