@@ -269,16 +269,15 @@ fn read_row(
     o.request = cell("request").map(str::to_string);
     o.verified_by = cell("verified_by").map(str::to_string);
     o.agreement = cell("agreement").map(str::to_string);
-    match required("quantity", "quantity (数量)", &mut problems) {
-        Some(q) => match Qty::parse(&q) {
+    if let Some(q) = required("quantity", "quantity (数量)", &mut problems) {
+        match Qty::parse(&q) {
             Ok(q) => o.quantity = q.0,
             Err(e) => problems.push(bad(
                 "quantity",
                 format!("quantity: {e}"),
                 "write the quantity as digits, e.g. 85 or 1.5",
             )),
-        },
-        None => {}
+        }
     }
     let date = |field: &'static str,
                 req: bool,

@@ -52,7 +52,7 @@ where
         for _ in 0..threads.clamp(1, n.max(1)) {
             match std::thread::Builder::new()
                 .stack_size(RENDER_STACK)
-                .spawn_scoped(s, &work)
+                .spawn_scoped(s, work)
             {
                 Ok(_) => spawned += 1,
                 Err(_) => break, // the threads that did start do the rest

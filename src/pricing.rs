@@ -6,6 +6,7 @@
 //! - the tax of a tax-exclusive price (net × rate), to the 分;
 //! - the net of a tax-inclusive price (gross ÷ (1 + rate)), to the 分, the
 //!   tax being the rest, so that net + tax = gross exactly.
+//!
 //! All rounding is half away from zero (四舍五入).
 
 use std::collections::BTreeMap;

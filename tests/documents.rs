@@ -575,18 +575,29 @@ fn a_single_notice_template_is_told_about_the_batch_shape() {
 #[test]
 fn the_one_line_bound_has_the_embedded_fonts_advances() {
     let common = std::fs::read_to_string("templates/typst/common.typ").unwrap();
-    let start = common.find("#let latin-advance = (").expect("latin-advance") + 22;
+    let start = common
+        .find("#let latin-advance = (")
+        .expect("latin-advance")
+        + 22;
     let end = start + common[start..].find(")\n").unwrap();
-    let entries = common[start..end].split_whitespace().collect::<Vec<_>>().join(" ");
+    let entries = common[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     let table: Vec<(char, f64)> = entries
         .split(", \"")
         .map(|e| {
             let e = e.trim().trim_start_matches('"');
-            let (c, a) = e.split_once("\": ").unwrap_or_else(|| panic!("entry `{e}`"));
+            let (c, a) = e
+                .split_once("\": ")
+                .unwrap_or_else(|| panic!("entry `{e}`"));
             let mut chars = c.chars();
             let ch = chars.next().unwrap();
             assert!(chars.next().is_none(), "entry `{e}`");
-            (ch, a.trim().parse().unwrap_or_else(|_| panic!("entry `{e}`")))
+            (
+                ch,
+                a.trim().parse().unwrap_or_else(|_| panic!("entry `{e}`")),
+            )
         })
         .collect();
     assert!(table.len() > 40, "{table:?}");
@@ -640,10 +651,22 @@ fn fixed_one_line_rows_lay_out_as_auto_rows() {
             &mut data["lines"]
         };
         let some = rows.as_array().unwrap().clone();
-        *rows = some.iter().cycle().take(60).cloned().collect::<Vec<_>>().into();
+        *rows = some
+            .iter()
+            .cycle()
+            .take(60)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
         let render = |r: &Renderer| r.render(kind, &data, Format::Pdf, date, &number).unwrap();
         let pdf = render(&embedded);
-        assert!(pdf == render(&auto_r), "{kind:?}: fixed rows differ from auto rows");
-        assert!(pdf != render(&taller_r), "{kind:?}: no row got a fixed height");
+        assert!(
+            pdf == render(&auto_r),
+            "{kind:?}: fixed rows differ from auto rows"
+        );
+        assert!(
+            pdf != render(&taller_r),
+            "{kind:?}: no row got a fixed height"
+        );
     }
 }

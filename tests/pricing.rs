@@ -66,11 +66,22 @@ fn uppercase_style_settings() {
     );
 }
 
+/// (item, quantity, service date, inputs, total, net, tax).
+type PriceCase<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a [(&'a str, &'a str)],
+    &'a str,
+    &'a str,
+    &'a str,
+);
+
 /// (item, quantity, service date, inputs) → (total, net, tax), worked out by hand.
 #[test]
 fn catalogue_prices_golden_table() {
     let r = rules();
-    let cases: &[(&str, &str, &str, &[(&str, &str)], &str, &str, &str)] = &[
+    let cases: &[PriceCase] = &[
         // 25 m² × 3.00 = 75.00 < minimum 80.00; 80 / 1.06 = 75.47
         (
             "indoor-cleaning",

@@ -375,7 +375,7 @@ fn read_month(
         }
     }
     // Report in the order of the files and rows, as a clerk fixes them.
-    problems.sort_by(|a, b| place_key(&a.primary.place).cmp(&place_key(&b.primary.place)));
+    problems.sort_by_cached_key(|d| place_key(&d.primary.place));
     // Warnings alone do not reject anything.
     if problems.iter().all(|d| !d.is_error()) {
         if !problems.is_empty() {

@@ -52,6 +52,6 @@ pub fn read_input(path: &Path, what: &str) -> Result<String, u8> {
 /// Prints problems and returns the exit code for them.
 pub fn report(problems: &[Diagnostic], sources: &Sources) -> u8 {
     eprint!("{}", diagnostic::render_all(problems, sources));
-    eprint!("{}", format!("{}\n", diagnostic::summary(problems)));
+    eprintln!("{}", diagnostic::summary(problems));
     PROBLEMS
 }

@@ -122,7 +122,7 @@ impl<W: Write> Binder<W> {
             }
             self.offsets.push(self.out.n);
             let number = self.offsets.len();
-            write!(self.out, "{number} 0 obj\n").map_err(write_error)?;
+            writeln!(self.out, "{number} 0 obj").map_err(write_error)?;
             write_object(&mut self.out, &object).map_err(write_error)?;
             self.out.write_all(b"\nendobj\n").map_err(write_error)?;
         }
@@ -146,7 +146,7 @@ impl<W: Write> Binder<W> {
         );
         pages.set("Count", self.kids.len() as i64);
         self.offsets[PAGES as usize - 1] = self.out.n;
-        write!(self.out, "{PAGES} 0 obj\n").map_err(write_error)?;
+        writeln!(self.out, "{PAGES} 0 obj").map_err(write_error)?;
         write_object(&mut self.out, &Object::Dictionary(pages)).map_err(write_error)?;
         self.out.write_all(b"\nendobj\n").map_err(write_error)?;
 
@@ -155,7 +155,7 @@ impl<W: Write> Binder<W> {
         catalog.set("Pages", (PAGES, 0));
         self.offsets.push(self.out.n);
         let root = self.offsets.len();
-        write!(self.out, "{root} 0 obj\n").map_err(write_error)?;
+        writeln!(self.out, "{root} 0 obj").map_err(write_error)?;
         write_object(&mut self.out, &Object::Dictionary(catalog)).map_err(write_error)?;
         self.out.write_all(b"\nendobj\n").map_err(write_error)?;
 
