@@ -33,7 +33,7 @@ use std::fmt;
 use std::num::NonZeroUsize;
 use std::ops::Range;
 use std::path::Path;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnostic, Warned};
 use typst::foundations::Label;
@@ -99,8 +99,9 @@ static DATA_ID: LazyLock<FileId> = LazyLock::new(|| {
 ///
 /// Paths are absolute inside the template root (`/quote.typ`, `/parts/header.typ`,
 /// `/logo.svg`); `quote.typ` is accepted and means `/quote.typ`. Build it once and share it
-/// (`&Templates` is `Sync`): sources are parsed at registration, and keeping the same
-/// `Source` values lets Typst reuse its caches across documents.
+/// (`&Templates` is `Sync`): a source is parsed when a render first needs it (a quote does
+/// not parse the register's template), once, and every later render and every clone gets
+/// the same `Source` value, which lets Typst reuse its caches across documents.
 #[derive(Default, Clone)]
 pub struct Templates {
     files: HashMap<FileId, TemplateFile>,
@@ -110,8 +111,23 @@ pub struct Templates {
 #[derive(Clone)]
 struct TemplateFile {
     bytes: Bytes,
-    /// Parsed source for `.typ` files.
-    source: Option<Source>,
+    /// For `.typ` files: the source, parsed on first use.
+    source: Option<LazySource>,
+}
+
+/// A source file parsed on first use, shared by the clones of its [`Templates`].
+#[derive(Clone)]
+struct LazySource {
+    id: FileId,
+    text: Arc<str>,
+    parsed: Arc<OnceLock<Source>>,
+}
+
+impl LazySource {
+    fn get(&self) -> &Source {
+        self.parsed
+            .get_or_init(|| Source::new(self.id, self.text.to_string()))
+    }
 }
 
 impl Templates {
@@ -133,13 +149,16 @@ impl Templates {
                 "a Typst source file must end in .typ",
             ));
         }
-        let text: String = text.into();
-        let source = Source::new(id, text.clone());
+        let text: Arc<str> = text.into().into();
         self.files.insert(
             id,
             TemplateFile {
-                bytes: Bytes::from_string(text),
-                source: Some(source),
+                bytes: Bytes::from_string(text.clone()),
+                source: Some(LazySource {
+                    id,
+                    text,
+                    parsed: Arc::default(),
+                }),
             },
         );
         self.paths.insert(norm, id);
@@ -611,7 +630,7 @@ impl<'a> DocWorld<'a> {
             .get(&id)
             .and_then(|f| f.source.as_ref())
         {
-            position(source.lines())?
+            position(source.get().lines())?
         } else if id == *DATA_ID {
             position(&Lines::new(
                 String::from_utf8_lossy(&self.data).into_owned(),
@@ -737,7 +756,11 @@ impl World for DocWorld<'_> {
 
     fn source(&self, id: FileId) -> FileResult<Source> {
         if let Some(file) = self.templates.files.get(&id) {
-            return file.source.clone().ok_or(FileError::NotSource);
+            return file
+                .source
+                .as_ref()
+                .map(|s| s.get().clone())
+                .ok_or(FileError::NotSource);
         }
         if id == *DATA_ID {
             return Err(FileError::NotSource);
