@@ -1,6 +1,8 @@
 //! Rendering documents.
 //!
 //! Goal: one quote sheet rendered warm in at most 6 ms on one core.
+//! Also the long tables: the sample month's register (300 rows) and a
+//! billing notice of 300 lines.
 //! Run: `taskset -c 0 cargo bench --bench documents`. Process start-up,
 //! 1,000 documents in a row and a 10,000-notice month are measured by
 //! `scripts/bench.sh`.
@@ -45,7 +47,71 @@ fn bench(c: &mut Criterion) {
             )
         })
     });
+    long_tables(&mut g, &rules, &r);
     g.finish();
+}
+
+/// The sample month's 300 orders as one register, and all of them on one
+/// billing notice: tables that run over several pages.
+fn long_tables(
+    g: &mut criterion::BenchmarkGroup<criterion::measurement::WallTime>,
+    rules: &feebook::rules::Rules,
+    r: &Renderer,
+) {
+    let mut sources = Sources::new();
+    let read = feebook::orders_input::read(
+        rules,
+        &mut sources,
+        std::path::Path::new("samples/orders/2026-11.csv"),
+        None,
+    )
+    .unwrap();
+    let orders: Vec<_> = read
+        .rows
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|o| {
+            let number = o.number.clone().unwrap_or_default();
+            feebook::order::price_order(rules, &o, &number).unwrap()
+        })
+        .collect();
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    let register = model::register(rules, (2026, 11), date, &orders);
+    let all: Vec<_> = orders.iter().collect();
+    let tax = feebook::batch::document_tax(&all, rules.documents.tax_rounding);
+    let notice = model::billing_notice(
+        rules,
+        "TZ202612-0001",
+        date,
+        "孙晓明",
+        "华庭大厦 12 层 1203 室",
+        (2026, 11),
+        &all,
+        tax,
+        false,
+    );
+    for (name, kind, data) in [
+        (
+            "register, 300 rows",
+            Kind::Register,
+            serde_json::to_value(&register).unwrap(),
+        ),
+        (
+            "billing notice, 300 lines",
+            Kind::BillingNotice,
+            serde_json::to_value(&notice).unwrap(),
+        ),
+    ] {
+        // Typst's caches emptied before each render (untimed): a month's
+        // long documents share no rows, so nothing of one helps the next.
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || comemo::evict(0),
+                |()| black_box(r.render(kind, &data, Format::Pdf, date, "X").unwrap()),
+                criterion::BatchSize::PerIteration,
+            )
+        });
+    }
 }
 
 criterion_group!(benches, bench);
