@@ -764,7 +764,7 @@ pub(super) fn write_register(
     let volumes = if format == Format::Pdf {
         register_volumes(rules, orders, REGISTER_ROWS_PER_VOLUME)
     } else {
-        vec![orders.to_vec()]
+        vec![orders.iter().collect()]
     };
     let dir = path
         .parent()
@@ -784,7 +784,7 @@ pub(super) fn write_register(
     let number = format!("register-{}-{:02}", period.0, period.1);
     let written: Vec<Result<PathBuf, Vec<Diagnostic>>> =
         par::map(&volumes, par::threads(), |i, vol| {
-            let reg = model::register(rules, period, date, vol);
+            let reg = model::register(rules, period, date, vol.iter().copied());
             let bytes = r.render(Kind::Register, &reg, format, date, &number)?;
             write_quiet(
                 &dir.join(volume_name(&stem, i, volumes.len(), &ext)),
@@ -810,11 +810,11 @@ fn volume_name(base: &str, i: usize, n: usize, ext: &str) -> String {
 /// The month's orders cut for the register: in the register's order
 /// (department, day, number), at most `max_rows` a volume, a day's orders of
 /// one department never split (a day longer than that is a volume alone).
-fn register_volumes(
+fn register_volumes<'o>(
     rules: &Rules,
-    orders: &[PricedOrder],
+    orders: &'o [PricedOrder],
     max_rows: usize,
-) -> Vec<Vec<PricedOrder>> {
+) -> Vec<Vec<&'o PricedOrder>> {
     let dept_index = |o: &PricedOrder| {
         rules
             .departments
@@ -826,8 +826,8 @@ fn register_volumes(
     sorted.sort_by(|a, b| {
         (dept_index(a), a.service_date, &a.number).cmp(&(dept_index(b), b.service_date, &b.number))
     });
-    let mut volumes: Vec<Vec<PricedOrder>> = Vec::new();
-    let mut current: Vec<PricedOrder> = Vec::new();
+    let mut volumes: Vec<Vec<&PricedOrder>> = Vec::new();
+    let mut current = Vec::new();
     let mut i = 0;
     while i < sorted.len() {
         let key = (dept_index(sorted[i]), sorted[i].service_date);
@@ -838,7 +838,7 @@ fn register_volumes(
         if !current.is_empty() && current.len() + (j - i) > max_rows {
             volumes.push(std::mem::take(&mut current));
         }
-        current.extend(sorted[i..j].iter().map(|o| (*o).clone()));
+        current.extend_from_slice(&sorted[i..j]);
         i = j;
     }
     if !current.is_empty() || volumes.is_empty() {

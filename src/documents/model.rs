@@ -762,16 +762,18 @@ pub struct RegisterDoc {
 }
 
 /// Groups orders by department (in the rules' order) and service date.
-pub fn register(
+pub fn register<'a>(
     rules: &Rules,
     period: (i32, u32),
     date: NaiveDate,
-    orders: &[PricedOrder],
+    orders: impl IntoIterator<Item = &'a PricedOrder>,
 ) -> RegisterDoc {
+    let orders: Vec<&PricedOrder> = orders.into_iter().collect();
     let mut groups = Vec::new();
     for (dept_id, dept) in rules.departments.iter() {
         let mut mine: Vec<&PricedOrder> = orders
             .iter()
+            .copied()
             .filter(|o| o.item.department == dept_id.value)
             .collect();
         if mine.is_empty() {
@@ -822,7 +824,7 @@ pub fn register(
         crate::order::Settlement::Immediate,
         crate::order::Settlement::Agreement,
     ] {
-        let of: Vec<&PricedOrder> = orders.iter().filter(|o| o.settlement == s).collect();
+        let of: Vec<&PricedOrder> = orders.iter().copied().filter(|o| o.settlement == s).collect();
         if !of.is_empty() {
             by_settlement.push((
                 s.label().to_string(),
