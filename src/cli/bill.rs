@@ -696,7 +696,10 @@ fn issue_notices<'b>(
 /// Notices per Typst compile: Typst's fixed cost per document (setting up,
 /// evaluating the template, evicting its caches) is then paid once per
 /// batch. Each notice is still its own PDF, the same bytes as alone.
-const BATCH: usize = 16;
+/// Eight, not more: a batch's layout is held until its PDFs are written,
+/// and on a month of 3,000 orders 8 were as fast as 16 with ≈ 30 MB less
+/// memory (4 saved another 10 MB and took longer).
+const BATCH: usize = 8;
 
 /// A notice longer than a page holds: laid out alone, with page numbers.
 fn is_long(b: &CustomerBill) -> bool {
@@ -782,15 +785,28 @@ pub(super) fn write_register(
         |e| e.to_string_lossy().into_owned(),
     );
     let number = format!("register-{}-{:02}", period.0, period.1);
-    let written: Vec<Result<PathBuf, Vec<Diagnostic>>> =
-        par::map(&volumes, par::threads(), |i, vol| {
+    // Volumes are rendered as many at a time as there are threads, and
+    // Typst's caches emptied after each round: a volume's layout is of no
+    // use to the next, and kept it would hold two or three volumes in memory
+    // (a month of 30,000 orders: +100 MB instead of +20–50 MB). Rounds, not a
+    // queue, so that emptying never lands in the middle of another volume
+    // (its second pass, for the page numbers, reuses its first).
+    let threads = par::threads().max(1);
+    let mut written: Vec<Result<PathBuf, Vec<Diagnostic>>> = Vec::with_capacity(volumes.len());
+    for (round, vols) in volumes.chunks(threads).enumerate() {
+        written.extend(par::map(vols, threads, |i, vol| {
+            let i = round * threads + i;
             let reg = model::register(rules, period, date, vol.iter().copied());
             let bytes = r.render(Kind::Register, &reg, format, date, &number)?;
             write_quiet(
                 &dir.join(volume_name(&stem, i, volumes.len(), &ext)),
                 &bytes,
             )
-        });
+        }));
+        if volumes.len() > 1 {
+            feebook::documents::typst_engine::forget_layouts();
+        }
+    }
     print_written(written, sources)
 }
 

@@ -436,6 +436,19 @@ impl Drop for Evict {
     }
 }
 
+/// Empties Typst's memoization caches.
+///
+/// Call it between renders of large documents that share little, e.g. the
+/// volumes of a month's register: the entries of a render stay for the next
+/// two (see [`render`]), which is what many short documents of one template
+/// want (they reuse the template's and the fixed texts' layout) but for
+/// volumes of hundreds of rows holds two or three volumes' layouts at once.
+/// Safe at any time; a render in progress on another thread only loses its
+/// cache hits.
+pub fn forget_layouts() {
+    comemo::evict(0);
+}
+
 /// The world one document is compiled in.
 struct DocWorld<'a> {
     library: &'static LazyHash<Library>,
