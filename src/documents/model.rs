@@ -824,7 +824,11 @@ pub fn register<'a>(
         crate::order::Settlement::Immediate,
         crate::order::Settlement::Agreement,
     ] {
-        let of: Vec<&PricedOrder> = orders.iter().copied().filter(|o| o.settlement == s).collect();
+        let of: Vec<&PricedOrder> = orders
+            .iter()
+            .copied()
+            .filter(|o| o.settlement == s)
+            .collect();
         if !of.is_empty() {
             by_settlement.push((
                 s.label().to_string(),
