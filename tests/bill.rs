@@ -327,18 +327,24 @@ fn shards_split_the_customers_without_overlap() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `feebook register` on a long month writes volumes of at most 400 rows
+/// `feebook register` on a long month writes volumes of at most 300 rows
 /// beside the path asked for, as `feebook bill` does, rather than one Typst
-/// document whose layout would grow with the month.
+/// document whose layout would grow with the month. A department's day
+/// longer than a volume is split, and both volumes say so; every volume
+/// gives its place among the volumes and the month's total.
 #[test]
 fn a_long_register_comes_in_volumes() {
     let dir = temp("register-volumes");
     let sample = std::fs::read_to_string(format!("{ROOT}/samples/orders/2026-11.csv")).unwrap();
-    // The sample month twice, the second time under other order numbers:
-    // 600 rows.
+    // The sample month (300 rows) and 300 more orders of one cleaning row's
+    // day: that department's day (309 rows) alone is longer than a volume.
     let mut csv = sample.clone();
-    for line in sample.lines().skip(1) {
-        csv.push_str(&line.replacen("WX202611-0", "WX202611-9", 1));
+    let cleaning = sample
+        .lines()
+        .find(|l| l.contains(",室内卫生清洁,") && l.contains(",月结,"))
+        .unwrap();
+    for i in 0..300 {
+        csv.push_str(&cleaning.replacen("WX202611-", &format!("WX202611-8{i:04}-"), 1));
         csv.push('\n');
     }
     let input = dir.join("orders.csv");
@@ -361,12 +367,36 @@ fn a_long_register_comes_in_volumes() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["register-v01.pdf", "register-v02.pdf"], "{stdout}");
-    for n in &names {
-        assert!(stdout.contains(n.as_str()), "{n} printed: {stdout}");
-        let pdf = std::fs::read(dir.join("out").join(n)).unwrap();
-        assert!(pdf.starts_with(b"%PDF"));
+    // (rows, 接上册, 转下册) per volume: the days before the long one, the long
+    // day in two even halves, the rest of the month.
+    let expected = [
+        (55, false, false),
+        (155, false, true),
+        (154, true, false),
+        (236, false, false),
+    ];
+    let n = expected.len();
+    assert_eq!(names.len(), n, "{names:?}");
+    for (i, name) in names.iter().enumerate() {
+        assert_eq!(name, &format!("register-v{:02}.pdf", i + 1));
+        assert!(stdout.contains(name.as_str()), "{name} printed: {stdout}");
+        let pdf = std::fs::read(dir.join("out").join(name)).unwrap();
+        let text: String = pdf_extract::extract_text_from_mem(&pdf)
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert!(text.contains(&format!("第{}册（共{n}册）", i + 1)), "{name}: {text}");
+        assert!(text.contains("全月合计（600笔，共4册）"), "{name}: {text}");
+        let count: usize = text
+            .split("本册合计（")
+            .last()
+            .and_then(|t| t.split('笔').next())
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("{name}: no 本册合计: {text}"));
+        let got = (count, text.contains("接上册"), text.contains("转下册"));
+        assert_eq!(got, expected[i], "{name}");
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A broken billing-notice template fails every batch alike: the error is

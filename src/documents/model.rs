@@ -739,6 +739,11 @@ pub struct RegisterDay {
     pub rows: Vec<RegisterRow>,
     pub count: usize,
     pub total: Amount,
+    /// The day's first orders are in the previous volume (a department's day
+    /// longer than a volume is split; `count` and `total` are this volume's part).
+    pub continued: bool,
+    /// More of the day's orders are in the next volume.
+    pub continues: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -759,6 +764,36 @@ pub struct RegisterDoc {
     pub total: Amount,
     /// Totals per settlement mode: (label, count, amount).
     pub by_settlement: Vec<(String, usize, Amount)>,
+    /// Which volume this is when the month's register comes in several
+    /// (`count`, `total` and `by_settlement` are then the volume's).
+    pub volume: Option<RegisterVolume>,
+}
+
+impl RegisterDoc {
+    /// Marks this register as one volume of several. `continued`: its first
+    /// day began in the previous volume; `continues`: its last day goes on in
+    /// the next.
+    pub fn in_volume(mut self, volume: RegisterVolume, continued: bool, continues: bool) -> Self {
+        if let Some(d) = self.groups.first_mut().and_then(|g| g.days.first_mut()) {
+            d.continued = continued;
+        }
+        if let Some(d) = self.groups.last_mut().and_then(|g| g.days.last_mut()) {
+            d.continues = continues;
+        }
+        self.volume = Some(volume);
+        self
+    }
+}
+
+/// One volume of a month's register that comes in several.
+#[derive(Clone, Debug, Serialize)]
+pub struct RegisterVolume {
+    /// 1-based.
+    pub number: usize,
+    pub of: usize,
+    /// The whole month's number of orders and total.
+    pub month_count: usize,
+    pub month_total: Amount,
 }
 
 /// Groups orders by department (in the rules' order) and service date.
@@ -803,6 +838,8 @@ pub fn register<'a>(
                     rows: vec![row],
                     count: 0,
                     total: Money::ZERO.into(),
+                    continued: false,
+                    continues: false,
                 }),
             }
         }
@@ -852,6 +889,7 @@ pub fn register<'a>(
         count: orders.len(),
         total: total.into(),
         by_settlement,
+        volume: None,
     }
 }
 
