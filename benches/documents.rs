@@ -1,8 +1,9 @@
 //! Rendering documents.
 //!
 //! Goal: one quote sheet rendered warm in at most 6 ms on one core.
-//! Also the long tables: the sample month's register (300 rows) and a
-//! billing notice of 300 lines.
+//! Also a short billing notice (the unit of a month's billing), and the
+//! long tables: the sample month's register (300 rows) and a billing
+//! notice of 300 lines.
 //! Run: `taskset -c 0 cargo bench --bench documents`. Process start-up,
 //! 1,000 documents in a row and a 10,000-notice month are measured by
 //! `scripts/bench.sh`.
@@ -90,6 +91,42 @@ fn long_tables(
         tax,
         false,
     );
+    // A month's typical notice: a customer's few orders, rendered warm.
+    // Each render is a different notice (100 in turn, 3 of the month's
+    // orders each, under their own customer and number), as in a month:
+    // only the template's fixed parts can come from Typst's caches.
+    // (`feebook bill` lays notices out 8 per compile; this is one per compile.)
+    let shorts: Vec<(String, serde_json::Value)> = all
+        .chunks(3)
+        .take(100)
+        .enumerate()
+        .map(|(i, few)| {
+            let number = format!("TZ202612-{:04}", i + 1);
+            let notice = model::billing_notice(
+                rules,
+                &number,
+                date,
+                &few[0].customer,
+                &few[0].address,
+                (2026, 11),
+                few,
+                feebook::batch::document_tax(few, rules.documents.tax_rounding),
+                false,
+            );
+            (number, serde_json::to_value(&notice).unwrap())
+        })
+        .collect();
+    let mut n = 0usize;
+    g.bench_function("billing notice, 3 lines (warm)", |b| {
+        b.iter(|| {
+            n += 1;
+            let (number, data) = &shorts[n % shorts.len()];
+            black_box(
+                r.render(Kind::BillingNotice, data, Format::Pdf, date, number)
+                    .unwrap(),
+            )
+        })
+    });
     for (name, kind, data) in [
         (
             "register, 300 rows",

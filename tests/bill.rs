@@ -385,7 +385,10 @@ fn a_long_register_comes_in_volumes() {
             .unwrap()
             .split_whitespace()
             .collect();
-        assert!(text.contains(&format!("第{}册（共{n}册）", i + 1)), "{name}: {text}");
+        assert!(
+            text.contains(&format!("第{}册（共{n}册）", i + 1)),
+            "{name}: {text}"
+        );
         assert!(text.contains("全月合计（600笔，共4册）"), "{name}: {text}");
         let count: usize = text
             .split("本册合计（")

@@ -111,7 +111,9 @@ pub struct Renderer {
     /// The Typst templates replaced with `--templates DIR`: their paths
     /// (`/quote.typ`) and the folder they came from, for error messages.
     typst_overrides: Option<(std::path::PathBuf, std::collections::BTreeSet<String>)>,
-    html: html::HtmlTemplates,
+    /// Compiled when first needed: most runs render PDFs only (a fresh
+    /// `feebook quote` would spend ≈ 1 ms of its start-up compiling them).
+    html: std::sync::OnceLock<html::HtmlTemplates>,
     fonts: FontSource,
 }
 
@@ -132,7 +134,7 @@ impl Renderer {
         Renderer {
             typst,
             typst_overrides: None,
-            html: html::HtmlTemplates::embedded(),
+            html: std::sync::OnceLock::new(),
             fonts: FontSource::Embedded,
         }
     }
@@ -172,12 +174,15 @@ impl Renderer {
                 }
                 r.typst_overrides = Some((typst_dir, paths));
             }
-            r.html = html::HtmlTemplates::with_overrides(dir).map_err(|e| {
+            // Overrides are compiled now, so that a mistake in one is
+            // reported before anything is rendered.
+            let html = html::HtmlTemplates::with_overrides(dir).map_err(|e| {
                 vec![
                     Diagnostic::error("templates", e.to_string())
                         .hint("fix the template; `feebook` names the file and line"),
                 ]
             })?;
+            r.html = std::sync::OnceLock::from(html);
         }
         if let Some(fd) = font_dir {
             let set = FontSet::with_dir(fd).map_err(|e| {
@@ -223,6 +228,7 @@ impl Renderer {
                     html::Format::Md
                 };
                 self.html
+                    .get_or_init(html::HtmlTemplates::embedded)
                     .render(kind.name(), f, &value)
                     .map(String::into_bytes)
                     .map_err(|e| {
