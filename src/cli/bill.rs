@@ -891,8 +891,15 @@ fn register_volumes<'o>(
         }
         let day = &sorted[i..j];
         if day.len() > max_rows {
-            let per = day.len().div_ceil(day.len().div_ceil(max_rows));
-            volumes.extend(day.chunks(per).map(<[_]>::to_vec));
+            // As few parts as fit, their sizes differing by one row at most.
+            let parts = day.len().div_ceil(max_rows);
+            let (base, longer) = (day.len() / parts, day.len() % parts);
+            let mut rest = day;
+            for k in 0..parts {
+                let (part, tail) = rest.split_at(base + usize::from(k < longer));
+                volumes.push(part.to_vec());
+                rest = tail;
+            }
         } else {
             current.extend_from_slice(day);
         }
@@ -971,4 +978,103 @@ fn print_written(
         super::out(&format!("{}\n", p.display()));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample month's orders, priced, and the same month with every
+    /// 保洁部 order moved to one day: a department's day of 141 rows.
+    fn months() -> (Rules, Vec<PricedOrder>, Vec<PricedOrder>) {
+        let rules = feebook::rules::load_embedded().rules.unwrap();
+        let mut sources = Sources::new();
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/orders/2026-11.csv");
+        let read = feebook::orders_input::read(&rules, &mut sources, &path, None).unwrap();
+        let orders: Vec<PricedOrder> = read
+            .rows
+            .into_iter()
+            .map(|row| {
+                let o = row.unwrap();
+                let number = o.number.clone().unwrap_or_default();
+                feebook::order::price_order(&rules, &o, &number).unwrap()
+            })
+            .collect();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 10).unwrap();
+        let mut long = orders.clone();
+        for o in long.iter_mut().filter(|o| o.item.department == "cleaning") {
+            o.service_date = day;
+        }
+        (rules, orders, long)
+    }
+
+    type DayKey<'a> = (&'a str, NaiveDate);
+    fn key(o: &PricedOrder) -> DayKey<'_> {
+        (o.item.department.as_str(), o.service_date)
+    }
+
+    /// For every volume size: nothing lost or reordered, no volume over the
+    /// size, a day that fits a volume never split, a longer day cut into
+    /// parts that differ by at most one row and fill their volumes alone.
+    #[test]
+    fn register_volumes_keep_every_order_and_split_only_long_days() {
+        let (rules, short, long) = months();
+        assert!(
+            long.iter()
+                .filter(|o| o.item.department == "cleaning")
+                .count()
+                > 100
+        );
+        for orders in [&short, &long] {
+            let whole = register_volumes(&rules, orders, usize::MAX);
+            assert_eq!(whole.len(), 1);
+            let sorted = &whole[0];
+            assert_eq!(sorted.len(), orders.len());
+            let mut day_len = std::collections::HashMap::new();
+            for o in sorted {
+                *day_len.entry(key(o)).or_insert(0usize) += 1;
+            }
+            for max in [0, 1, 2, 7, 9, 10, 50, 140, 141, 142, 299, 300, 301] {
+                let volumes = register_volumes(&rules, orders, max);
+                let flat: Vec<&str> = volumes
+                    .iter()
+                    .flatten()
+                    .map(|o| o.number.as_str())
+                    .collect();
+                let expected: Vec<&str> = sorted.iter().map(|o| o.number.as_str()).collect();
+                assert_eq!(flat, expected, "max {max}: every order once, in order");
+                let max = max.max(1);
+                let mut parts: std::collections::HashMap<DayKey, Vec<usize>> =
+                    std::collections::HashMap::new();
+                for v in &volumes {
+                    assert!(!v.is_empty() && v.len() <= max, "max {max}: {}", v.len());
+                    let mut in_v: Vec<(DayKey, usize)> = Vec::new();
+                    for o in v {
+                        match in_v.last_mut() {
+                            Some((k, n)) if *k == key(o) => *n += 1,
+                            _ => in_v.push((key(o), 1)),
+                        }
+                    }
+                    for &(k, n) in &in_v {
+                        parts.entry(k).or_default().push(n);
+                        if day_len[&k] > max {
+                            assert_eq!(
+                                in_v.len(),
+                                1,
+                                "max {max}: a cut day fills its volumes alone"
+                            );
+                        }
+                    }
+                }
+                for (k, p) in &parts {
+                    if day_len[k] <= max {
+                        assert_eq!(p.len(), 1, "max {max}: day {k:?} fits, kept whole");
+                    } else {
+                        let (lo, hi) = (p.iter().min().unwrap(), p.iter().max().unwrap());
+                        assert!(hi - lo <= 1, "max {max}: day {k:?} cut evenly: {p:?}");
+                    }
+                }
+            }
+        }
+    }
 }
