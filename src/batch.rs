@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::diagnostic::{Diagnostic, Label, Place};
 use crate::money::{self, Money, Rate};
 use crate::order::{PricedOrder, Settlement};
 use crate::rules::model::TaxRounding;
@@ -29,6 +30,81 @@ pub struct CustomerBill {
 impl CustomerBill {
     pub fn net(&self) -> Money {
         self.total.checked_sub(self.tax).unwrap_or(self.total)
+    }
+}
+
+/// Refuses a month whose orders feebook could not add up.
+///
+/// Every amount is at most ¥999,999,999,999.99 (the most 人民币大写 can
+/// write), and so must be every total of them: a notice, a day or a
+/// department of the register, the month. Orders each within that range
+/// can still overflow the month's total (a quantity typed with extra
+/// zeros), so the month's orders are added up once, as they are read, in
+/// absolute value. When that sum fits, every total of any of them fits, and
+/// so does every tax (a rate is at most 100%): that is why grouping, the
+/// documents and the summary may add with `+`.
+#[derive(Debug, Default)]
+pub struct AmountGuard {
+    /// Σ max(|total|, |net|) in 分: exact for any number of orders.
+    sum: i128,
+    /// The largest orders seen (by that measure, largest first) with
+    /// their totals: what the error points at.
+    largest: Vec<(Money, Money, String, Option<Place>)>,
+}
+
+impl AmountGuard {
+    const SHOWN: usize = 3;
+
+    /// Counts an order; `place` (asked only of the largest orders) says
+    /// where it was written.
+    pub fn add(&mut self, order: &PricedOrder, place: impl FnOnce() -> Option<Place>) {
+        let size = order.total().abs().max(order.item.net.abs());
+        self.sum += i128::from(size.to_fen());
+        if self.largest.len() == Self::SHOWN
+            && self.largest.last().is_some_and(|(m, ..)| *m >= size)
+        {
+            return;
+        }
+        let at = self.largest.partition_point(|(m, ..)| *m >= size);
+        let entry = (size, order.total(), order.number.clone(), place());
+        self.largest.insert(at, entry);
+        self.largest.truncate(Self::SHOWN);
+    }
+
+    /// The verdict on everything added; `what` names the orders in the
+    /// message ("the orders of 2026-11").
+    pub fn finish(self, what: &str) -> Result<(), Diagnostic> {
+        if self.sum <= i128::from(Money::MAX.to_fen()) {
+            return Ok(());
+        }
+        let mut d = Diagnostic::error(
+            "amounts-too-large",
+            format!(
+                "{what} add up to {}, more than feebook can total",
+                money::yuan_of_fen(self.sum)
+            ),
+        );
+        let mut shown = self.largest.into_iter();
+        if let Some((_, total, number, place)) = shown.next() {
+            let text = format!("{}: the largest order, {number}", total.yuan());
+            d = match place {
+                Some(p) => d.at_place(p, text),
+                None => d.hint(text),
+            };
+        }
+        for (_, total, number, place) in shown {
+            let text = format!("{}: order {number}", total.yuan());
+            match place {
+                Some(place) => d.secondary.push(Label { place, text }),
+                None => d = d.hint(text),
+            }
+        }
+        Err(d.hint(format!(
+            "a total stops at {} (the most 人民币大写 can write); a month this large is \
+             most likely a quantity or a price typed with extra digits: check the largest \
+             orders. Nothing was written",
+            Money::MAX.yuan()
+        )))
     }
 }
 
@@ -87,7 +163,7 @@ pub fn document_tax(orders: &[&PricedOrder], rounding: TaxRounding) -> Money {
                 let e = groups
                     .entry((o.item.tax_rate, o.item.tax_inclusive))
                     .or_insert(Money::ZERO);
-                *e = e.checked_add(base).unwrap_or(*e);
+                *e += base;
             }
             groups
                 .into_iter()
@@ -159,13 +235,13 @@ pub fn summarize(
         ] {
             let e = map.entry(key).or_insert((0, Money::ZERO));
             e.0 += 1;
-            e.1 = e.1.checked_add(o.total()).unwrap_or(e.1);
+            e.1 += o.total();
         }
         let e = settle
             .entry(o.settlement.label())
             .or_insert((0, Money::ZERO));
         e.0 += 1;
-        e.1 = e.1.checked_add(o.total()).unwrap_or(e.1);
+        e.1 += o.total();
     }
     let lines = |m: BTreeMap<String, (usize, Money)>| -> Vec<SummaryLine> {
         m.into_iter()
@@ -259,6 +335,97 @@ pub fn notice_date(period: (i32, u32)) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A priced order of the sample rules whose total (and net) is `yuan`.
+    fn order(number: &str, yuan: &str) -> PricedOrder {
+        let rules = crate::rules::load_embedded().rules.unwrap();
+        let input = crate::order::OrderInput {
+            number: Some(number.into()),
+            date: NaiveDate::from_ymd_opt(2026, 11, 2),
+            customer: "孙晓明".into(),
+            address: "华庭大厦 12 层 1203 室".into(),
+            item: "复印".into(),
+            quantity: rust_decimal::Decimal::ONE,
+            service_date: NaiveDate::from_ymd_opt(2026, 11, 2),
+            settlement: Some(Settlement::Monthly),
+            customer_signed: true,
+            ..Default::default()
+        };
+        let mut o = crate::order::price_order(&rules, &input, number).unwrap();
+        o.item.total = Money::parse(yuan).unwrap();
+        o.item.net = o.item.total;
+        o
+    }
+
+    #[test]
+    fn amount_guard_passes_what_adds_up_and_points_at_the_largest() {
+        let place = |row: usize| {
+            move || {
+                Some(Place::Cell {
+                    file: "m.csv".into(),
+                    row,
+                    column: Some("数量".into()),
+                })
+            }
+        };
+        // Exactly the most a total can be: passes, refunds counted in
+        // absolute value (a sub-total of the positive ones alone must fit).
+        let mut g = AmountGuard::default();
+        g.add(&order("A", "999999999999.00"), place(2));
+        g.add(&order("B", "-0.49"), place(3));
+        g.add(&order("C", "0.50"), place(4));
+        assert!(g.finish("the orders of 2026-11").is_ok());
+
+        let mut g = AmountGuard::default();
+        g.add(&order("A", "999999999999.00"), place(2));
+        g.add(&order("B", "-0.50"), place(3));
+        g.add(&order("C", "0.50"), place(4));
+        let d = g.finish("the orders of 2026-11").unwrap_err();
+        assert_eq!(
+            d.message,
+            "the orders of 2026-11 add up to ¥1,000,000,000,000.00, more than feebook can total"
+        );
+
+        // The three largest, largest first, whatever order they came in;
+        // ties keep the first seen first.
+        let mut g = AmountGuard::default();
+        for (i, (n, y)) in [
+            ("W1", "10.00"),
+            ("W2", "600000000000.00"),
+            ("W3", "20.00"),
+            ("W4", "-700000000000.00"),
+            ("W5", "20.00"),
+            ("W6", "5.00"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            g.add(&order(n, y), place(i + 2));
+        }
+        let d = g.finish("the orders of 2026-11").unwrap_err();
+        assert_eq!(
+            d.message,
+            "the orders of 2026-11 add up to ¥1,300,000,000,055.00, more than feebook can total"
+        );
+        let labels: Vec<(String, String)> = std::iter::once(&d.primary)
+            .chain(&d.secondary)
+            .map(|l| match &l.place {
+                Place::Cell { row, .. } => (row.to_string(), l.text.clone()),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                (
+                    "5".into(),
+                    "-¥700,000,000,000.00: the largest order, W4".into()
+                ),
+                ("3".into(), "¥600,000,000,000.00: order W2".into()),
+                ("4".into(), "¥20.00: order W3".into()),
+            ]
+        );
+    }
 
     #[test]
     fn shards_are_stable_and_spread() {

@@ -15,7 +15,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::iter::Sum;
-use std::ops::Neg;
+use std::ops::{Add, AddAssign, Neg};
 use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy, dec};
@@ -411,17 +411,7 @@ impl Money {
 
     /// The amount as printed on a document: `¥1,409.50`, `-¥1,409.50`.
     pub fn yuan(&self) -> String {
-        let fen = self.to_fen().unsigned_abs();
-        let integer = (fen / 100).to_string();
-        let mut grouped = String::with_capacity(integer.len() * 4 / 3 + 1);
-        for (i, digit) in integer.chars().enumerate() {
-            if i > 0 && (integer.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(digit);
-        }
-        let sign = if self.is_negative() { "-" } else { "" };
-        format!("{sign}¥{grouped}.{:02}", fen % 100)
+        yuan_of_fen(i128::from(self.to_fen()))
     }
 
     /// The amount in 人民币大写. Cannot fail: every Money is in range and has
@@ -429,6 +419,22 @@ impl Money {
     pub fn to_upper(self, style: &UpperStyle) -> String {
         upper_from_fen(self.to_fen(), style)
     }
+}
+
+/// A number of 分 printed as on a document, `¥1,409.50`, `-¥1,409.50`;
+/// also a sum that no [`Money`] can hold, for the message refusing it.
+pub fn yuan_of_fen(fen: i128) -> String {
+    let abs = fen.unsigned_abs();
+    let integer = (abs / 100).to_string();
+    let mut grouped = String::with_capacity(integer.len() * 4 / 3 + 1);
+    for (i, digit) in integer.chars().enumerate() {
+        if i > 0 && (integer.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let sign = if fen < 0 { "-" } else { "" };
+    format!("{sign}¥{grouped}.{:02}", abs % 100)
 }
 
 impl Default for Money {
@@ -472,11 +478,43 @@ impl Neg for Money {
     }
 }
 
+/// `+` for totals already known to fit, such as any total of a month's
+/// orders once [`crate::batch::AmountGuard`] has passed them. Amounts from
+/// input that may not fit go through [`Money::checked_add`] or
+/// [`Money::try_sum`] instead: a total is never clamped or dropped.
+impl Add for Money {
+    type Output = Money;
+
+    /// # Panics
+    ///
+    /// When the result leaves ±999,999,999,999.99 yuan.
+    fn add(self, other: Money) -> Money {
+        match self.checked_add(other) {
+            Some(total) => total,
+            None => panic!(
+                "{} + {} leaves the range of Money (use Money::checked_add to handle this)",
+                self.0, other.0
+            ),
+        }
+    }
+}
+
+impl AddAssign for Money {
+    /// # Panics
+    ///
+    /// As `+`.
+    fn add_assign(&mut self, other: Money) {
+        *self = *self + other;
+    }
+}
+
 impl Sum for Money {
     /// # Panics
     ///
     /// When the total leaves ±999,999,999,999.99 yuan. Use [`Money::try_sum`]
-    /// where the items come from user input and that is conceivable.
+    /// where the items come from user input and that is conceivable; the
+    /// totals of a month's orders are checked once, where they are read
+    /// ([`crate::batch::AmountGuard`]), and add up safely after that.
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
         match Money::try_sum(iter) {
             Ok(total) => total,
@@ -1305,6 +1343,8 @@ mod tests {
         assert_eq!(yuan("999"), "¥999.00");
         assert_eq!(yuan("1000"), "¥1,000.00");
         assert_eq!(yuan("123456789012.34"), "¥123,456,789,012.34");
+        // A sum beyond Money, as the message refusing it prints it.
+        assert_eq!(yuan_of_fen(-100_000_000_000_000), "-¥1,000,000,000,000.00");
     }
 
     #[test]

@@ -563,16 +563,29 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
                     "",
                 )]
             })?;
-            if !req.inputs.is_empty() {
-                let d = Diagnostic::error(
+            let mut given = req.inputs.iter();
+            if let Some((name, first)) = given.next() {
+                let mut d = Diagnostic::error(
                     "unknown-input",
                     format!(
-                        "item `{}` has a fixed unit price and takes no inputs",
-                        item.id.value
+                        "item `{}` ({}) has a fixed unit price and takes no inputs, but `{name}` is given",
+                        item.id.value, item.name.value
                     ),
-                )
-                .hint("remove the inputs (--set), or price a formula item");
-                return Err(vec![d]);
+                );
+                if let Some(p) = &first.place {
+                    d = d.at_place(p.clone(), "not an input of this item");
+                }
+                for (_, g) in given {
+                    if let Some(place) = &g.place {
+                        d.secondary.push(crate::diagnostic::Label {
+                            place: place.clone(),
+                            text: "nor this".into(),
+                        });
+                    }
+                }
+                return Err(vec![d.hint(
+                    "leave it out for this item (an empty cell, no --set), or choose an item priced by a formula",
+                )]);
             }
             (extended, None)
         }

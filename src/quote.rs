@@ -299,6 +299,34 @@ pub fn price_job(rules: &Rules, job: &JobFile) -> Result<Quote, Vec<Diagnostic>>
         };
         let labour = price_labour(rules, v.labour, &mut problems);
         let materials = price_materials(v.materials, &mut problems);
+        // The sheet prints each list's total, whatever the formula does
+        // with the rows.
+        for (fits, what, first) in [
+            (
+                Money::try_sum(labour.iter().map(|r| r.amount)).is_ok(),
+                "labour rows",
+                v.labour.first().map(|r| r.loc),
+            ),
+            (
+                Money::try_sum(materials.iter().map(|m| m.amount)).is_ok(),
+                "material rows",
+                v.materials.first().map(|r| r.loc),
+            ),
+        ] {
+            if !fits {
+                let d = Diagnostic::error(
+                    "invalid-quantity",
+                    format!("the {what} add up to more than {}", Money::MAX.yuan()),
+                );
+                problems.push(
+                    match first {
+                        Some(loc) => d.at(loc, "from here"),
+                        None => d,
+                    }
+                    .hint("check quantities and prices for extra zeros"),
+                );
+            }
+        }
         if !problems.is_empty() {
             return Err(problems);
         }

@@ -434,3 +434,60 @@ fn a_template_error_is_reported_once_and_issues_nothing() {
     assert_eq!(written, 0, "nothing written");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Orders each within the range of an amount whose month is not: refused
+/// before anything is written, even with `--skip-invalid` (no row is to
+/// blame alone), pointing at the largest orders of the month; an order of
+/// another month does not count. The register refuses the same month.
+#[test]
+fn a_month_whose_total_cannot_be_written_is_refused() {
+    let dir = temp("too-large");
+    for skip in [false, true] {
+        let mut args = vec!["tests/fixtures/orders/too-large.csv", "--month", "2026-11"];
+        if skip {
+            args.push("--skip-invalid");
+        }
+        let (code, _, err) = bill(&dir, &args, None);
+        assert_eq!(code, 1, "{err}");
+        assert!(!dir.join("out").exists(), "nothing written:\n{err}");
+        assert!(!dir.join("journal.sqlite").exists(), "no number taken");
+        for expected in [
+            "error[unknown-item]",
+            "error[amounts-too-large]: the orders of 2026-11 add up to ¥1,020,000,270,385.00",
+            "row 5, column 数量: ¥540,000,000,020.00: the largest order, WX202611-00204",
+            "row 3, column 数量: ¥480,000,000,020.00: order WX202611-00202",
+            "row 7, column 数量: ¥270,000.00: order WX202611-00206",
+        ] {
+            assert!(err.contains(expected), "{expected} not reported:\n{err}");
+        }
+        assert!(
+            !err.contains("WX202610-00205"),
+            "another month's order:\n{err}"
+        );
+    }
+
+    let csv =
+        std::fs::read_to_string(format!("{ROOT}/tests/fixtures/orders/too-large.csv")).unwrap();
+    let valid: String = csv
+        .lines()
+        .filter(|l| !l.contains("不存在的项目"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let orders = dir.join("valid.csv");
+    std::fs::write(&orders, valid).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .args(["register", "--month", "2026-11", "-o"])
+        .arg(dir.join("out/register.pdf"))
+        .arg(&orders)
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!dir.join("out").exists(), "nothing written:\n{err}");
+    assert!(
+        err.contains("error[amounts-too-large]") && err.contains("row 5, column 数量"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

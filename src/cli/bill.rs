@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use feebook::batch::{self, CustomerBill};
+use feebook::batch::{self, AmountGuard, CustomerBill};
 use feebook::diagnostic::{self, Diagnostic, Place};
 use feebook::documents::{Format, Kind, Renderer, bind, model};
 use feebook::fsutil;
@@ -65,8 +65,15 @@ pub fn run(
         };
         let shard = shard(o.shard.as_deref())?;
         let (rules, mut sources) = load_rules(rules_args)?;
-        let (orders, problems, rejected) =
+        let (orders, problems, rejected, amounts) =
             read_month(&rules, &mut sources, files, period, o.encoding);
+        // Checked before anything is written, even with `--skip-invalid`:
+        // no row is to blame alone, so none can be skipped for it.
+        if let Err(d) = amounts.finish(&format!("the orders of {}", o.month)) {
+            let mut all = problems;
+            all.push(d);
+            return Err(report(&all, &sources));
+        }
         let out_dir = render_args
             .out
             .clone()
@@ -76,11 +83,10 @@ pub fn run(
             let rows = rejected.len();
             if !o.skip_invalid {
                 eprintln!(
-                    "error: {rows} row{} cannot be billed ({}); nothing was written\n  = help: correct the rows, or bill the rest with `--skip-invalid` (the rejected rows and reasons are then written to {}/rejected-{}.csv)",
+                    "error: {rows} row{} cannot be billed ({}); nothing was written\n  = help: correct the rows, or bill the rest with `--skip-invalid` (the rejected rows and reasons are then written to {})",
                     if rows == 1 { "" } else { "s" },
                     diagnostic::summary(&problems),
-                    out_dir.display(),
-                    o.month
+                    out_dir.join(format!("rejected-{}.csv", o.month)).display(),
                 );
                 return Err(PROBLEMS);
             }
@@ -292,8 +298,14 @@ fn read_month(
     files: &[PathBuf],
     period: (i32, u32),
     encoding: Option<feebook::tabular::Encoding>,
-) -> (Vec<PricedOrder>, Vec<Diagnostic>, Vec<Rejected>) {
+) -> (
+    Vec<PricedOrder>,
+    Vec<Diagnostic>,
+    Vec<Rejected>,
+    AmountGuard,
+) {
     let mut problems = Vec::new();
+    let mut amounts = AmountGuard::default();
     let mut rejected: Vec<Rejected> = Vec::new();
     let reject =
         |rejected: &mut Vec<Rejected>, problems: &mut Vec<Diagnostic>, p: Vec<Diagnostic>| {
@@ -357,6 +369,7 @@ fn read_month(
             return reject(rejected, problems, results);
         }
         problems.extend(results);
+        amounts.add(&priced, || o.place("quantity"));
         orders.push(priced);
     };
     for f in files {
@@ -383,7 +396,7 @@ fn read_month(
         }
         problems.clear();
     }
-    (orders, problems, rejected)
+    (orders, problems, rejected, amounts)
 }
 
 fn place_key(p: &Place) -> (String, usize) {

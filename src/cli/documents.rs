@@ -518,11 +518,18 @@ pub fn register(
         let (rules, mut sources) = load_rules(rules_args)?;
         let orders =
             read_orders(&rules, &mut sources, files, encoding).map_err(|p| report(&p, &sources))?;
+        let mut amounts = feebook::batch::AmountGuard::default();
         let orders: Vec<PricedOrder> = orders
             .into_iter()
-            .map(|(_, p)| p)
-            .filter(|p| in_month(p.service_date, period))
+            .filter(|(_, p)| in_month(p.service_date, period))
+            .map(|(input, p)| {
+                amounts.add(&p, || input.place("quantity"));
+                p
+            })
             .collect();
+        amounts
+            .finish(&format!("the orders of {month}"))
+            .map_err(|d| report(&[d], &sources))?;
         if orders.is_empty() {
             eprintln!("error: no orders served in {month} in the files given");
             return Err(PROBLEMS);
