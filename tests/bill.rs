@@ -491,3 +491,34 @@ fn a_month_whose_total_cannot_be_written_is_refused() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A notice is never dated before the work it bills: a mistyped `--date`
+/// would number it in another month's series and make it due too early.
+#[test]
+fn notices_are_not_dated_before_the_work() {
+    let dir = temp("date");
+    let args = |date| {
+        [
+            "samples/orders/2026-11.csv",
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+            "--date",
+            date,
+        ]
+    };
+    let (code, _, err) = bill(&dir, &args("2026-11-29"), None);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--date 2026-11-29 is before the work it bills")
+            && err.contains("was served on 2026-11-30"),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists() && !dir.join("journal.sqlite").exists());
+    // The day of the last order is early enough.
+    let (code, out, err) = bill(&dir, &args("2026-11-30"), None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("TZ202611-0001"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

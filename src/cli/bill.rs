@@ -106,6 +106,23 @@ pub fn run(
             return Err(PROBLEMS);
         }
         let date = o.date.unwrap_or_else(|| batch::notice_date(period));
+        // A mistyped --date would number the notices in another month's
+        // series and make them due before the work was done.
+        let last = orders
+            .iter()
+            .filter(|o| batch::billed(o))
+            .max_by_key(|o| (o.service_date, &o.number));
+        if let Some(last) = last.filter(|l| date < l.service_date) {
+            eprintln!(
+                "error: --date {date} is before the work it bills: order {} ({}) was served on {}\n  = help: date the notices on or after {}; without --date they are dated {}",
+                last.number,
+                last.customer,
+                last.service_date,
+                last.service_date,
+                batch::notice_date(period)
+            );
+            return Err(USAGE);
+        }
         let mut bills = batch::group(&orders, rules.documents.tax_rounding);
         if let Some((k, n)) = shard {
             bills.retain(|b| batch::shard_of(&b.customer, &b.address, n) == k - 1);

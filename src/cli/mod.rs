@@ -210,7 +210,7 @@ enum Command {
         /// The month billed, YYYY-MM.
         #[arg(long)]
         month: String,
-        /// Date of the notices. Default: the first day of the next month.
+        /// Date of the notices, not before the last order billed. Default: the first day of the next month.
         #[arg(long)]
         date: Option<NaiveDate>,
         /// Bill the valid rows and write the rejected ones, with reasons,
