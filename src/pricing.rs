@@ -20,7 +20,7 @@ use crate::diagnostic::{Diagnostic, Place, did_you_mean};
 use crate::expr::{self, Value};
 use crate::money::{self, Money, Rate};
 use crate::rules::model::{InputSource, InputType, Item, LineKind, TimeUnit};
-use crate::rules::{CompiledFormula, Rules, input_type_name, parse_default};
+use crate::rules::{CompiledFormula, InputDef, Rules, input_type_name, parse_default};
 
 impl expr::Calendar for WorkCalendar {
     fn is_workday(&self, d: NaiveDate) -> bool {
@@ -109,6 +109,31 @@ pub struct JobRows {
     pub materials: Vec<(Decimal, Money)>,
 }
 
+/// An order or job gave a value the rules fix: where it comes from instead.
+fn fixed_input_given(input: &InputDef, g: &GivenInput, context: &str) -> Diagnostic {
+    let whence = match (input.from, &input.default) {
+        (Some(InputSource::Quantity), _) => "is the quantity ordered".to_string(),
+        (Some(InputSource::Tax), _) => "is the rate of the tax in force on the date".to_string(),
+        (None, Some(v)) => format!("is fixed by the rules at {}", show_input(v, input.kind)),
+        (None, None) => "is fixed by the rules".to_string(),
+    };
+    let mut d = Diagnostic::error(
+        "fixed-input",
+        format!(
+            "{context}: `{}` ({}) {whence} and cannot be given",
+            input.name, input.label
+        ),
+    );
+    if let Some(place) = &g.place {
+        d = d.at_place(place.clone(), "set by the rules");
+    }
+    d.hint(match input.from {
+        Some(InputSource::Quantity) => "remove it and give the quantity instead",
+        Some(InputSource::Tax) => "remove it: tax rates are set in the rules by date (`taxes:`)",
+        None => "remove it: a fixed part of a price changes in the rules, which are approved again",
+    })
+}
+
 /// Evaluates a formula.
 ///
 /// `given` are inputs by name; `tax_rate` and `quantity` feed inputs with
@@ -190,8 +215,34 @@ pub fn evaluate(
                 continue;
             }
             kind => {
+                if let Some(g) = given.get(&input.name)
+                    && input.fixed
+                {
+                    problems.push(fixed_input_given(input, g, context));
+                    continue;
+                }
                 if let Some(g) = given.get(&input.name) {
                     match parse_default(kind, &g.text) {
+                        Ok(Value::Num(n))
+                            if kind == InputType::Money && n.is_sign_negative() && !n.is_zero() =>
+                        {
+                            let mut d = Diagnostic::error(
+                                "negative-amount",
+                                format!(
+                                    "`{}` ({}) is negative: {}",
+                                    input.name,
+                                    input.label,
+                                    g.text.trim()
+                                ),
+                            );
+                            if let Some(place) = &g.place {
+                                d = d.at_place(place.clone(), "negative");
+                            }
+                            problems.push(d.hint(
+                                "amounts given are never negative: a refund or a correction is a void and a new document",
+                            ));
+                            continue;
+                        }
                         Ok(v) => (v, InputOrigin::Given, None),
                         Err(message) => {
                             let mut d = Diagnostic::error(

@@ -29,7 +29,44 @@ pub struct Field {
     /// yet verified.
     pub optional: bool,
     pub description: &'static str,
+    /// The values a text field can hold, so that a condition comparing it
+    /// with a misspelt one (`kind == 'gratutiy'`, never true: the policy
+    /// would silently never apply) is refused when the rules are checked.
+    pub values: Values,
 }
+
+/// What a text field can hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Values {
+    /// Any text (a name, a number).
+    Any,
+    /// One of these.
+    OneOf(&'static [&'static str]),
+    /// The id of something the rules define.
+    Id(IdOf),
+}
+
+/// Things the rules define by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum IdOf {
+    Department,
+    Item,
+    Role,
+    PaymentChannel,
+}
+
+impl IdOf {
+    pub fn name(self) -> &'static str {
+        match self {
+            IdOf::Department => "department",
+            IdOf::Item => "catalogue item",
+            IdOf::Role => "role",
+            IdOf::PaymentChannel => "payment channel",
+        }
+    }
+}
+
+const SETTLEMENTS: &[&str] = &["monthly", "immediate", "agreement"];
 
 const fn f(name: &'static str, ty: Type, description: &'static str) -> Field {
     Field {
@@ -37,6 +74,7 @@ const fn f(name: &'static str, ty: Type, description: &'static str) -> Field {
         ty,
         optional: false,
         description,
+        values: Values::Any,
     }
 }
 
@@ -46,6 +84,19 @@ const fn opt(name: &'static str, ty: Type, description: &'static str) -> Field {
         ty,
         optional: true,
         description,
+        values: Values::Any,
+    }
+}
+
+impl Field {
+    const fn one_of(mut self, values: &'static [&'static str]) -> Field {
+        self.values = Values::OneOf(values);
+        self
+    }
+
+    const fn id_of(mut self, of: IdOf) -> Field {
+        self.values = Values::Id(of);
+        self
     }
 }
 
@@ -57,7 +108,8 @@ const QUOTE: &[Field] = &[
         "responsible_department",
         Type::Text,
         "id of the responsible department",
-    ),
+    )
+    .id_of(IdOf::Department),
     f(
         "total",
         Type::Money,
@@ -94,12 +146,13 @@ const QUOTE: &[Field] = &[
 
 const ORDER: &[Field] = &[
     f("number", Type::Text, "work-order number"),
-    f("item", Type::Text, "catalogue item id"),
+    f("item", Type::Text, "catalogue item id").id_of(IdOf::Item),
     f(
         "department",
         Type::Text,
         "id of the department providing the service",
-    ),
+    )
+    .id_of(IdOf::Department),
     f("customer", Type::Text, "customer name"),
     f("quantity", Type::Quantity, "quantity ordered"),
     f("amount", Type::Money, "agreed price, tax included"),
@@ -107,7 +160,8 @@ const ORDER: &[Field] = &[
         "settlement",
         Type::Text,
         "`monthly` (月结), `immediate` (即时结算) or `agreement` (长期协议)",
-    ),
+    )
+    .one_of(SETTLEMENTS),
     f("service_date", Type::Date, "date of the service"),
     opt("completed_on", Type::Date, "date the service was completed"),
     f(
@@ -152,23 +206,27 @@ const PAYMENT: &[Field] = &[
         "method",
         Type::Text,
         "`cash`, `bank_transfer`, `card` or `mobile`",
-    ),
-    f("channel", Type::Text, "id of the payment channel"),
+    )
+    .one_of(&["cash", "bank_transfer", "card", "mobile"]),
+    f("channel", Type::Text, "id of the payment channel").id_of(IdOf::PaymentChannel),
     f(
         "received_by",
         Type::Text,
         "role id of whoever took the money",
-    ),
+    )
+    .id_of(IdOf::Role),
     f(
         "kind",
         Type::Text,
         "`fee` (service fee), `deposit` or `gratuity` (赏赐)",
-    ),
+    )
+    .one_of(&["fee", "deposit", "gratuity"]),
     f(
         "settlement",
         Type::Text,
         "`immediate` (现金收讫) or `monthly` (已交费)",
-    ),
+    )
+    .one_of(SETTLEMENTS),
 ];
 
 const CATALOG: &[Field] = &[
@@ -228,5 +286,49 @@ impl RecordKind {
             let _ = scope.add_var(field.name, field.ty, field.optional);
         }
         scope
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::order::Settlement;
+    use crate::payment::{Method, PaymentKind};
+
+    /// The values the checker accepts in conditions are those `policy`
+    /// fills in: a value missing here would be refused in a condition, one
+    /// too many would let a misspelling through.
+    #[test]
+    fn fixed_value_lists_match_the_records() {
+        let values = |kind: RecordKind, name: &str| match kind.field(name).map(|(_, f)| f.values) {
+            Some(Values::OneOf(v)) => v.to_vec(),
+            other => panic!("{name}: {other:?}"),
+        };
+        let settlements: Vec<&str> = [
+            Settlement::Monthly,
+            Settlement::Immediate,
+            Settlement::Agreement,
+        ]
+        .map(Settlement::id)
+        .to_vec();
+        assert_eq!(values(RecordKind::Order, "settlement"), settlements);
+        assert_eq!(values(RecordKind::Payment, "settlement"), settlements);
+        let methods: Vec<&str> = [
+            Method::Cash,
+            Method::BankTransfer,
+            Method::Card,
+            Method::Mobile,
+        ]
+        .map(Method::id)
+        .to_vec();
+        assert_eq!(values(RecordKind::Payment, "method"), methods);
+        let kinds: Vec<&str> = [
+            PaymentKind::Fee,
+            PaymentKind::Deposit,
+            PaymentKind::Gratuity,
+        ]
+        .map(PaymentKind::id)
+        .to_vec();
+        assert_eq!(values(RecordKind::Payment, "kind"), kinds);
     }
 }

@@ -273,3 +273,63 @@ fn quote_reports_a_bad_job_at_its_line_and_exits_1() {
     assert_eq!(code, Some(2));
     assert!(err.contains("cannot read the job file"), "{err}");
 }
+
+/// An order prices from the approved catalogue: it cannot give a value the
+/// rules fix (the hours are its quantity, the hourly rate and call-out fee
+/// are the catalogue's), nor a negative amount; nothing is numbered.
+#[test]
+fn an_order_cannot_change_the_approved_price() {
+    let d = temp_dir("fixed-inputs");
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/orders/paid-repair-802.yaml"
+    ))
+    .unwrap();
+    assert!(sample.contains("  materials: \"38.00\"\n"));
+    for (edit, line, expected) in [
+        (
+            "  materials: \"38.00\"\n  hours: \"100\"\n",
+            17,
+            "`hours` (维修工时) is the quantity ordered",
+        ),
+        (
+            "  materials: \"38.00\"\n  hourly_rate: \"0.00\"\n",
+            17,
+            "`hourly_rate` (工时费单价) is fixed by the rules at 60.00",
+        ),
+        (
+            "  materials: \"-200.00\"\n",
+            16,
+            "`materials` (材料费) is negative: -200.00",
+        ),
+    ] {
+        let file = d.join("order.yaml");
+        std::fs::write(&file, sample.replace("  materials: \"38.00\"\n", edit)).unwrap();
+        let out = feebook()
+            .args(["order", "--format", "md", "--journal"])
+            .arg(d.join("j.sqlite"))
+            .arg("-o")
+            .arg(d.join("out/"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(expected), "{expected}:\n{err}");
+        assert!(err.contains(&format!("order.yaml:{line}:")), "{err}");
+        assert!(
+            !d.join("out").exists() && !d.join("j.sqlite").exists(),
+            "{err}"
+        );
+    }
+    let (code, _, err) = run(&[
+        "price",
+        "paid-repair",
+        "--qty",
+        "2",
+        "--set",
+        "call_out_fee=0",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("is fixed by the rules at 20.00"), "{err}");
+}

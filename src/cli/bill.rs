@@ -64,6 +64,7 @@ pub fn run(
             return Err(USAGE);
         };
         let shard = shard(o.shard.as_deref())?;
+        files.iter().for_each(|f| super::render::protect(f));
         let (rules, mut sources) = load_rules(rules_args)?;
         let (orders, problems, rejected, amounts) =
             read_month(&rules, &mut sources, files, period, o.encoding);
@@ -448,15 +449,7 @@ fn rejected_csv(rows: &[Rejected]) -> String {
 }
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), u8> {
-    if let Some(d) = path.parent() {
-        let _ = std::fs::create_dir_all(d);
-    }
-    fsutil::write_atomic(path, bytes).map_err(|e| {
-        eprintln!("error: cannot write `{}`: {e}", path.display());
-        USAGE
-    })?;
-    super::out(&format!("{}\n", path.display()));
-    Ok(())
+    super::render::write(path, bytes)
 }
 
 fn notice_data(

@@ -15,6 +15,13 @@ pub fn load_rules(args: &RulesArgs) -> Result<(Rules, Sources), u8> {
         eprintln!("error: {e}");
         USAGE
     })?;
+    if let rules::Origin::Dir(dir) = &loaded.origin
+        && let Ok(files) = std::fs::read_dir(dir)
+    {
+        for f in files.flatten() {
+            super::render::protect(&f.path());
+        }
+    }
     let warnings_only = loaded.diagnostics.iter().all(|d| !d.is_error());
     match loaded.rules {
         Some(r) if warnings_only => Ok((r, loaded.sources)),
@@ -39,6 +46,7 @@ pub fn read_input(path: &Path, what: &str) -> Result<String, u8> {
         eprintln!("error: cannot read the {what} `{}`: {e}", path.display());
         USAGE
     })?;
+    super::render::protect(path);
     String::from_utf8(bytes).map_err(|e| {
         eprintln!(
             "error: the {what} `{}` is not UTF-8 (invalid byte at offset {})\n  = help: save it as UTF-8",

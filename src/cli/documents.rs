@@ -19,7 +19,9 @@ use feebook::rules::Rules;
 use feebook::source::{SourceFile, Sources};
 
 use super::common::{load_rules, read_input, report};
-use super::render::{JournalArgs, RenderArgs, output_path, renderer, write};
+use super::render::{
+    JournalArgs, RenderArgs, check_writable, output_path, renderer, write, write_issued,
+};
 use super::{OK, PROBLEMS, RulesArgs, USAGE};
 
 /// Prints policy warnings; on errors prints everything and says so.
@@ -304,6 +306,7 @@ fn issue_form<T: serde::Serialize>(
     render(r, kind, &data(SPECIMEN), o.format, date, SPECIMEN, sources)?;
     let pattern = issue::pattern(rules, kind).map_err(|d| report(&[d], sources))?;
     let mut j = open_journal(journal)?;
+    check_writable(&output_path(render_args, kind, SPECIMEN, o.format))?;
     let issued = issue::issue(
         &mut j,
         kind,
@@ -320,9 +323,10 @@ fn issue_form<T: serde::Serialize>(
         },
     )
     .map_err(|p| report(&p, sources))?;
-    write(
+    write_issued(
         &output_path(render_args, kind, &issued.number, o.format),
         &issued.bytes,
+        &issued.number,
     )
 }
 
@@ -434,10 +438,12 @@ pub fn open_journal(args: &JournalArgs) -> Result<Journal, u8> {
         eprintln!("error: cannot create `{}`: {e}", dir.display());
         return Err(USAGE);
     }
-    Journal::open(&args.journal).map_err(|e| {
+    let j = Journal::open(&args.journal).map_err(|e| {
         eprintln!("error: {e}");
         USAGE
-    })
+    })?;
+    super::render::protect(&args.journal);
+    Ok(j)
 }
 
 // ---------------------------------------------------------------- register
@@ -516,6 +522,7 @@ pub fn register(
             return Err(USAGE);
         };
         let (rules, mut sources) = load_rules(rules_args)?;
+        files.iter().for_each(|f| super::render::protect(f));
         let orders =
             read_orders(&rules, &mut sources, files, encoding).map_err(|p| report(&p, &sources))?;
         let mut amounts = feebook::batch::AmountGuard::default();

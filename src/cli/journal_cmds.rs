@@ -9,14 +9,18 @@ use feebook::journal::{Entry, Journal};
 use feebook::source::Sources;
 
 use super::common::report;
-use super::render::{JournalArgs, RenderArgs, output_path, renderer, write};
+use super::render::{
+    JournalArgs, RenderArgs, check_writable, output_path, renderer, write, write_issued,
+};
 use super::{OK, OutputFormat, PROBLEMS, USAGE};
 
 fn open_existing(args: &JournalArgs) -> Result<Journal, u8> {
-    Journal::open_existing(&args.journal).map_err(|e| {
+    let j = Journal::open_existing(&args.journal).map_err(|e| {
         eprintln!("error: {e}");
         USAGE
-    })
+    })?;
+    super::render::protect(&args.journal);
+    Ok(j)
 }
 
 fn find(j: &Journal, number: &str) -> Result<Entry, u8> {
@@ -86,27 +90,38 @@ pub fn void(
     reason: &str,
     date: NaiveDate,
 ) -> u8 {
+    // The void is recorded only once its document is rendered and can be
+    // written: a void that fails (a glyph no font has in the reason, a
+    // broken template, an output that cannot be written) leaves the
+    // journal as it was, and can be tried again.
     let run = || -> Result<(), u8> {
+        let r = renderer(render_args)?;
         let mut j = open_existing(journal)?;
-        let e = j.void(number, reason, date).map_err(|e| {
+        let mut tx = j.begin().map_err(|e| {
+            eprintln!("error: {e}");
+            USAGE
+        })?;
+        let e = tx.void(number, reason, date).map_err(|e| {
             eprintln!("error: {e}");
             PROBLEMS
         })?;
         let mut snap = snapshot(&e)?;
         mark_void(&mut snap.data, reason);
-        let r = renderer(render_args)?;
         let bytes = r
             .render(snap.kind, &snap.data, snap.format, e.date, &e.number)
             .map_err(|p| report(&p, &Sources::new()))?;
-        write(
-            &output_path(
-                render_args,
-                snap.kind,
-                &format!("{number}-作废"),
-                snap.format,
-            ),
-            &bytes,
-        )
+        let path = output_path(
+            render_args,
+            snap.kind,
+            &format!("{number}-作废"),
+            snap.format,
+        );
+        check_writable(&path)?;
+        tx.commit().map_err(|e| {
+            eprintln!("error: {e}");
+            USAGE
+        })?;
+        write_issued(&path, &bytes, number)
     };
     run().map_or_else(|c| c, |()| OK)
 }

@@ -2,6 +2,7 @@
 //! the output goes.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use feebook::documents::{Format, Kind, Renderer};
 use feebook::fsutil;
@@ -62,18 +63,100 @@ pub fn output_path(args: &RenderArgs, kind: Kind, name: &str, format: Format) ->
     }
 }
 
+/// The files this run reads (inputs, rule files, the journal): no output
+/// may replace one of them.
+static READ: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Remembers a file this run reads, so that `-o` cannot name it: `feebook
+/// order job.yaml -o job.yaml` or `-o journal.sqlite` would otherwise
+/// replace the input or the whole journal with a PDF.
+pub fn protect(path: &Path) {
+    if let Ok(p) = path.canonicalize()
+        && let Ok(mut read) = READ.lock()
+    {
+        read.push(p);
+    }
+}
+
+/// Where the bytes for `path` really go, or why they cannot: a symbolic
+/// link is followed (the file it names is written, the link kept); an
+/// existing folder, device or pipe, and a file this run reads, are refused.
+pub fn check_target(path: &Path) -> Result<PathBuf, u8> {
+    let target = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => path.canonicalize().unwrap_or_else(|_| {
+            // A link to a file yet to be written: the path it names.
+            let to = std::fs::read_link(path).unwrap_or_default();
+            path.parent().unwrap_or(Path::new("")).join(to)
+        }),
+        _ => path.to_path_buf(),
+    };
+    let Ok(meta) = std::fs::metadata(&target) else {
+        return Ok(target); // a new file
+    };
+    if !meta.is_file() {
+        eprintln!(
+            "error: `{}` exists and is not a file (a folder, a device or a pipe); feebook writes only regular files\n  = help: give a file name, or a folder ending in `/` to write into",
+            path.display()
+        );
+        return Err(USAGE);
+    }
+    let real = target.canonicalize().unwrap_or(target.clone());
+    if READ.lock().is_ok_and(|read| read.contains(&real)) {
+        eprintln!(
+            "error: `{}` is a file this command reads (an input, a rule file or the journal); writing the document there would destroy it\n  = help: give another output path with -o",
+            path.display()
+        );
+        return Err(USAGE);
+    }
+    Ok(target)
+}
+
+/// Before a number is taken: the folder `path` goes in exists or can be
+/// made, a file can be created there, and `path` itself may be written.
+/// A number must not be used up by a document that cannot be written.
+pub fn check_writable(path: &Path) -> Result<(), u8> {
+    let target = check_target(path)?;
+    let dir = target
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let probe = std::fs::create_dir_all(dir).and_then(|()| {
+        let tmp = dir.join(format!(".feebook-probe.{}.tmp", std::process::id()));
+        std::fs::File::create(&tmp)?;
+        std::fs::remove_file(&tmp)
+    });
+    probe.map_err(|e| {
+        eprintln!(
+            "error: cannot write into `{}`: {e}; nothing was recorded in the journal\n  = help: give a writable output path with -o",
+            dir.display()
+        );
+        USAGE
+    })
+}
+
 /// Writes atomically and prints the path.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), u8> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    let target = check_target(path)?;
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
         && let Err(e) = std::fs::create_dir_all(dir)
     {
         eprintln!("error: cannot create the folder `{}`: {e}", dir.display());
         return Err(USAGE);
     }
-    fsutil::write_atomic(path, bytes).map_err(|e| {
+    fsutil::write_atomic(&target, bytes).map_err(|e| {
         eprintln!("error: cannot write `{}`: {e}", path.display());
         USAGE
     })?;
     super::out(&format!("{}\n", path.display()));
     Ok(())
+}
+
+/// Writes a document the journal has already recorded: when that fails,
+/// says that the number is issued and how to get the document again.
+pub fn write_issued(path: &Path, bytes: &[u8], number: &str) -> Result<(), u8> {
+    write(path, bytes).inspect_err(|_| {
+        eprintln!(
+            "  = note: {number} is issued and recorded in the journal; `feebook reissue {number} -o PATH` writes it again"
+        );
+    })
 }

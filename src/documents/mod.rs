@@ -375,7 +375,7 @@ impl Renderer {
             .iter()
             .map(|m| {
                 Diagnostic::error("missing-glyph", m.to_string())
-                    .hint("add a font that has it with `--font-dir DIR`, or write the name as registered with a common character")
+                    .hint("add a font that has it with `--font-dir DIR`, or write the text without it (a name, as it is registered, with a common character)")
             })
             .collect())
     }

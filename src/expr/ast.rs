@@ -255,7 +255,7 @@ impl Node {
     }
 }
 
-fn for_each_child(kind: &NodeKind, mut f: impl FnMut(&Node)) {
+pub(crate) fn for_each_child(kind: &NodeKind, mut f: impl FnMut(&Node)) {
     match kind {
         NodeKind::Num { .. }
         | NodeKind::Str(_)

@@ -124,6 +124,7 @@ mod value;
 mod tests;
 
 pub use crate::money::RoundingMode;
+pub(crate) use ast::for_each_child;
 pub use ast::{BinOp, Node, NodeKind, Style, UnOp, prec, print_with};
 pub use compiled::{Expr, compile};
 pub use error::{EvalError, ExprError, Span};

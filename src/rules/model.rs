@@ -463,6 +463,12 @@ pub struct FormulaInput {
     /// the item's or job's tax in force on the service date) or `quantity`
     /// (the order's quantity).
     pub from: Option<InputSource>,
+    /// Whether the value is set by the rules alone: `true` for a part of an
+    /// approved price (an item's 工时费单价 or 上门费), which an order or job
+    /// then cannot give otherwise; it needs a `default`. Inputs with `from`
+    /// are always fixed. Default `false`: the order or job may give it.
+    #[serde(default)]
+    pub fixed: bool,
     /// Unit printed after the value in explanations, e.g. 小时.
     pub unit: Option<String>,
 }

@@ -7,6 +7,7 @@
 //! rest of feebook uses. Nothing downstream re-checks what is checked here.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -14,10 +15,10 @@ use rust_decimal::Decimal;
 use super::model::*;
 use crate::calendar::WorkCalendar;
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::expr::{self, Type};
+use crate::expr::{self, BinOp, NodeKind, Type};
 use crate::money::{Money, Rate};
 use crate::numbering::Pattern;
-use crate::records::RecordKind;
+use crate::records::{IdOf, RecordKind, Values};
 use crate::source::{FileId, Loc, Sources, Sp, value_offset_to_source};
 
 /// Unit prices and minimum charges above this are mistakes, not prices.
@@ -141,6 +142,9 @@ pub struct InputDef {
     pub label: String,
     pub default: Option<expr::Value>,
     pub from: Option<InputSource>,
+    /// Set by the rules (`fixed: true`, or `from`): an order or job cannot
+    /// give it.
+    pub fixed: bool,
     pub unit: Option<String>,
     /// Slot in the scope: a variable slot, or a table slot for tables.
     pub slot: usize,
@@ -205,6 +209,9 @@ fn columns(cols: &[(&str, Type)]) -> Vec<expr::Column> {
 struct Checker<'a> {
     sources: &'a Sources,
     diags: Vec<Diagnostic>,
+    /// The ids the rules define, for conditions that compare a field with
+    /// one (`received_by in ['finance']`).
+    ids: HashMap<IdOf, Vec<String>>,
 }
 
 /// Merges and checks parsed rule files.
@@ -215,6 +222,7 @@ pub fn check(
     let mut c = Checker {
         sources,
         diags: Vec::new(),
+        ids: HashMap::new(),
     };
     let rules = c.run(files);
     let mut diags = c.diags;
@@ -281,6 +289,35 @@ impl Checker<'_> {
             self.check_id("approval chain", id);
         }
 
+        self.ids = HashMap::from([
+            (
+                IdOf::Department,
+                departments.iter().map(|(id, _)| id.value.clone()).collect(),
+            ),
+            (
+                IdOf::Role,
+                roles.iter().map(|(id, _)| id.value.clone()).collect(),
+            ),
+            (
+                IdOf::PaymentChannel,
+                organization
+                    .iter()
+                    .flat_map(|o| {
+                        o.value
+                            .payment_channels
+                            .iter()
+                            .map(|(id, _)| id.value.clone())
+                    })
+                    .collect(),
+            ),
+            (
+                IdOf::Item,
+                catalogs
+                    .iter()
+                    .flat_map(|c| c.value.items.iter().map(|i| i.id.value.clone()))
+                    .collect(),
+            ),
+        ]);
         let org = self.check_organization(organization.as_ref(), &roles);
         self.check_personnel_costs(&personnel_costs, &departments);
         self.check_taxes(&taxes);
@@ -729,12 +766,24 @@ impl Checker<'_> {
                 },
                 None => None,
             };
+            if input.fixed && input.default.is_none() && input.from.is_none() {
+                self.push(
+                    Diagnostic::error(
+                        "fixed-without-default",
+                        format!("input `{}` is fixed but has no value", name.value),
+                    )
+                    .at(name.loc, "fixed: true")
+                    .hint("give the value the rules fix it to with `default:`, or remove `fixed: true` to let each order or job give it"),
+                );
+                ok = false;
+            }
             inputs.push(InputDef {
                 name: name.value.clone(),
                 kind,
                 label: input.label.clone().unwrap_or_else(|| name.value.clone()),
                 default,
                 from: input.from,
+                fixed: input.fixed || input.from.is_some(),
                 unit: input.unit.clone(),
                 slot,
             });
@@ -966,7 +1015,6 @@ impl Checker<'_> {
                 );
                 continue;
             }
-            let scope = on.scope();
             let mut steps = Vec::new();
             let mut seen: HashMap<&str, Loc> = HashMap::new();
             let mut ok = true;
@@ -1003,7 +1051,7 @@ impl Checker<'_> {
                 let when = match &step.when {
                     Some(cond) => match self.condition(
                         cond,
-                        &scope,
+                        on,
                         &format!("condition of step `{}`", step.id.value),
                     ) {
                         Some(e) => Some(e),
@@ -1034,15 +1082,16 @@ impl Checker<'_> {
         out
     }
 
-    /// Compiles a condition; it must be a bool.
+    /// Compiles a condition on a kind of record; it must be a bool, and
+    /// compare a field with values the field can hold.
     fn condition(
         &mut self,
         cond: &Sp<String>,
-        scope: &expr::Scope,
+        on: RecordKind,
         context: &str,
     ) -> Option<expr::Expr> {
-        match expr::compile(&cond.value, scope) {
-            Ok(e) if e.ty() == Type::Bool => Some(e),
+        match expr::compile(&cond.value, &on.scope()) {
+            Ok(e) if e.ty() == Type::Bool => self.check_values(cond, &e, on, context).then_some(e),
             Ok(e) => {
                 let ty = e.ty();
                 self.push(
@@ -1065,6 +1114,79 @@ impl Checker<'_> {
                 None
             }
         }
+    }
+
+    /// A text literal compared with a field (`==`, `!=`, `in`) must be a
+    /// value the field can hold: a misspelt one makes the condition never
+    /// (or always) true, and the policy silently never applies.
+    fn check_values(
+        &mut self,
+        cond: &Sp<String>,
+        e: &expr::Expr,
+        on: RecordKind,
+        context: &str,
+    ) -> bool {
+        /// (field, text, the text's span) for each comparison of a field
+        /// with a text literal.
+        type Compared = (Arc<str>, Arc<str>, expr::Span);
+        fn walk(n: &expr::Node, out: &mut Vec<Compared>) {
+            let mut pair = |f: &expr::Node, v: &expr::Node| {
+                if let (NodeKind::Name(name), NodeKind::Str(text)) = (&f.kind, &v.kind) {
+                    out.push((name.clone(), text.clone(), v.span));
+                }
+            };
+            match &n.kind {
+                NodeKind::Binary {
+                    op: BinOp::Eq | BinOp::Ne,
+                    lhs,
+                    rhs,
+                } => {
+                    pair(lhs, rhs);
+                    pair(rhs, lhs);
+                }
+                NodeKind::In { lhs, list, .. } => list.iter().for_each(|item| pair(lhs, item)),
+                _ => {}
+            }
+            expr::for_each_child(&n.kind, |c| walk(c, out));
+        }
+        let mut compared = Vec::new();
+        walk(e.ast(), &mut compared);
+        let mut ok = true;
+        for (name, text, span) in compared {
+            let Some((_, field)) = on.field(&name) else {
+                continue;
+            };
+            let (allowed, what, listed): (Vec<&str>, String, String) = match field.values {
+                Values::Any => continue,
+                Values::OneOf(values) => (
+                    values.to_vec(),
+                    format!("`{name}`"),
+                    format!("`{name}` is one of"),
+                ),
+                Values::Id(of) => (
+                    self.ids
+                        .get(&of)
+                        .map_or(Vec::new(), |v| v.iter().map(String::as_str).collect()),
+                    format!("{} id", of.name()),
+                    format!("the {} ids are", of.name()),
+                ),
+            };
+            if allowed.contains(&&*text) {
+                continue;
+            }
+            let hint = did_you_mean(&text, allowed.iter().copied());
+            let listed = format!("{listed}: {}", allowed.join(", "));
+            let d = Diagnostic::error(
+                "no-such-value",
+                format!("{context}: `{name}` is never `{text}`"),
+            )
+            .at(self.expr_loc(cond, span), format!("not a {what}"))
+            .hint_opt(hint)
+            .hint(listed);
+            self.push(d);
+            ok = false;
+        }
+        ok
     }
 
     fn record_kind(&mut self, on: &Sp<String>, allowed: &[RecordKind]) -> Option<RecordKind> {
@@ -1304,7 +1426,6 @@ impl Checker<'_> {
             let Some(on) = self.policy_kind(&p.on) else {
                 continue;
             };
-            let scope = on.scope();
             let (cond, require) = match (&p.require, &p.forbid) {
                 (Some(r), None) => (r, true),
                 (None, Some(f)) => (f, false),
@@ -1358,13 +1479,13 @@ impl Checker<'_> {
             }
             let context = format!("`when` of policy `{}`", p.id.value);
             let when = match &p.when {
-                Some(w) => match self.condition(w, &scope, &context) {
+                Some(w) => match self.condition(w, on, &context) {
                     Some(e) => Some(e),
                     None => continue,
                 },
                 None => None,
             };
-            let Some(condition) = self.condition(cond, &scope, &format!("policy `{}`", p.id.value))
+            let Some(condition) = self.condition(cond, on, &format!("policy `{}`", p.id.value))
             else {
                 continue;
             };

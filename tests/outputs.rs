@@ -1,0 +1,185 @@
+//! Where documents go: `-o` never replaces a file the command reads (the
+//! input, the journal) nor a folder, device or pipe; a document that cannot
+//! be written uses up no number; a void that cannot be rendered or written
+//! is not recorded.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn temp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("feebook-out-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn feebook(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The numbers the journal lists, in order.
+fn numbers(dir: &Path) -> Vec<String> {
+    let (code, out, err) = feebook(
+        dir,
+        &["journal", "--journal", "j.sqlite", "--format", "json"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let voided = if e["voided"].is_null() { "" } else { " void" };
+            format!("{}{voided}", e["number"].as_str().unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn an_output_never_replaces_an_input_or_the_journal_nor_uses_up_a_number() {
+    let dir = temp("targets");
+    let order = dir.join("order.yaml");
+    std::fs::copy(
+        format!("{ROOT}/samples/orders/indoor-cleaning-1203.yaml"),
+        &order,
+    )
+    .unwrap();
+    let issue = |out: &str| {
+        feebook(
+            &dir,
+            &[
+                "order",
+                "order.yaml",
+                "--journal",
+                "j.sqlite",
+                "--format",
+                "md",
+                "-o",
+                out,
+            ],
+        )
+    };
+    let (code, _, err) = issue("first.md");
+    assert_eq!(code, 0, "{err}");
+    let journal = std::fs::read(dir.join("j.sqlite")).unwrap();
+    let input = std::fs::read(&order).unwrap();
+
+    let (code, _, err) = issue("j.sqlite");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a file this command reads"), "{err}");
+    let (code, _, err) = issue("order.yaml");
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(std::fs::read(&order).unwrap(), input, "the input is intact");
+
+    // A folder that cannot be made, an existing folder given as a file
+    // name, a pipe: refused before a number is taken.
+    std::fs::write(dir.join("plain"), "a file, not a folder").unwrap();
+    let (code, _, err) = issue("plain/x.md");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("nothing was recorded in the journal"), "{err}");
+    std::fs::create_dir(dir.join("folder")).unwrap();
+    let (code, _, err) = issue("folder");
+    assert_eq!(code, 0, "an existing folder is written into: {err}");
+    #[cfg(unix)]
+    {
+        assert!(
+            Command::new("mkfifo")
+                .arg(dir.join("pipe"))
+                .status()
+                .unwrap()
+                .success()
+        );
+        let (code, _, err) = issue("pipe");
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("is not a file"), "{err}");
+
+        // A link is followed: the file it names is written, the link kept.
+        std::os::unix::fs::symlink("real.md", dir.join("link.md")).unwrap();
+        let (code, _, err) = issue("link.md");
+        assert_eq!(code, 0, "{err}");
+        assert!(dir.join("link.md").is_symlink());
+        assert!(
+            std::fs::read_to_string(dir.join("real.md"))
+                .unwrap()
+                .contains("WX202611-00003")
+        );
+    }
+    let issued = numbers(&dir);
+    assert_eq!(issued.len(), if cfg!(unix) { 3 } else { 2 }, "{issued:?}");
+    assert!(std::fs::read(dir.join("j.sqlite")).unwrap().len() >= journal.len());
+    assert!(
+        std::fs::read_dir(&dir).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .ends_with(".tmp")),
+        "no temporary file left"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_void_that_cannot_be_rendered_or_written_is_not_recorded() {
+    let dir = temp("void");
+    let (code, _, err) = feebook(
+        &dir,
+        &[
+            "receipt",
+            &format!("{ROOT}/samples/payments/immediate-repair-802.yaml"),
+            "--journal",
+            "j.sqlite",
+            "-o",
+            "out/",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let void = |reason: &str, out: &str| {
+        feebook(
+            &dir,
+            &[
+                "void",
+                "SJ2026-000001",
+                "--reason",
+                reason,
+                "--date",
+                "2026-11-25",
+                "--journal",
+                "j.sqlite",
+                "-o",
+                out,
+            ],
+        )
+    };
+    // A character no font has in the reason; the journal as the output.
+    let (code, _, err) = void("客户𠮷要求重开", "out/");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("missing-glyph") && err.contains("void_reason"),
+        "{err}"
+    );
+    let (code, _, err) = void("客户要求重开", "j.sqlite");
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(numbers(&dir), ["SJ2026-000001"]);
+
+    // Tried again, it is voided once, and then only once.
+    let (code, out, err) = void("客户要求重开", "out/");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("receipt-SJ2026-000001-作废.pdf"), "{out}");
+    assert_eq!(numbers(&dir), ["SJ2026-000001 void"]);
+    let (code, _, err) = void("客户要求重开", "out/");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("already voided"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
