@@ -313,8 +313,9 @@ impl Summary {
         }
         if self.rejected_rows > 0 {
             s.push_str(&format!(
-                "  {} rows rejected (see the rejected-rows file)\n",
-                self.rejected_rows
+                "  {} row{} rejected (see the rejected-rows file)\n",
+                self.rejected_rows,
+                if self.rejected_rows == 1 { "" } else { "s" }
             ));
         }
         s

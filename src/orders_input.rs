@@ -17,6 +17,7 @@ use crate::order::{FieldPlaces, OrderFile, OrderInput, Settlement};
 use crate::pricing::GivenInput;
 use crate::quantity::Qty;
 use crate::rules::Rules;
+use crate::rules::model::OrderColumns;
 use crate::source::{SourceFile, Sources};
 use crate::tabular::{self, ColumnMap, Encoding, FieldSpec, Row, Table};
 
@@ -144,9 +145,15 @@ fn read_yaml(
 }
 
 /// Maps a table's rows to orders.
-pub fn read_table(rules: &Rules, table: &Table) -> Result<Vec<RowResult>, Vec<Diagnostic>> {
-    let configured = rules.imports.orders.as_ref();
-    let header_lists: Vec<Vec<String>> = FIELDS
+/// The headers each field of [`FIELDS`] is read from (those the rules'
+/// `imports.orders.columns` give, else the built-in ones), in the order of
+/// `FIELDS`; then each formula input's (built-in, or from
+/// `imports.orders.inputs`).
+#[allow(clippy::type_complexity)]
+pub fn headers(
+    configured: Option<&OrderColumns>,
+) -> (Vec<Vec<String>>, Vec<(String, Vec<String>)>) {
+    let fields = FIELDS
         .iter()
         .map(
             |(field, builtin, _)| match configured.and_then(|c| c.columns.get(*field)) {
@@ -155,18 +162,20 @@ pub fn read_table(rules: &Rules, table: &Table) -> Result<Vec<RowResult>, Vec<Di
             },
         )
         .collect();
-    let input_lists: Vec<(String, Vec<String>)> = {
-        let mut m: BTreeMap<String, Vec<String>> = INPUTS
-            .iter()
-            .map(|(k, hs)| (k.to_string(), hs.iter().map(|s| s.to_string()).collect()))
-            .collect();
-        if let Some(c) = configured {
-            for (k, hs) in &c.inputs {
-                m.insert(k.clone(), hs.clone());
-            }
+    let mut inputs: BTreeMap<String, Vec<String>> = INPUTS
+        .iter()
+        .map(|(k, hs)| (k.to_string(), hs.iter().map(|s| s.to_string()).collect()))
+        .collect();
+    if let Some(c) = configured {
+        for (k, hs) in &c.inputs {
+            inputs.insert(k.clone(), hs.clone());
         }
-        m.into_iter().collect()
-    };
+    }
+    (fields, inputs.into_iter().collect())
+}
+
+pub fn read_table(rules: &Rules, table: &Table) -> Result<Vec<RowResult>, Vec<Diagnostic>> {
+    let (header_lists, input_lists) = headers(rules.imports.orders.as_ref());
     let header_refs: Vec<Vec<&str>> = header_lists
         .iter()
         .map(|v| v.iter().map(String::as_str).collect())

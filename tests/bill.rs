@@ -522,3 +522,57 @@ fn notices_are_not_dated_before_the_work() {
     assert!(out.contains("TZ202611-0001"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A character no font has in a customer's name is a problem of its row and
+/// cell, found as the month is read: reported there, and set aside with
+/// `--skip-invalid` while the rest is billed (before, it stopped the whole
+/// month at the notice's layout, naming no row). `register` says the same.
+#[test]
+fn a_character_no_font_has_is_a_problem_of_its_row() {
+    let dir = temp("glyph");
+    let csv = std::fs::read_to_string(format!("{ROOT}/samples/orders/2026-11.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    // Three 月结 orders of three customers, the second renamed 冯𠮷.
+    let rows: Vec<String> = lines
+        .filter(|l| l.contains(",月结,"))
+        .take(3)
+        .enumerate()
+        .map(|(i, l)| {
+            let mut cells: Vec<&str> = l.split(',').collect();
+            if i == 1 {
+                cells[2] = "冯𠮷";
+            }
+            cells.join(",")
+        })
+        .collect();
+    let orders = dir.join("m.csv");
+    std::fs::write(&orders, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+    let m = orders.to_str().unwrap();
+
+    let (code, _, err) = bill(&dir, &[m, "--month", "2026-11"], None);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("character 𠮷 (U+20BB7) in the customer (冯𠮷) is in no font")
+            && err.contains("m.csv, row 3, column 客户名称"),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists());
+
+    let (code, out, err) = bill(&dir, &[m, "--month", "2026-11", "--skip-invalid"], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("2 billing notices"), "{out}");
+    let rejected = std::fs::read_to_string(dir.join("out/rejected-2026-11.csv")).unwrap();
+    assert!(rejected.contains(",3,客户名称,character 𠮷"), "{rejected}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .args(["register", "--month", "2026-11", "-o"])
+        .arg(dir.join("register.pdf"))
+        .arg(&orders)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("m.csv, row 3, column 客户名称"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -66,8 +66,9 @@ pub fn run(
         let shard = shard(o.shard.as_deref())?;
         files.iter().for_each(|f| super::render::protect(f));
         let (rules, mut sources) = load_rules(rules_args)?;
+        let r = renderer(render_args)?;
         let (orders, problems, rejected, amounts) =
-            read_month(&rules, &mut sources, files, period, o.encoding);
+            read_month(&rules, &r, &mut sources, files, period, &o);
         // Checked before anything is written, even with `--skip-invalid`:
         // no row is to blame alone, so none can be skipped for it.
         if let Err(d) = amounts.finish(&format!("the orders of {}", o.month)) {
@@ -129,7 +130,6 @@ pub fn run(
             bills.retain(|b| batch::shard_of(&b.customer, &b.address, n) == k - 1);
         }
         already_billed(journal, &orders, &bills, period)?;
-        let r = renderer(render_args)?;
         std::fs::create_dir_all(&out_dir).map_err(|e| {
             eprintln!("error: cannot create `{}`: {e}", out_dir.display());
             USAGE
@@ -312,10 +312,11 @@ fn shard(s: Option<&str>) -> Result<Option<(usize, usize)>, u8> {
 /// the problems, and one entry per rejected row.
 fn read_month(
     rules: &Rules,
+    r: &Renderer,
     sources: &mut Sources,
     files: &[PathBuf],
     period: (i32, u32),
-    encoding: Option<feebook::tabular::Encoding>,
+    opts: &BillOpts,
 ) -> (
     Vec<PricedOrder>,
     Vec<Diagnostic>,
@@ -374,6 +375,12 @@ fn read_month(
         if !in_month(priced.service_date, period) {
             return;
         }
+        if opts.format == Format::Pdf {
+            let missing = super::documents::missing_glyphs(r.fonts(), &o);
+            if !missing.is_empty() {
+                return reject(rejected, problems, missing);
+            }
+        }
         // The procedure's checks on orders (a 月结 order signed by the
         // customer, verified the next working day, …): errors reject the row.
         let results = policy::check(
@@ -391,7 +398,7 @@ fn read_month(
         orders.push(priced);
     };
     for f in files {
-        match feebook::orders_input::read(rules, sources, f, encoding) {
+        match feebook::orders_input::read(rules, sources, f, opts.encoding) {
             Ok(read) => {
                 for row in read.rows {
                     match row {

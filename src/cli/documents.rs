@@ -7,6 +7,7 @@ use chrono::{Datelike, NaiveDate};
 
 use feebook::approval;
 use feebook::diagnostic::{self, Diagnostic};
+use feebook::documents::fonts::FontSet;
 use feebook::documents::{Format, Kind, Renderer, model};
 use feebook::issue;
 use feebook::journal::Journal;
@@ -448,6 +449,47 @@ pub fn open_journal(args: &JournalArgs) -> Result<Journal, u8> {
 
 // ---------------------------------------------------------------- register
 
+/// The text an order brings to its documents, checked against the fonts as
+/// the order is read: a character no font has (冯𠮷) is then a problem of
+/// its row and cell, which `--skip-invalid` can set aside, rather than of a
+/// notice laid out later.
+pub fn missing_glyphs(fonts: &FontSet, o: &feebook::order::OrderInput) -> Vec<Diagnostic> {
+    let fields = [
+        ("number", o.number.as_deref()),
+        ("customer", Some(o.customer.as_str())),
+        ("address", Some(o.address.as_str())),
+        ("phone", o.phone.as_deref()),
+        ("service_time", o.service_time.as_deref()),
+        ("request", o.request.as_deref()),
+        ("registered_by", o.registered_by.as_deref()),
+        ("staff", o.staff.as_deref()),
+        ("verified_by", o.verified_by.as_deref()),
+        ("agreement", o.agreement.as_deref()),
+    ];
+    let mut out = Vec::new();
+    for (field, text) in fields {
+        let Some(text) = text else { continue };
+        for c in fonts.missing_chars(text) {
+            let d = Diagnostic::error(
+                "missing-glyph",
+                format!(
+                    "character {c} (U+{:04X}) in the {} ({text}) is in no font",
+                    c as u32,
+                    field.replace('_', " ")
+                ),
+            );
+            out.push(
+                match o.place(field) {
+                    Some(p) => d.at_place(p, "no font has it"),
+                    None => d,
+                }
+                .hint("add a font that has it with `--font-dir DIR`, or write the text without it (a name, as it is registered, with a common character)"),
+            );
+        }
+    }
+    out
+}
+
 /// Reads order files, reports every bad row; returns the priced orders.
 pub fn read_orders(
     rules: &Rules,
@@ -525,10 +567,23 @@ pub fn register(
         files.iter().for_each(|f| super::render::protect(f));
         let orders =
             read_orders(&rules, &mut sources, files, encoding).map_err(|p| report(&p, &sources))?;
+        let r = renderer(render_args)?;
+        let orders: Vec<_> = orders
+            .into_iter()
+            .filter(|(_, p)| in_month(p.service_date, period))
+            .collect();
+        if format == Format::Pdf {
+            let missing: Vec<Diagnostic> = orders
+                .iter()
+                .flat_map(|(input, _)| missing_glyphs(r.fonts(), input))
+                .collect();
+            if !missing.is_empty() {
+                return Err(report(&missing, &sources));
+            }
+        }
         let mut amounts = feebook::batch::AmountGuard::default();
         let orders: Vec<PricedOrder> = orders
             .into_iter()
-            .filter(|(_, p)| in_month(p.service_date, period))
             .map(|(input, p)| {
                 amounts.add(&p, || input.place("quantity"));
                 p
@@ -542,7 +597,6 @@ pub fn register(
             return Err(PROBLEMS);
         }
         let date = month_end_next(period);
-        let r = renderer(render_args)?;
         // A long month comes in volumes, as `feebook bill` writes it.
         super::bill::write_register(
             &rules,

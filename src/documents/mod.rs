@@ -196,7 +196,8 @@ impl Renderer {
         Ok(r)
     }
 
-    fn fonts(&self) -> &FontSet {
+    /// The fonts PDFs are drawn with: the embedded ones and `--font-dir`'s.
+    pub fn fonts(&self) -> &FontSet {
         match &self.fonts {
             FontSource::Embedded => FontSet::embedded(),
             FontSource::Extended(f) => f,

@@ -357,7 +357,7 @@ impl Checker<'_> {
             hours_per_day,
             documents,
             temporary_jobs,
-            imports: self.check_imports(imports.as_ref()),
+            imports: self.check_imports(imports.as_ref(), &formulas),
             catalog_status: Vec::new(),
         };
         // Catalogue approvals need the checked chains, so they come last;
@@ -381,11 +381,73 @@ impl Checker<'_> {
         Some(rules)
     }
 
-    fn check_imports(&mut self, imports: Option<&Sp<ImportSettings>>) -> ImportSettings {
+    fn check_imports(
+        &mut self,
+        imports: Option<&Sp<ImportSettings>>,
+        formulas: &IdMap<Formula>,
+    ) -> ImportSettings {
         let Some(i) = imports else {
             return ImportSettings::default();
         };
         if let Some(cols) = &i.value.orders {
+            // A header read for two fields would fill both from one column
+            // (`customer: [地址]` billed every customer under a room number).
+            let known: HashSet<&str> = formulas
+                .iter()
+                .flat_map(|(_, f)| f.inputs.iter().map(|(name, _)| name.value.as_str()))
+                .collect();
+            let (fields, inputs) = crate::orders_input::headers(Some(cols));
+            let named = crate::orders_input::FIELDS
+                .iter()
+                .map(|(f, _, _)| f.to_string())
+                .zip(fields)
+                .chain(
+                    inputs
+                        .into_iter()
+                        .filter(|(name, _)| known.contains(name.as_str())),
+                );
+            let mut owner: HashMap<String, String> = HashMap::new();
+            for (field, headers) in named {
+                for h in headers {
+                    let key = crate::tabular::normalize_header(&h);
+                    match owner.get(&key) {
+                        Some(first) if *first != field => {
+                            let configured =
+                                cols.columns.get(&field).or_else(|| cols.columns.get(first));
+                            let d = Diagnostic::error(
+                                "duplicate-header",
+                                format!(
+                                    "the header `{h}` is read for both `{first}` and `{field}`"
+                                ),
+                            );
+                            self.push(
+                                match configured {
+                                    Some(list) => d.at(list.loc, "here"),
+                                    None => d.at(i.loc, "in these imports"),
+                                }
+                                .hint("a column fills one field: take the header out of one list (a field's built-in headers are replaced by listing its own)"),
+                            );
+                        }
+                        Some(_) => {}
+                        None => {
+                            owner.insert(key, field.clone());
+                        }
+                    }
+                }
+            }
+            for name in cols.inputs.keys() {
+                if !known.contains(name.as_str()) {
+                    self.push(
+                        Diagnostic::error(
+                            "unknown-input",
+                            format!("no formula has an input `{name}`"),
+                        )
+                        .at(i.loc, "in these imports")
+                        .hint_opt(did_you_mean(name, known.iter().copied()))
+                        .hint("`imports.orders.inputs` lists the headers of formula inputs, by the input's name"),
+                    );
+                }
+            }
             for (field, headers) in &cols.columns {
                 if !crate::orders_input::FIELDS
                     .iter()
@@ -1653,6 +1715,44 @@ impl Checker<'_> {
                     Diagnostic::error("empty-name", "a copy label is empty")
                         .at(docs.loc, "in these settings")
                         .hint("label every copy, e.g. 第一联 存根"),
+                );
+            }
+        }
+        // Two kinds numbered in one series would take each other's numbers
+        // (the journal refuses the second kind, only when it is issued).
+        let patterns: Vec<(&str, &Sp<String>, Pattern)> = [
+            ("notice", &d.notice),
+            ("quote", &d.quote),
+            ("work_order", &d.work_order),
+            ("billing_notice", &d.billing_notice),
+            ("receipt", &d.receipt),
+            ("register", &d.register),
+        ]
+        .into_iter()
+        .filter_map(|(name, kind)| {
+            let n = kind.as_ref()?.numbering.as_ref()?;
+            Some((name, n, Pattern::parse(&n.value).ok()?))
+        })
+        .collect();
+        let days = [
+            NaiveDate::from_ymd_opt(2026, 1, 1),
+            NaiveDate::from_ymd_opt(2026, 11, 30),
+        ];
+        for (i, (name, n, p)) in patterns.iter().enumerate() {
+            let clash = patterns[..i].iter().find(|(_, _, q)| {
+                days.iter()
+                    .flatten()
+                    .any(|&day| p.series(day) == q.series(day))
+            });
+            if let Some((first, at, _)) = clash {
+                self.push(
+                    Diagnostic::error(
+                        "shared-numbering",
+                        format!("{name} documents are numbered in the same series as {first} documents"),
+                    )
+                    .at(n.loc, "this series")
+                    .also(at.loc, "the same series")
+                    .hint("give each kind of document its own prefix, e.g. `WX{year}{month}-{seq:05}` for work orders and `SJ{year}-{seq:06}` for receipts"),
                 );
             }
         }
