@@ -19,6 +19,18 @@ pub fn write_atomic_with(
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    // A symbolic link keeps pointing at the file, which is what is replaced.
+    let resolved;
+    let path = match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            resolved = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+            resolved.as_path()
+        }
+        _ => path,
+    };
+    // A file replaced keeps its permissions (a job file readable by its
+    // group stays so).
+    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -36,6 +48,9 @@ pub fn write_atomic_with(
         let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
         write(&mut f)?;
         let f = f.into_inner().map_err(|e| e.into_error())?;
+        if let Some(p) = permissions {
+            f.set_permissions(p)?;
+        }
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
@@ -89,6 +104,27 @@ pub fn output_path(dir: &Path, name: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Replacing a file keeps its permissions, and through a link replaces
+    /// the file the link names, keeping the link.
+    #[cfg(unix)]
+    #[test]
+    fn a_file_replaced_keeps_its_mode_and_its_links() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("feebook-fsutil-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("job.yaml");
+        std::fs::write(&file, "old").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::os::unix::fs::symlink("job.yaml", dir.join("link.yaml")).unwrap();
+        write_atomic(&dir.join("link.yaml"), b"new").unwrap();
+        assert!(dir.join("link.yaml").is_symlink());
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "new");
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn sanitized_names_stay_inside_the_folder() {

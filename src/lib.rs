@@ -39,4 +39,5 @@ pub mod rules;
 pub mod schema;
 pub mod source;
 pub mod tabular;
+pub mod text;
 pub mod yaml;

@@ -322,11 +322,11 @@ pub fn price_order(
         o.place("settlement"),
         &mut problems,
     );
-    if o.customer.trim().is_empty() {
-        let d = Diagnostic::error("empty-value", "the customer's name is empty")
+    if let Some(problem) = crate::text::name_problem(&o.customer) {
+        let d = Diagnostic::error("empty-value", format!("the customer's name {problem}"))
             .hint("write the customer's name as registered");
         problems.push(match o.place("customer") {
-            Some(p) => d.at_place(p, "empty"),
+            Some(p) => d.at_place(p, "here"),
             None => d,
         });
     }

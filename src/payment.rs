@@ -198,10 +198,10 @@ pub fn check(rules: &Rules, p: &Payment) -> Vec<Diagnostic> {
         }
         _ => {}
     }
-    if p.payer.value.trim().is_empty() {
+    if let Some(problem) = crate::text::name_problem(&p.payer.value) {
         problems.push(
-            Diagnostic::error("empty-value", "the payer's name is empty")
-                .at(p.payer.loc, "empty")
+            Diagnostic::error("empty-value", format!("the payer's name {problem}"))
+                .at(p.payer.loc, "here")
                 .hint("write who paid"),
         );
     }

@@ -6,7 +6,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
@@ -41,9 +40,11 @@ impl Qty {
                 "`{t}` is not a number; write digits such as 2 or 1.5"
             ));
         }
-        Decimal::from_str(t)
+        // Exact or refused: `from_str` would round a 29th significant digit
+        // away without a word.
+        Decimal::from_str_exact(t)
             .map(Qty)
-            .map_err(|_| format!("`{t}` is too large or has too many digits"))
+            .map_err(|_| format!("`{t}` is too large or has too many digits (at most 28)"))
     }
 }
 

@@ -234,10 +234,10 @@ pub fn price_job(rules: &Rules, job: &JobFile) -> Result<Quote, Vec<Diagnostic>>
                 .hint("give the number of the quote sheet, e.g. BJ2026-0012"),
         );
     }
-    if job.customer.name.value.trim().is_empty() {
+    if let Some(problem) = crate::text::name_problem(&job.customer.name.value) {
         problems.push(
-            Diagnostic::error("empty-value", "the customer's name is empty")
-                .at(job.customer.name.loc, "empty")
+            Diagnostic::error("empty-value", format!("the customer's name {problem}"))
+                .at(job.customer.name.loc, "here")
                 .hint("the customer signs the quote sheet: give their name"),
         );
     }

@@ -208,22 +208,28 @@ fn approve_records_a_signoff_in_turn_and_keeps_the_file() {
     assert!(err.contains("the sign-off was not recorded"), "{err}");
     assert_eq!(std::fs::read_to_string(&job).unwrap(), original);
 
-    // A date before the previous sign-off.
-    let (code, _, err) = feebook(
-        &[
-            "approve",
-            j,
-            "--role",
-            "company_leader",
-            "--name",
-            "周文华",
-            "--date",
-            "2026-11-01",
-        ],
-        &dir,
-    );
-    assert_eq!(code, 1, "{err}");
-    assert!(err.contains("date-order"), "{err}");
+    // A date before the job, and one before the previous sign-off.
+    for (date, expected) in [
+        ("2026-11-01", "is before the job's date (2026-11-20)"),
+        ("2026-11-21", "date-order"),
+    ] {
+        let (code, _, err) = feebook(
+            &[
+                "approve",
+                j,
+                "--role",
+                "company_leader",
+                "--name",
+                "周文华",
+                "--date",
+                date,
+            ],
+            &dir,
+        );
+        assert_eq!(code, 1, "{err}");
+        assert!(err.contains(expected), "{err}");
+        assert_eq!(std::fs::read_to_string(&job).unwrap(), original);
+    }
 
     // In turn: recorded, comments and layout kept, the chain approved.
     let (code, out, err) = feebook(

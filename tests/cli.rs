@@ -333,3 +333,76 @@ fn an_order_cannot_change_the_approved_price() {
     assert_eq!(code, Some(1), "{err}");
     assert!(err.contains("is fixed by the rules at 20.00"), "{err}");
 }
+
+/// `police` knows a payment by its keys, however it is written (a BOM, flow
+/// style): it was taken for a work order, reported as a wrong key, and its
+/// private settlement went unseen.
+#[test]
+fn police_knows_a_payment_however_it_is_written() {
+    let d = temp_dir("police");
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/payments/immediate-repair-802.yaml"
+    ))
+    .unwrap();
+    // The payer first, right after the BOM; received by service staff.
+    let payer = sample.lines().find(|l| l.starts_with("payer:")).unwrap();
+    let by_staff: String = std::iter::once(payer)
+        .chain(
+            sample
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.starts_with("payer:")),
+        )
+        .map(|l| {
+            if l.starts_with("received_by:") {
+                "received_by: service_staff\n".to_string()
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let bom = d.join("bom.yaml");
+    std::fs::write(&bom, format!("\u{feff}{by_staff}")).unwrap();
+    let out = feebook().arg("police").arg(&bom).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("[no-private-settlement]"), "{err}");
+}
+
+/// A name must print something and nothing in it may act on a terminal (an
+/// escape sequence reached every later `feebook journal`).
+#[test]
+fn a_name_that_prints_nothing_or_acts_is_refused() {
+    let d = temp_dir("names");
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/orders/indoor-cleaning-1203.yaml"
+    ))
+    .unwrap();
+    let line = sample.lines().find(|l| l.starts_with("customer:")).unwrap();
+    for (name, expected) in [
+        (
+            r#""\e[31mRED\e[0m""#,
+            "contains the control character U+001B",
+        ),
+        (r#""\u200b""#, "prints nothing"),
+    ] {
+        let file = d.join("order.yaml");
+        std::fs::write(&file, sample.replace(line, &format!("customer: {name}"))).unwrap();
+        let out = feebook()
+            .args(["order", "--format", "md", "--journal"])
+            .arg(d.join("j.sqlite"))
+            .arg("-o")
+            .arg(d.join("out/"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains(&format!("the customer's name {expected}")),
+            "{err}"
+        );
+        assert!(!d.join("j.sqlite").exists());
+    }
+}

@@ -99,13 +99,49 @@ pub struct ApproveOpts<'a> {
 /// replaced atomically.
 pub fn approve(rules_args: &RulesArgs, path: &Path, o: ApproveOpts) -> u8 {
     let run = || -> Result<(), u8> {
+        if let Some(problem) = feebook::text::name_problem(o.name) {
+            eprintln!("error: --name {problem}\n  = help: give the name of the person who signs");
+            return Err(USAGE);
+        }
+        let today = chrono::Local::now().date_naive();
+        if o.date > today {
+            eprintln!(
+                "error: --date {} is after today ({today}): a sign-off is dated the day it is given",
+                o.date
+            );
+            return Err(USAGE);
+        }
         let (rules, _) = load_rules(rules_args)?;
+        if let Some(d) = o.department
+            && !rules.departments.contains(d)
+        {
+            let ids: Vec<&str> = rules
+                .departments
+                .iter()
+                .map(|(id, _)| id.value.as_str())
+                .collect();
+            eprintln!(
+                "error: --department `{d}` is not a department of the rules{}\n  = help: departments: {}",
+                feebook::diagnostic::did_you_mean(d, ids.iter().copied())
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default(),
+                ids.join(", ")
+            );
+            return Err(USAGE);
+        }
         let text = read_input(path, "job file")?;
         let name = path.display().to_string();
         let mut sources = Sources::new();
         let (_, job) = quote::load_job(&mut sources, &name, text.clone())
             .map_err(|d| report(&[d], &sources))?;
         let q = quote::price_job(&rules, &job).map_err(|p| report(&p, &sources))?;
+        if o.date < job.date.value {
+            eprintln!(
+                "error: --date {} is before the job's date ({}): nothing can be signed before the job is drawn up",
+                o.date, job.date.value
+            );
+            return Err(PROBLEMS);
+        }
         let (before, problems) = job_status(&rules, &job, &q);
         if !problems.is_empty() {
             eprintln!("error: the job's existing sign-offs have problems; fix them first");
@@ -197,6 +233,16 @@ fn signoff_yaml(o: &ApproveOpts) -> String {
 /// else of the text as it is. `None` when the list has a form this does not
 /// edit (a multi-line flow list).
 pub fn append_signoff(text: &str, entry: &str) -> Option<String> {
+    let out = append_signoff_lf(text, entry)?;
+    // A file written with CRLF line ends keeps them on the new line too.
+    Some(if text.contains("\r\n") {
+        out.replace("\r\n", "\n").replace('\n', "\r\n")
+    } else {
+        out
+    })
+}
+
+fn append_signoff_lf(text: &str, entry: &str) -> Option<String> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let Some(start) = lines.iter().position(|l| l.starts_with("signoffs:")) else {
         let mut out = text.to_string();
@@ -207,7 +253,11 @@ pub fn append_signoff(text: &str, entry: &str) -> Option<String> {
         return Some(out);
     };
     let rest = lines[start]["signoffs:".len()..].trim();
-    let rest = rest.split(" #").next().unwrap_or("").trim();
+    let rest = if rest.starts_with('#') {
+        ""
+    } else {
+        rest.split(" #").next().unwrap_or("").trim()
+    };
     let mut out: String = lines[..start].concat();
     if rest == "[]" {
         out.push_str(&format!("signoffs:\n  - {entry}\n"));
@@ -294,5 +344,14 @@ mod tests {
             "signoffs:\n- {role: a}\n- {role: \"x\"}\nb: 2\n"
         );
         assert_eq!(append_signoff("signoffs: [\n  {role: a}]\n", e), None);
+        // A comment after the key; CRLF line ends kept on the new line.
+        assert_eq!(
+            append_signoff("signoffs: # 会签\n  - {role: a}\n", e).unwrap(),
+            "signoffs: # 会签\n  - {role: a}\n  - {role: \"x\"}\n"
+        );
+        assert_eq!(
+            append_signoff("a: 1\r\nsignoffs:\r\n  - {role: a}\r\n", e).unwrap(),
+            "a: 1\r\nsignoffs:\r\n  - {role: a}\r\n  - {role: \"x\"}\r\n"
+        );
     }
 }

@@ -238,12 +238,14 @@ pub fn list(journal: &JournalArgs, month: Option<&str>, format: OutputFormat) ->
                         e.number,
                         e.date,
                         e.kind,
-                        e.party,
+                        feebook::text::printable(e.party),
                         e.amount
                             .as_deref()
                             .map(|a| format!("¥{a}"))
                             .unwrap_or_default(),
-                        e.voided.map(|r| format!("  作废：{r}")).unwrap_or_default()
+                        e.voided
+                            .map(|r| format!("  作废：{}", feebook::text::printable(r)))
+                            .unwrap_or_default()
                     ));
                 }
                 super::out(&s);

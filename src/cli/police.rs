@@ -33,11 +33,8 @@ pub fn run(
             } else {
                 None
             };
-            let top = |key: &str| {
-                text.as_deref()
-                    .is_some_and(|t| t.lines().any(|l| l.starts_with(key)))
-            };
-            if top("payer:") || top("payments:") {
+            let kind = text.as_deref().map(yaml_kind);
+            if let Some(Held::Payments { list }) = kind {
                 #[derive(serde::Deserialize)]
                 #[serde(deny_unknown_fields)]
                 struct List {
@@ -47,7 +44,7 @@ pub fn run(
                     f.display().to_string(),
                     text.clone().unwrap_or_default(),
                 ));
-                let payments = if top("payments:") {
+                let payments = if list {
                     feebook::yaml::parse::<List>(&sources, id, "payments file").map(|l| l.payments)
                 } else {
                     feebook::yaml::parse::<Payment>(&sources, id, "payment").map(|p| vec![p])
@@ -74,7 +71,7 @@ pub fn run(
                         }
                     }
                 }
-            } else if top("labour:") || top("description:") {
+            } else if kind == Some(Held::Job) {
                 records += 1;
                 match check_job(rules_args, f) {
                     Ok(c) => {
@@ -138,5 +135,57 @@ pub fn run(
             ));
             if errors > 0 { PROBLEMS } else { OK }
         }
+    }
+}
+
+/// What a YAML file given to `police` holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Held {
+    /// One payment, or a list under `payments:`.
+    Payments {
+        list: bool,
+    },
+    Job,
+    Orders,
+}
+
+/// Tells a payment, a job and work orders apart by their top-level keys,
+/// however the file is written (block or flow style, a BOM, comments
+/// first), so that a payment is checked against the payment policies even
+/// when it lacks a key; a file that does not parse is read as orders, whose
+/// reader reports where.
+fn yaml_kind(text: &str) -> Held {
+    const PAYMENT: &[&str] = &[
+        "payer",
+        "payments",
+        "items",
+        "received_by",
+        "channel",
+        "billing_notice",
+        "cashier",
+    ];
+    const JOB: &[&str] = &[
+        "labour",
+        "materials",
+        "description",
+        "responsible_department",
+        "involved_departments",
+        "signoffs",
+        "revisions",
+    ];
+    let keys: Vec<String> = serde_saphyr::from_str::<
+        std::collections::BTreeMap<String, serde::de::IgnoredAny>,
+    >(text.trim_start_matches('\u{feff}'))
+    .map(|m| m.into_keys().collect())
+    .unwrap_or_default();
+    let has = |names: &[&str]| keys.iter().any(|k| names.contains(&k.as_str()));
+    if has(PAYMENT) {
+        Held::Payments {
+            list: has(&["payments"]),
+        }
+    } else if has(JOB) {
+        Held::Job
+    } else {
+        Held::Orders
     }
 }

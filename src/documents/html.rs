@@ -16,12 +16,14 @@
 //! - printing a `null` (an optional field that is not set) is an error too:
 //!   templates write `{{ data.contact or "—" }}` or `{% if data.contact %}`.
 //!
-//! `.html` templates are auto-escaped (customer names may contain `<`); `.md`
-//! templates are not, and pass table cell values through the `cell` filter,
-//! which escapes `|` and folds line breaks.
+//! `.html` templates are auto-escaped (customer names may contain `<`); so
+//! are `.md` templates, for Markdown: `<` and `&` as entities, which every
+//! Markdown renderer shows as the characters, so that a name cannot become
+//! an HTML element in a viewer. Table cell values go through the `cell`
+//! filter, which escapes `|` and folds line breaks.
 
 use std::collections::BTreeMap;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use minijinja::value::Value;
@@ -280,6 +282,8 @@ fn environment() -> Environment<'static> {
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") {
             AutoEscape::Html
+        } else if name.ends_with(".md") {
+            AutoEscape::Custom(MARKDOWN.into())
         } else {
             AutoEscape::None
         }
@@ -298,11 +302,26 @@ fn environment() -> Environment<'static> {
                  write `x or \"—\"` or test it with `{% if x %}`",
             ));
         }
+        if matches!(state.auto_escape(), AutoEscape::Custom(n) if n == MARKDOWN) && !value.is_safe()
+        {
+            let text = value.to_string();
+            for c in text.chars() {
+                match c {
+                    '<' => out.write_str("&lt;")?,
+                    '&' => out.write_str("&amp;")?,
+                    c => out.write_char(c)?,
+                }
+            }
+            return Ok(());
+        }
         minijinja::escape_formatter(out, state, value)
     });
     env.add_filter("cell", cell);
     env
 }
+
+/// The auto-escape of `.md` templates.
+const MARKDOWN: &str = "markdown";
 
 /// Markdown table cell: `|` escaped, line breaks folded into spaces, `null` as
 /// an empty cell.
@@ -829,8 +848,8 @@ mod tests {
 
         let md = render("quote", Format::Md, &data);
         assert!(
-            md.contains("- **客户**：<script>alert(\"x\")</script> & 李 | 王"),
-            "not escaped outside tables"
+            md.contains("- **客户**：&lt;script>alert(\"x\")&lt;/script> &amp; 李 | 王"),
+            "no HTML element, `|` left alone outside tables: {md}"
         );
         assert!(md.contains("| 1 | 管件 \\| 三通 |"), "{md}");
     }

@@ -1824,9 +1824,7 @@ pub fn parse_default(kind: InputType, text: &str) -> Result<expr::Value, String>
             .map(|r| expr::Value::Num(r.fraction()))
             .map_err(|e| e.to_string()),
         InputType::Quantity | InputType::Count => {
-            let d: Decimal = text
-                .parse()
-                .map_err(|_| format!("`{text}` is not a number"))?;
+            let d = crate::quantity::Qty::parse(text)?.value();
             if kind == InputType::Count && !d.fract().is_zero() {
                 return Err(format!("`{text}` is not a whole number"));
             }
