@@ -89,7 +89,15 @@ pub fn notice(rules_args: &RulesArgs, render_args: &RenderArgs, o: NoticeOpts) -
             &|_| None,
         );
         if o.draft {
-            // A draft for discussion: printed with 未经审批 across the page.
+            // A draft for discussion: printed with 未经审批 across the page,
+            // so what would refuse the notice is only a warning here.
+            let results: Vec<Diagnostic> = results
+                .into_iter()
+                .map(|d| Diagnostic {
+                    severity: diagnostic::Severity::Warning,
+                    ..d
+                })
+                .collect();
             eprint!("{}", diagnostic::render_all(&results, &sources));
         } else if let Err(code) = police(results, &sources) {
             eprintln!("  = help: print a draft marked 未经审批 with `--draft`");

@@ -700,6 +700,31 @@ impl<'a> Checker<'a> {
             }
             (Ty::T(a), Ty::T(b)) => (a, b),
         };
+        // `margin >= 3` means 300%: a rate compared with a bare number other
+        // than 0 is almost always a percentage without its `%`.
+        for (ty, other) in [(lt, rhs), (rt, lhs)] {
+            if ty == Type::Rate
+                && let NodeKind::Num {
+                    value,
+                    percent: false,
+                } = &other.kind
+                && !value.is_zero()
+            {
+                self.err_hint(
+                    other.span,
+                    "expr::type_mismatch",
+                    format!(
+                        "a rate compared with the bare number {value}, which is {}%",
+                        value * rust_decimal::Decimal::ONE_HUNDRED
+                    ),
+                    format!(
+                        "write it with `%`: `{}%` is what this says, `{value}%` is {value} percent",
+                        (value * rust_decimal::Decimal::ONE_HUNDRED).normalize()
+                    ),
+                );
+                return None;
+            }
+        }
         let ordered = !matches!(cmp, Cmp::Eq | Cmp::Ne);
         let ok = match unify(lt, rt) {
             Some(Type::Text | Type::Bool) if ordered => {
