@@ -348,6 +348,21 @@ fn templates_cannot_read_files_or_import_packages() {
     }
 }
 
+/// A file of the templates folder may be read; one outside it may not, not
+/// even through a link placed in the folder.
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_templates_folder_is_refused() {
+    let dir = override_dir("link", "quote.typ", "#read(\"host.txt\")");
+    std::os::unix::fs::symlink("/etc/hostname", dir.join("typst").join("host.txt")).unwrap();
+    let err = match Renderer::new(Some(&dir), None) {
+        Err(e) => format!("{e:?}"),
+        Ok(_) => panic!("a link out of the folder was accepted"),
+    };
+    assert!(err.contains("outside the templates folder"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn a_template_error_names_the_template_line() {
     let (err, dir) = render_replaced(

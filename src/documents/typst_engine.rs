@@ -190,7 +190,9 @@ impl Templates {
     /// Register every file under `dir` (recursively; hidden files and directories skipped)
     /// under its path relative to `dir`, e.g. `dir/parts/header.typ` → `/parts/header.typ`.
     pub fn from_dir(dir: &Path) -> Result<Templates, TemplateError> {
-        fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
+        /// The files below `dir`; a symbolic link that leads out of the
+        /// folder is refused: a template reads only the templates folder.
+        fn walk(root: &Path, dir: &Path, out: &mut Vec<std::path::PathBuf>) -> std::io::Result<()> {
             let mut entries: Vec<_> = std::fs::read_dir(dir)?.collect::<Result<_, _>>()?;
             entries.sort_by_key(|e| e.file_name());
             for entry in entries {
@@ -198,8 +200,16 @@ impl Templates {
                     continue;
                 }
                 let path = entry.path();
+                if entry.file_type()?.is_symlink() && !path.canonicalize()?.starts_with(root) {
+                    return Err(std::io::Error::other(format!(
+                        "{} is a link to a file outside the templates folder; copy the file in instead",
+                        path.display()
+                    )));
+                }
+                // Not through a link to a folder: a link to its own parent
+                // would never end.
                 if entry.file_type()?.is_dir() {
-                    walk(&path, out)?;
+                    walk(root, &path, out)?;
                 } else {
                     out.push(path);
                 }
@@ -210,7 +220,8 @@ impl Templates {
             TemplateError::message(None, format!("{}: {e}", p.display()))
         };
         let mut files = Vec::new();
-        walk(dir, &mut files).map_err(|e| io_err(dir, e))?;
+        let root = dir.canonicalize().map_err(|e| io_err(dir, e))?;
+        walk(&root, dir, &mut files).map_err(|e| io_err(dir, e))?;
         let mut templates = Templates::new();
         for file in files {
             let rel = file.strip_prefix(dir).expect("walked below dir");
