@@ -710,16 +710,17 @@ impl<'a> Checker<'a> {
                 } = &other.kind
                 && !value.is_zero()
             {
+                // The literal may be as large as a Decimal holds: × 100
+                // can overflow.
+                let percent = value
+                    .checked_mul(rust_decimal::Decimal::ONE_HUNDRED)
+                    .map_or_else(|| format!("{value} × 100"), |p| p.normalize().to_string());
                 self.err_hint(
                     other.span,
                     "expr::type_mismatch",
+                    format!("a rate compared with the bare number {value}, which is {percent}%"),
                     format!(
-                        "a rate compared with the bare number {value}, which is {}%",
-                        value * rust_decimal::Decimal::ONE_HUNDRED
-                    ),
-                    format!(
-                        "write it with `%`: `{}%` is what this says, `{value}%` is {value} percent",
-                        (value * rust_decimal::Decimal::ONE_HUNDRED).normalize()
+                        "write it with `%`: `{percent}%` is what this says, `{value}%` is {value} percent"
                     ),
                 );
                 return None;

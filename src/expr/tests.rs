@@ -143,6 +143,32 @@ fn percent_literals_are_rates() {
     assert_eq!(ty("tax + 1%"), Type::Rate);
 }
 
+/// `tax > 3` says 300%: refused, pointing at the number; `tax > 0` and
+/// `tax > 3%` are fine; a literal too large to be × 100 still gets its
+/// message (a panic found by the token-soup property).
+#[test]
+fn a_rate_is_not_compared_with_a_bare_number() {
+    let s = scope();
+    for ok in ["tax > 0", "tax > 3%", "tax == 税率", "0 < tax"] {
+        assert!(compile(ok, &s).is_ok(), "{ok}");
+    }
+    for (src, message) in [
+        ("tax >= 3", "the bare number 3, which is 300%"),
+        ("0.5 < tax", "the bare number 0.5, which is 50%"),
+        (
+            "tax > 79228162514264337593543950335",
+            "which is 79228162514264337593543950335 × 100%",
+        ),
+    ] {
+        let errs = compile(src, &s).unwrap_err();
+        assert!(
+            errs[0].message.contains(message),
+            "{src}: {}",
+            errs[0].message
+        );
+    }
+}
+
 #[test]
 fn chinese_identifiers() {
     assert_eq!(ty("人数 * 2"), Type::Quantity);
