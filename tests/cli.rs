@@ -303,24 +303,9 @@ fn an_order_cannot_change_the_approved_price() {
             "`materials` (材料费) is negative: -200.00",
         ),
     ] {
-        let file = d.join("order.yaml");
-        std::fs::write(&file, sample.replace("  materials: \"38.00\"\n", edit)).unwrap();
-        let out = feebook()
-            .args(["order", "--format", "md", "--journal"])
-            .arg(d.join("j.sqlite"))
-            .arg("-o")
-            .arg(d.join("out/"))
-            .arg(&file)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        let err = refused_order(&d, &sample.replace("  materials: \"38.00\"\n", edit));
         assert!(err.contains(expected), "{expected}:\n{err}");
         assert!(err.contains(&format!("order.yaml:{line}:")), "{err}");
-        assert!(
-            !d.join("out").exists() && !d.join("j.sqlite").exists(),
-            "{err}"
-        );
     }
     let (code, _, err) = run(&[
         "price",
@@ -387,22 +372,32 @@ fn a_name_that_prints_nothing_or_acts_is_refused() {
         ),
         (r#""\u200b""#, "prints nothing"),
     ] {
-        let file = d.join("order.yaml");
-        std::fs::write(&file, sample.replace(line, &format!("customer: {name}"))).unwrap();
-        let out = feebook()
-            .args(["order", "--format", "md", "--journal"])
-            .arg(d.join("j.sqlite"))
-            .arg("-o")
-            .arg(d.join("out/"))
-            .arg(&file)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        let err = refused_order(&d, &sample.replace(line, &format!("customer: {name}")));
         assert!(
             err.contains(&format!("the customer's name {expected}")),
             "{err}"
         );
-        assert!(!d.join("j.sqlite").exists());
     }
+}
+
+/// Issues `order.yaml` holding `text` in `d`; it must be refused (exit 1)
+/// with nothing written and no journal made. Returns what it said.
+fn refused_order(d: &std::path::Path, text: &str) -> String {
+    let file = d.join("order.yaml");
+    std::fs::write(&file, text).unwrap();
+    let out = feebook()
+        .args(["order", "--format", "md", "--journal"])
+        .arg(d.join("j.sqlite"))
+        .arg("-o")
+        .arg(d.join("out/"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        !d.join("out").exists() && !d.join("j.sqlite").exists(),
+        "{err}"
+    );
+    err
 }
