@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::Diagnostic;
 use crate::documents::{Format, Kind};
-use crate::journal::{DocKind, Journal, JournalError, NewEntry, sha256_hex};
+use crate::journal::{DocKind, Issuing, Journal, JournalError, NewEntry, sha256_hex};
 use crate::money::Money;
 use crate::numbering::Pattern;
 use crate::rules::Rules;
@@ -68,8 +68,10 @@ pub fn journal_error(e: JournalError) -> Vec<Diagnostic> {
     vec![Diagnostic::error("journal", e.to_string())]
 }
 
-/// Issues one document: takes the next number, renders with it, records it.
-/// `render` gets the number and returns the bytes and the document data.
+/// Issues one document: checks it against the journal (`check`, for what
+/// earlier documents forbid), takes the next number, renders with it,
+/// records it. `render` gets the number and returns the bytes and the
+/// document data.
 #[allow(clippy::too_many_arguments)]
 pub fn issue(
     journal: &mut Journal,
@@ -79,6 +81,7 @@ pub fn issue(
     date: NaiveDate,
     party: &str,
     amount: Option<Money>,
+    check: impl FnOnce(&Issuing<'_>) -> Result<(), Vec<Diagnostic>>,
     render: impl FnOnce(&str) -> Result<(Vec<u8>, serde_json::Value), Vec<Diagnostic>>,
 ) -> Result<Issued, Vec<Diagnostic>> {
     let Some(doc_kind) = journal_kind(kind) else {
@@ -88,6 +91,9 @@ pub fn issue(
         )]);
     };
     let mut tx = journal.begin().map_err(journal_error)?;
+    // Checked under the journal's write lock, so that what it saw still
+    // holds when the entry is recorded.
+    check(&tx)?;
     let series = pattern.series(date);
     let seq = tx.next_seq(&series).map_err(journal_error)?;
     let number = pattern.number(date, seq);

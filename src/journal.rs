@@ -938,6 +938,14 @@ impl Issuing<'_> {
         Ok(last + 1)
     }
 
+    /// The documents of `kind`, not voided, whose snapshot holds the string
+    /// `text` (a document number, a work order's number), oldest first, as
+    /// this transaction sees them. A prefilter: the caller reads the
+    /// snapshots to see where the text stands in them.
+    pub fn mentioning(&self, kind: DocKind, text: &str) -> Result<Vec<Entry>, JournalError> {
+        mentioning_in(&self.tx, self.path, self.timeout, kind, text)
+    }
+
     /// Records an entry. Its `seq` must be exactly [`Issuing::next_seq`] of
     /// its series and its number must be the series with that sequence
     /// number; the entry is checked (non-blank party, hash, JSON snapshot)
@@ -1217,6 +1225,35 @@ fn find_in(
         .optional()
         .map_err(err)?;
     raw.map(|r| r.into_entry(path)).transpose()
+}
+
+fn mentioning_in(
+    conn: &Connection,
+    path: &Path,
+    timeout: Duration,
+    kind: DocKind,
+    text: &str,
+) -> Result<Vec<Entry>, JournalError> {
+    let err = |e| JournalError::sqlite(path, timeout, e);
+    // The snapshot is JSON: look for the text as JSON writes it inside a
+    // string, so that a quote or a backslash in it still matches.
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    let needle = quoted
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .unwrap_or(text);
+    if needle.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM entry WHERE kind = ?1 AND void_reason IS NULL \
+         AND instr(snapshot, ?2) > 0 ORDER BY id"
+    );
+    let mut stmt = conn.prepare(&sql).map_err(err)?;
+    let rows = stmt
+        .query_map(params![kind.as_str(), needle], RawEntry::from_row)
+        .map_err(err)?;
+    rows.map(|r| r.map_err(err)?.into_entry(path)).collect()
 }
 
 /// The missing sequence numbers of a series, from 1 to the highest number

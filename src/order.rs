@@ -17,17 +17,37 @@ use crate::rules::Rules;
 use crate::source::{Loc, Sp};
 
 /// How an order is paid.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
-)]
+///
+/// A YAML file may write the id or the Chinese label, as a spreadsheet's
+/// column does ([`Settlement::parse`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Settlement {
     /// 月结: billed by finance with the month's billing notice.
+    #[serde(alias = "月结")]
     Monthly,
     /// 即时结算: paid at once at finance (receipt stamped 现金收讫).
+    #[serde(alias = "即时结算", alias = "即时", alias = "现结")]
     Immediate,
     /// 长期协议: under a long-term service agreement, billed by finance.
+    #[serde(alias = "长期协议", alias = "协议")]
     Agreement,
+}
+
+impl JsonSchema for Settlement {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Settlement".into()
+    }
+
+    // Written by hand so that the Chinese labels complete in an editor as
+    // well as the ids (the derive leaves serde's aliases out).
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "How an order is paid: `monthly` (月结: billed with the month's billing notice), `immediate` (即时结算: paid at once at finance, receipt stamped 现金收讫) or `agreement` (长期协议: under a long-term service agreement, billed by finance). The Chinese labels are read too.",
+            "type": "string",
+            "enum": ["monthly", "immediate", "agreement", "月结", "即时结算", "即时", "现结", "长期协议", "协议"]
+        })
+    }
 }
 
 impl Settlement {

@@ -9,8 +9,12 @@ use chrono::NaiveDate;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+
 use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::journal::{DocKind, Entry, Issuing, JournalError};
 use crate::money::Money;
+use crate::order::Settlement;
 use crate::rules::Rules;
 use crate::source::{Loc, Sp};
 
@@ -41,9 +45,11 @@ pub struct Payment {
     pub kind: Option<Sp<PaymentKind>>,
     /// `immediate` (即时结算: receipt stamped 现金收讫) or `monthly` /
     /// `agreement` (a billing notice paid: stamped 已交费).
-    pub settlement: crate::order::Settlement,
-    /// The billing notice this pays, for monthly settlement.
-    pub billing_notice: Option<String>,
+    pub settlement: Sp<crate::order::Settlement>,
+    /// The billing notice this pays (its number, e.g. `TZ202612-0001`):
+    /// required for a fee under `monthly` or `agreement` settlement, which
+    /// pays the whole notice; not allowed under `immediate`.
+    pub billing_notice: Option<Sp<String>>,
     /// Name of the cashier (收款人).
     pub cashier: Option<String>,
     /// Name of whoever handled it (经手人), e.g. the accompanying service
@@ -59,8 +65,9 @@ pub struct Payment {
 pub struct PaymentLine {
     /// What, e.g. 室内卫生清洁 85 平方米.
     pub description: String,
-    /// The work order or billing notice, if any.
-    pub reference: Option<String>,
+    /// The work order or billing notice, if any. A receipt is not issued
+    /// for a reference an earlier receipt (not voided) already paid.
+    pub reference: Option<Sp<String>>,
     /// Amount in yuan.
     pub amount: Sp<Money>,
 }
@@ -198,6 +205,57 @@ pub fn check(rules: &Rules, p: &Payment) -> Vec<Diagnostic> {
         }
         _ => {}
     }
+    match (&p.billing_notice, p.settlement.value) {
+        (None, Settlement::Monthly | Settlement::Agreement) if p.kind() == PaymentKind::Fee => {
+            problems.push(
+                Diagnostic::error(
+                    "missing-billing-notice",
+                    format!(
+                        "a {} payment pays a billing notice, but the payment names none",
+                        p.settlement.value.label()
+                    ),
+                )
+                .at(p.settlement.loc, "which billing notice does it pay?")
+                .hint("add `billing_notice: NUMBER` (the 收费通知单's number; `feebook journal --month YYYY-MM` lists them)")
+                .hint("a payment taken at once, at the counter, is `settlement: immediate`"),
+            );
+        }
+        (Some(notice), Settlement::Immediate) => problems.push(
+            Diagnostic::error(
+                "notice-not-immediate",
+                format!(
+                    "an immediate (即时结算) payment cannot pay billing notice {}",
+                    notice.value
+                ),
+            )
+            .at(notice.loc, "a billing notice is paid under monthly settlement")
+            .hint("a billing notice paid is `settlement: monthly` (stamped 已交费); remove `billing_notice:` for a payment at the counter (stamped 现金收讫)"),
+        ),
+        _ => {}
+    }
+    let mut seen: HashMap<&str, Loc> = HashMap::new();
+    for item in &p.items {
+        let Some(reference) = item.value.reference.as_ref() else {
+            continue;
+        };
+        let key = reference.value.trim();
+        if key.is_empty() {
+            continue;
+        }
+        if let Some(first) = seen.get(key) {
+            problems.push(
+                Diagnostic::error(
+                    "duplicate-reference",
+                    format!("`{key}` is paid for twice in this payment"),
+                )
+                .at(reference.loc, "again here")
+                .also(*first, "first here")
+                .hint("list each work order once, with its whole amount"),
+            );
+        } else {
+            seen.insert(key, reference.loc);
+        }
+    }
     if let Some(problem) = crate::text::name_problem(&p.payer.value) {
         problems.push(
             Diagnostic::error("empty-value", format!("the payer's name {problem}"))
@@ -211,7 +269,7 @@ pub fn check(rules: &Rules, p: &Payment) -> Vec<Diagnostic> {
 /// The stamp a receipt carries: 现金收讫 for instant settlement, 已交费 for
 /// a billing notice paid.
 pub fn stamp(p: &Payment) -> &'static str {
-    match p.settlement {
+    match p.settlement.value {
         crate::order::Settlement::Immediate => "现金收讫",
         _ => "已交费",
     }
@@ -227,7 +285,270 @@ pub fn field_place(p: &Payment, field: &str) -> Option<crate::diagnostic::Place>
         "received_by" => Some(p.received_by.loc),
         "number" => p.number.as_ref().map(|n| n.loc),
         "kind" => p.kind.as_ref().map(|k| k.loc),
+        "settlement" => Some(p.settlement.loc),
         _ => None,
     };
     loc.map(crate::diagnostic::Place::Span)
+}
+
+/// Checks a payment against what the journal has issued, in the
+/// transaction that will number its receipt (so that two cashiers cannot
+/// both receipt the same notice): the billing notice it pays exists, is a
+/// billing notice, is not void, is dated on or before the payment, and is
+/// paid in full by this payment and the earlier receipts for it, not more;
+/// no work order it lists was paid on an earlier receipt. Voided receipts
+/// do not count. A payer other than the notice's customer is a warning.
+pub fn check_with_journal(p: &Payment, tx: &Issuing<'_>) -> Result<Vec<Diagnostic>, JournalError> {
+    let mut problems = Vec::new();
+    let notice = p.billing_notice.as_ref().map(|n| (n.value.trim(), n.loc));
+    let mut facts = NoticeFacts::default();
+    if let Some((number, loc)) = notice {
+        facts = check_notice(p, tx, number, loc, &mut problems)?;
+    }
+    for item in &p.items {
+        let Some(reference) = item.value.reference.as_ref() else {
+            continue;
+        };
+        let key = reference.value.trim();
+        // The notice's own receipts were checked above, as a whole.
+        if key.is_empty() || notice.is_some_and(|(n, _)| n == key) {
+            continue;
+        }
+        if let (Some((number, _)), Some(orders)) = (notice, &facts.orders)
+            && !orders.iter().any(|o| o == key)
+        {
+            problems.push(
+                Diagnostic::error(
+                    "not-on-notice",
+                    format!("`{key}` is not one of billing notice {number}'s orders"),
+                )
+                .at(reference.loc, "not on the notice")
+                .hint(format!("the notice bills {}", orders.join(", "))),
+            );
+            continue;
+        }
+        let earlier: Vec<Entry> = tx
+            .mentioning(DocKind::Receipt, key)?
+            .into_iter()
+            .filter(|e| receipt_lists(e, key))
+            .collect();
+        // Already said: the notice these orders are on was paid by them.
+        if earlier.iter().all(|e| facts.paid_by.contains(&e.number)) {
+            continue;
+        }
+        if let Some(first) = earlier.first() {
+            problems.push(
+                Diagnostic::error(
+                    "already-receipted",
+                    format!(
+                        "`{key}` was already paid on receipt {}",
+                        describe_receipts(&earlier)
+                    ),
+                )
+                .at(reference.loc, "paid before")
+                .hint(format!(
+                    "to print that receipt again: `feebook reissue {}`; if it was wrong, void it first: `feebook void {} --reason ...`",
+                    first.number, first.number
+                )),
+            );
+        }
+    }
+    Ok(problems)
+}
+
+/// What [`check_notice`] learnt of the billing notice paid.
+#[derive(Default)]
+struct NoticeFacts {
+    /// The numbers of the orders it bills, when it was found.
+    orders: Option<Vec<String>>,
+    /// The receipts that already paid it in full, when they did.
+    paid_by: Vec<String>,
+}
+
+fn check_notice(
+    p: &Payment,
+    tx: &Issuing<'_>,
+    number: &str,
+    loc: Loc,
+    problems: &mut Vec<Diagnostic>,
+) -> Result<NoticeFacts, JournalError> {
+    let mut facts = NoticeFacts::default();
+    let Some(notice) = tx.find(number)? else {
+        problems.push(
+            Diagnostic::error(
+                "unknown-billing-notice",
+                format!("the journal has no billing notice {number}"),
+            )
+            .at(loc, "not issued")
+            .hint("billing notices are numbered by `feebook bill`; `feebook journal --month YYYY-MM` lists those of a month"),
+        );
+        return Ok(facts);
+    };
+    if notice.kind != DocKind::BillingNotice {
+        problems.push(
+            Diagnostic::error(
+                "not-a-billing-notice",
+                format!(
+                    "{number} is a {}, not a billing notice",
+                    notice.kind.as_str().replace('_', " ")
+                ),
+            )
+            .at(loc, "not a billing notice")
+            .hint("write the number of the 收费通知单 the customer paid"),
+        );
+        return Ok(facts);
+    }
+    if let Some(void) = &notice.voided {
+        problems.push(
+            Diagnostic::error(
+                "void-billing-notice",
+                format!(
+                    "billing notice {number} was voided on {} ({})",
+                    void.date, void.reason
+                ),
+            )
+            .at(loc, "voided")
+            .hint("a voided notice is not paid; pay the notice issued in its place"),
+        );
+        return Ok(facts);
+    }
+    facts.orders = snapshot_data(&notice).map(|d| {
+        d.get("lines")
+            .and_then(|l| l.as_array())
+            .map(|lines| {
+                lines
+                    .iter()
+                    .filter_map(|l| l.get("number").and_then(|n| n.as_str()))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    });
+    if p.date.value < notice.date {
+        problems.push(
+            Diagnostic::error(
+                "paid-before-notice",
+                format!(
+                    "the payment's date {} is before billing notice {number}'s date {}",
+                    p.date.value, notice.date
+                ),
+            )
+            .at(p.date.loc, "before the notice")
+            .hint("write the date the money was received"),
+        );
+    }
+    if notice.party != p.payer.value {
+        problems.push(
+            Diagnostic::warning(
+                "payer-not-billed",
+                format!(
+                    "billing notice {number} was issued to {}, the payer is {}",
+                    notice.party, p.payer.value
+                ),
+            )
+            .at(p.payer.loc, "not the billed customer")
+            .hint(format!(
+                "if {} paid it, write their name as on the notice",
+                notice.party
+            )),
+        );
+    }
+    let Some(billed) = notice.amount else {
+        return Ok(facts);
+    };
+    let earlier: Vec<Entry> = tx
+        .mentioning(DocKind::Receipt, number)?
+        .into_iter()
+        .filter(|e| receipt_pays(e, number))
+        .collect();
+    let paid: rust_decimal::Decimal = earlier.iter().filter_map(|e| e.amount).sum();
+    let this = p.amount.value.amount();
+    let yuan = |d: rust_decimal::Decimal| format!("¥{}", d.round_dp(2));
+    if !earlier.is_empty() && paid >= billed {
+        facts.paid_by = earlier.iter().map(|e| e.number.clone()).collect();
+        problems.push(
+            Diagnostic::error(
+                "already-paid",
+                format!(
+                    "billing notice {number} ({}) was already paid on receipt {}",
+                    yuan(billed),
+                    describe_receipts(&earlier)
+                ),
+            )
+            .at(loc, "paid before")
+            .hint(format!(
+                "to print that receipt again: `feebook reissue {}`; if it was wrong, void it first: `feebook void {} --reason ...`",
+                earlier[0].number, earlier[0].number
+            )),
+        );
+    } else if paid + this != billed {
+        let before = if earlier.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", of which {} was received on receipt {}",
+                yuan(paid),
+                describe_receipts(&earlier)
+            )
+        };
+        problems.push(
+            Diagnostic::error(
+                "amount-not-billed",
+                format!(
+                    "billing notice {number} is for {}{before}; this payment is {}, not the {} outstanding",
+                    yuan(billed),
+                    yuan(this),
+                    yuan(billed - paid)
+                ),
+            )
+            .at(p.amount.loc, "not what the notice asks")
+            .hint("a billing notice is paid in full before it is stamped 已交费 (客户交清全部费用后); take the whole amount, or correct the items"),
+        );
+    }
+    Ok(facts)
+}
+
+/// The earlier receipts, for a message: `SJ2026-000004 of 2026-12-08 (¥255.00)`.
+fn describe_receipts(receipts: &[Entry]) -> String {
+    receipts
+        .iter()
+        .map(|e| {
+            let amount = e
+                .amount
+                .map(|a| format!(", ¥{}", a.round_dp(2)))
+                .unwrap_or_default();
+            format!("{} ({}{amount})", e.number, e.date)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A document's data, as its journal snapshot keeps it.
+fn snapshot_data(e: &Entry) -> Option<serde_json::Value> {
+    let snapshot: serde_json::Value = serde_json::from_str(&e.snapshot).ok()?;
+    snapshot.get("data").cloned()
+}
+
+/// Whether a receipt pays this billing notice.
+fn receipt_pays(e: &Entry, notice: &str) -> bool {
+    snapshot_data(e).is_some_and(|d| {
+        d.get("billing_notice")
+            .and_then(|n| n.as_str())
+            .is_some_and(|n| n.trim() == notice)
+    })
+}
+
+/// Whether one of a receipt's lines refers to `reference`.
+fn receipt_lists(e: &Entry, reference: &str) -> bool {
+    snapshot_data(e).is_some_and(|d| {
+        d.get("lines")
+            .and_then(|l| l.as_array())
+            .is_some_and(|lines| {
+                lines.iter().any(|l| {
+                    l.get("reference")
+                        .and_then(|r| r.as_str())
+                        .is_some_and(|r| r.trim() == reference)
+                })
+            })
+    })
 }

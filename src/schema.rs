@@ -7,10 +7,15 @@ use schemars::{JsonSchema, generate::SchemaSettings};
 
 /// (file name, schema JSON) for every kind of input file.
 pub fn all() -> Vec<(&'static str, String)> {
-    vec![(
-        "rules.schema.json",
-        to_json::<crate::rules::model::RuleFile>(),
-    )]
+    vec![
+        (
+            "rules.schema.json",
+            to_json::<crate::rules::model::RuleFile>(),
+        ),
+        ("job.schema.json", to_json::<crate::job::JobFile>()),
+        ("order.schema.json", to_json::<crate::order::OrderFile>()),
+        ("payment.schema.json", to_json::<crate::payment::Payment>()),
+    ]
 }
 
 fn to_json<T: JsonSchema>() -> String {

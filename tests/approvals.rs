@@ -393,14 +393,21 @@ fn an_unapproved_catalogue_is_not_used() {
 #[test]
 fn two_hundred_receipts_from_parallel_processes_get_consecutive_numbers() {
     let dir = temp("receipts");
-    let payment = format!("{ROOT}/samples/payments/immediate-repair-802.yaml");
+    let sample =
+        std::fs::read_to_string(format!("{ROOT}/samples/payments/immediate-repair-802.yaml"))
+            .unwrap();
     let workers: Vec<_> = (0..8)
         .map(|w| {
             let dir = dir.clone();
-            let payment = payment.clone();
+            let sample = sample.clone();
             std::thread::spawn(move || {
                 let mut numbers = Vec::new();
-                for _ in 0..25 {
+                for i in 0..25 {
+                    // Each payment pays its own work order: a work order
+                    // already receipted is refused.
+                    let payment = format!("payment-{w}-{i}.yaml");
+                    let text = sample.replace("WX202611-00002", &format!("WX202611-9{w}{i:02}"));
+                    std::fs::write(dir.join(&payment), text).unwrap();
                     let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
                         .args([
                             "receipt",
@@ -523,4 +530,38 @@ fn two_hundred_receipts_from_parallel_processes_get_consecutive_numbers() {
     assert_eq!(code, 1);
     assert!(err.contains("does not exist"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The journal is checked for an earlier receipt under its write lock: of
+/// eight cashiers receipting the same payment at once, one succeeds.
+#[test]
+fn the_same_payment_receipted_at_once_by_eight_processes_is_issued_once() {
+    let dir = temp("receipt-race");
+    let payment = format!("{ROOT}/samples/payments/immediate-repair-802.yaml");
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let dir = dir.clone();
+            let payment = payment.clone();
+            std::thread::spawn(move || {
+                Command::new(env!("CARGO_BIN_EXE_feebook"))
+                    .args(["receipt", &payment, "--format", "json"])
+                    .args(["--journal", "journal.sqlite", "-o"])
+                    .arg(format!("out{w}/"))
+                    .current_dir(&dir)
+                    .output()
+                    .unwrap()
+            })
+        })
+        .collect();
+    let outs: Vec<_> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+    let issued = outs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(issued, 1, "{outs:?}");
+    for o in outs.iter().filter(|o| !o.status.success()) {
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("[already-receipted]"),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
 }

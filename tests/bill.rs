@@ -576,3 +576,150 @@ fn a_character_no_font_has_is_a_problem_of_its_row() {
     assert!(err.contains("m.csv, row 3, column 客户名称"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs `feebook` with the bill test's journal and output folder.
+fn feebook_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .args(args)
+        .arg("--journal")
+        .arg(dir.join("journal.sqlite"))
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_billing_notice_is_receipted_once_and_in_full() {
+    let dir = temp("receipt-notice");
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            "samples/orders/2026-11.csv",
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let sample =
+        std::fs::read_to_string(format!("{ROOT}/samples/payments/monthly-1203.yaml")).unwrap();
+    let receipt = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = dir.join(format!("{name}.json"));
+        let (code, _, err) = feebook_in(
+            &dir,
+            &[
+                "receipt",
+                path.to_str().unwrap(),
+                "--format",
+                "json",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        );
+        (code, err, out)
+    };
+    let refused = |name: &str, text: &str, codes: &[&str]| {
+        let (code, err, out) = receipt(name, text);
+        assert_eq!(code, 1, "{name} was not refused: {err}");
+        for c in codes {
+            assert!(err.contains(&format!("[{c}]")), "{name}: no {c} in\n{err}");
+        }
+        assert!(!out.exists(), "{name}: a refused receipt was written");
+    };
+
+    // Each mistake is refused before a number is taken.
+    refused(
+        "partial.yaml",
+        &sample
+            .replace(r#"amount: "216.00"}"#, r#"amount: "200.00"}"#)
+            .replace(r#"amount: "361.50""#, r#"amount: "345.50""#),
+        &["amount-not-billed"],
+    );
+    refused(
+        "unknown.yaml",
+        &sample.replace("TZ202612-0016", "TZ202612-0916"),
+        &["unknown-billing-notice"],
+    );
+    refused(
+        "other-orders.yaml",
+        &sample.replace("WX202611-00139", "WX202611-00140"),
+        &["not-on-notice"],
+    );
+    refused(
+        "no-notice.yaml",
+        &sample.replace("billing_notice: TZ202612-0016\n", ""),
+        &["missing-billing-notice"],
+    );
+    refused(
+        "immediate.yaml",
+        &sample.replace("settlement: monthly", "settlement: 即时结算"),
+        &["notice-not-immediate"],
+    );
+    refused(
+        "twice-in-one.yaml",
+        &sample.replace("WX202611-00198", "WX202611-00139"),
+        &["duplicate-reference"],
+    );
+    refused(
+        "early.yaml",
+        &sample.replace("date: 2026-12-08", "date: 2026-11-30"),
+        &["paid-before-notice"],
+    );
+
+    // The notice paid in full, by its customer: issued, stamped 已交费.
+    let (code, err, out) = receipt(
+        "paid.yaml",
+        &sample.replace("settlement: monthly", "settlement: 月结"),
+    );
+    assert_eq!(code, 0, "{err}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(doc["stamp"], "已交费");
+    assert_eq!(doc["billing_notice"], "TZ202612-0016");
+    let first = doc["header"]["number"].as_str().unwrap().to_string();
+
+    // Paid again: refused, naming the receipt that paid it.
+    refused("again.yaml", &sample, &["already-paid"]);
+    let (_, err, _) = receipt("again2.yaml", &sample);
+    assert!(err.contains(&first), "{err}");
+    // …and one of its orders on another payment is refused too.
+    refused(
+        "order-again.yaml",
+        &sample
+            .replace("billing_notice: TZ202612-0016\n", "")
+            .replace("settlement: monthly", "settlement: immediate"),
+        &["already-receipted"],
+    );
+
+    // Someone else paying is allowed, with a warning; a voided receipt no
+    // longer counts.
+    let (code, _, err) = feebook_in(
+        &dir,
+        &[
+            "void",
+            &first,
+            "--reason",
+            "开错收据",
+            "--date",
+            "2026-12-09",
+            "-o",
+            dir.join("void.pdf").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, err, _) = receipt(
+        "other-payer.yaml",
+        &sample.replace("payer: 张文博", "payer: 张文博之子"),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("[payer-not-billed]"), "{err}");
+}

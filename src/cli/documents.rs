@@ -298,6 +298,7 @@ fn issue_form<T: serde::Serialize>(
     o: &IssueOpts,
     sources: &Sources,
     form: Form<'_>,
+    check: impl FnOnce(&feebook::journal::Issuing<'_>) -> Result<(), Vec<Diagnostic>>,
     data: impl Fn(&str) -> T,
 ) -> Result<(), u8> {
     let Form {
@@ -324,6 +325,7 @@ fn issue_form<T: serde::Serialize>(
         date,
         party,
         amount,
+        check,
         |number| {
             let value = serde_json::to_value(data(number))
                 .map_err(|e| vec![Diagnostic::error("internal", e.to_string())])?;
@@ -381,6 +383,7 @@ pub fn order(
             &o,
             &sources,
             form,
+            |_| Ok(()),
             |number| {
                 let mut p = priced.clone();
                 p.number = number.to_string();
@@ -434,6 +437,15 @@ pub fn receipt(
             &o,
             &sources,
             form,
+            |tx| {
+                let problems =
+                    payment::check_with_journal(&p, tx).map_err(feebook::issue::journal_error)?;
+                if problems.iter().any(Diagnostic::is_error) {
+                    return Err(problems);
+                }
+                eprint!("{}", diagnostic::render_all(&problems, &sources));
+                Ok(())
+            },
             |number| model::receipt(&rules, &p, number, None),
         )
     };

@@ -587,7 +587,7 @@ pub fn receipt(rules: &Rules, p: &Payment, number: &str, void_reason: Option<&st
             .iter()
             .map(|l| ReceiptLine {
                 description: l.value.description.clone(),
-                reference: l.value.reference.clone(),
+                reference: l.value.reference.as_ref().map(|r| r.value.clone()),
                 amount: l.value.amount.value.into(),
             })
             .collect(),
@@ -602,7 +602,7 @@ pub fn receipt(rules: &Rules, p: &Payment, number: &str, void_reason: Option<&st
         },
         voided,
         void_reason: void_reason.map(str::to_string),
-        billing_notice: p.billing_notice.clone(),
+        billing_notice: p.billing_notice.as_ref().map(|n| n.value.clone()),
         cashier: p.cashier.clone(),
         handler: p.handler.clone(),
         notes: p.notes.clone(),
