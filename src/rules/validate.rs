@@ -26,6 +26,92 @@ const ABSURD_PRICE: i64 = 1_000_000;
 /// Personnel cost per person-hour (or day) above this is a mistake.
 const ABSURD_PERSONNEL_COST: i64 = 10_000;
 
+/// Made-up inputs to price a formula with when checking it
+/// ([`Checker::check_formula_sums`]): amounts with cents that round
+/// differently, whole and fractional quantities, two tax rates.
+struct TrialInputs {
+    money: &'static str,
+    rate: &'static str,
+    quantity: &'static str,
+    count: &'static str,
+    tax: &'static str,
+    labour: [(i64, i64, i64); 2],
+    materials: [(i64, i64); 2],
+}
+
+const TRIAL_INPUTS: [TrialInputs; 3] = [
+    TrialInputs {
+        money: "123.45",
+        rate: "6%",
+        quantity: "3",
+        count: "3",
+        tax: "6%",
+        // (staff, time in tenths, rate in cents)
+        labour: [(2, 35, 4567), (1, 5, 3820)],
+        // (quantity in tenths, unit price in cents)
+        materials: [(30, 1235), (15, 777)],
+    },
+    TrialInputs {
+        money: "0.35",
+        rate: "12.5%",
+        quantity: "2.5",
+        count: "1",
+        tax: "13%",
+        labour: [(1, 1, 1), (3, 7, 4999)],
+        materials: [(1, 1), (7, 333)],
+    },
+    TrialInputs {
+        money: "98765.43",
+        rate: "3%",
+        quantity: "17",
+        count: "12",
+        tax: "9%",
+        labour: [(12, 80, 12345), (4, 13, 8888)],
+        materials: [(2500, 19999), (3, 5)],
+    },
+];
+
+impl TrialInputs {
+    fn text(&self, kind: InputType) -> Option<&'static str> {
+        Some(match kind {
+            InputType::Money => self.money,
+            InputType::Rate => self.rate,
+            InputType::Quantity => self.quantity,
+            InputType::Count => self.count,
+            InputType::Date => "2026-06-15",
+            InputType::Text => "样例",
+            InputType::Bool => "true",
+            InputType::Labour | InputType::Materials => return None,
+        })
+    }
+
+    fn rows(&self) -> crate::pricing::JobRows {
+        crate::pricing::JobRows {
+            labour: self
+                .labour
+                .iter()
+                .map(|&(staff, time, rate)| {
+                    (
+                        Decimal::from(staff),
+                        Decimal::new(time, 1),
+                        Money::from_decimal_rounded(Decimal::new(rate, 2)).unwrap_or(Money::ZERO),
+                    )
+                })
+                .collect(),
+            materials: self
+                .materials
+                .iter()
+                .map(|&(q, p)| {
+                    (
+                        Decimal::new(q, 1),
+                        Money::from_decimal_rounded(Decimal::new(p, 2)).unwrap_or(Money::ZERO),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
 /// The checked rule set.
 #[derive(Debug, Clone)]
 pub struct Rules {
@@ -378,7 +464,91 @@ impl Checker<'_> {
             })
             .collect();
         rules.catalog_status = statuses;
+        self.check_formula_sums(&rules, &formulas);
         Some(rules)
+    }
+
+    /// Prices each formula with a few sets of made-up inputs and reports a
+    /// formula whose cost, fee and tax lines do not add up to its total:
+    /// pricing refuses such a result every time it happens, with no place in
+    /// the rules, so it is the rule file's mistake (a total that leaves a
+    /// line out or counts one twice, or is rounded differently from its
+    /// parts). Other evaluation problems depend on the inputs and are left
+    /// to pricing.
+    fn check_formula_sums(&mut self, rules: &Rules, formulas: &IdMap<Formula>) {
+        for compiled in &rules.formulas {
+            let Some(total_line) = formulas
+                .get(&compiled.id)
+                .and_then(|f| f.lines.get(compiled.total))
+            else {
+                continue;
+            };
+            for sample in TRIAL_INPUTS {
+                let given: std::collections::BTreeMap<String, crate::pricing::GivenInput> =
+                    compiled
+                        .inputs
+                        .iter()
+                        .filter(|i| i.default.is_none() && !i.fixed)
+                        .filter_map(|i| {
+                            let text = sample.text(i.kind)?;
+                            Some((
+                                i.name.clone(),
+                                crate::pricing::GivenInput {
+                                    text: text.to_string(),
+                                    place: None,
+                                },
+                            ))
+                        })
+                        .collect();
+                let rows = sample.rows();
+                let result = crate::pricing::evaluate(
+                    rules,
+                    compiled,
+                    &given,
+                    Rate::parse(sample.tax).ok(),
+                    Decimal::from_str_exact(sample.quantity).ok(),
+                    &rows,
+                    "trial",
+                );
+                let Err(problems) = result else { continue };
+                let Some(sum) = problems.iter().find(|d| d.code == "lines-do-not-add-up") else {
+                    continue;
+                };
+                let with: Vec<String> = compiled
+                    .inputs
+                    .iter()
+                    .filter_map(|i| {
+                        let value = match (i.from, &i.default, i.kind) {
+                            (Some(InputSource::Tax), _, _) => sample.tax.to_string(),
+                            (Some(InputSource::Quantity), _, _) => sample.quantity.to_string(),
+                            (None, Some(_), _) => return None,
+                            (None, None, InputType::Labour | InputType::Materials) => {
+                                format!("{} 行", 2)
+                            }
+                            (None, None, kind) => sample.text(kind)?.to_string(),
+                        };
+                        Some(format!("{} = {value}", i.name))
+                    })
+                    .collect();
+                let found = sum
+                    .message
+                    .split_once("add up to ")
+                    .map_or(sum.message.as_str(), |(_, rest)| rest);
+                self.push(
+                    Diagnostic::error(
+                        "lines-do-not-add-up",
+                        format!(
+                            "the cost, fee and tax lines of formula `{}` do not add up to its total: with {}, they add up to {found}",
+                            compiled.id,
+                            if with.is_empty() { "its defaults".to_string() } else { with.join(", ") }
+                        ),
+                    )
+                    .at(total_line.expr.loc, "not the sum of the cost, fee and tax lines")
+                    .hint("pricing refuses a price whose lines do not add up: make the total the sum of the `cost`, `fee` and `tax` lines as rounded, and mark lines that are not added `kind: subtotal` or `kind: info`"),
+                );
+                break;
+            }
+        }
     }
 
     fn check_imports(
@@ -729,6 +899,32 @@ impl Checker<'_> {
                         .at(b.from.loc, "this period")
                         .also(a.from.loc, "overlaps this one")
                         .hint("end the earlier rate the day before the later one starts (`until:`), or remove `until:` and let the next rate end it"),
+                    );
+                } else if let Some(until) = &a.until
+                    && until
+                        .value
+                        .succ_opt()
+                        .is_some_and(|next| next < b.from.value)
+                {
+                    // Anything dated in between has no rate: pricing it
+                    // fails, with no place in the rules.
+                    let first = until.value.succ_opt().unwrap_or(until.value);
+                    let last = b.from.value.pred_opt().unwrap_or(b.from.value);
+                    let days = if first == last {
+                        format!("on {first}")
+                    } else {
+                        format!("from {first} to {last}")
+                    };
+                    self.push(
+                        Diagnostic::error(
+                            "tax-gap",
+                            format!("tax `{}` has no rate {days}", id.value),
+                        )
+                        .at(until.loc, "this rate ends here")
+                        .also(b.from.loc, "the next one starts here")
+                        .hint(format!(
+                            "end the earlier rate on {last} (the day before the next starts), or remove its `until:` and let the next rate end it"
+                        )),
                     );
                 }
             }
