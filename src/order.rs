@@ -363,6 +363,39 @@ pub fn price_order(
             None => d,
         });
     }
+    // The form is filled in when the request is registered, before the
+    // work (四（二）5); the supervisor verifies it after the work (7).
+    if let Some(r) = o.date
+        && r > service_date
+    {
+        let d = Diagnostic::error(
+            "date-order",
+            format!("the order is registered on {r}, after its service date {service_date}"),
+        )
+        .hint("a request is registered before the work is done: check both dates");
+        problems.push(match o.place("date") {
+            Some(p) => d.at_place(p, "after the service date"),
+            None => d,
+        });
+    }
+    if let Some(v) = o.verified_on {
+        let done = o.completed_on.unwrap_or(service_date).max(service_date);
+        if v < done {
+            let what = match o.completed_on {
+                Some(c) if c >= service_date => format!("completed on {c}"),
+                _ => format!("served on {service_date}"),
+            };
+            let d = Diagnostic::error(
+                "date-order",
+                format!("the order is verified on {v}, before it was {what}"),
+            )
+            .hint("the supervisor verifies an order after the work: check the dates");
+            problems.push(match o.place("verified_on") {
+                Some(p) => d.at_place(p, "before the work"),
+                None => d,
+            });
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }

@@ -120,12 +120,16 @@ fn every_bad_row_is_reported_and_nothing_is_written() {
         ("row 13, column 结算方式", "long-term agreement"),
         ("row 14, column 数量", "more than 0"),
         ("row 15, column 核对日期", "verify-next-workday"),
+        (
+            "row 17, column 核对日期",
+            "verified on 2026-11-19, before it was completed on 2026-11-20",
+        ),
     ];
     for (place, message) in expect {
         assert!(err.contains(place), "{place} not reported:\n{err}");
         assert!(err.contains(message), "{message} not reported:\n{err}");
     }
-    assert!(err.contains("10 rows cannot be billed"), "{err}");
+    assert!(err.contains("11 rows cannot be billed"), "{err}");
 
     // --skip-invalid bills the rest and lists the rejected rows with reasons.
     let (code, out, err) = bill(
@@ -144,13 +148,13 @@ fn every_bad_row_is_reported_and_nothing_is_written() {
     let rejected = std::fs::read_to_string(dir.join("out/rejected-2026-11.csv")).unwrap();
     assert_eq!(
         rejected.lines().count(),
-        11,
-        "header + 10 rows:\n{rejected}"
+        12,
+        "header + 11 rows:\n{rejected}"
     );
     assert!(rejected.contains(",9,客户签字,"), "{rejected}");
     let s = summary(&dir);
     assert_eq!(s["orders"], 5, "{out}");
-    assert_eq!(s["rejected_rows"], 10);
+    assert_eq!(s["rejected_rows"], 11);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -401,3 +401,40 @@ fn refused_order(d: &std::path::Path, text: &str) -> String {
     );
     err
 }
+
+/// The dates of an order follow the procedure: registered, served,
+/// completed, verified, in that order.
+#[test]
+fn an_order_whose_dates_are_out_of_order_is_refused_at_the_date() {
+    let d = temp_dir("order-dates");
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/orders/paid-repair-802.yaml"
+    ))
+    .unwrap();
+    for (from, to, line, expected) in [
+        (
+            "date: 2026-11-24",
+            "date: 2026-11-26",
+            6,
+            "registered on 2026-11-26, after its service date 2026-11-24",
+        ),
+        (
+            "verified_on: 2026-11-25",
+            "verified_on: 2026-11-23",
+            23,
+            "verified on 2026-11-23, before it was completed on 2026-11-24",
+        ),
+        (
+            "completed_on: 2026-11-24",
+            "completed_on: 2026-11-23",
+            20,
+            "completed before its service date",
+        ),
+    ] {
+        assert!(sample.contains(from), "{from}");
+        let err = refused_order(&d, &sample.replacen(from, to, 1));
+        assert!(err.contains(expected), "{expected}:\n{err}");
+        assert!(err.contains(&format!("order.yaml:{line}:")), "{err}");
+    }
+}
