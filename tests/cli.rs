@@ -89,6 +89,27 @@ fn check_exits_1_on_problems_and_2_on_a_missing_folder() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read the rules folder"));
+    // A script asking for JSON gets JSON, saying why.
+    let out = feebook()
+        .args(["check", "--format", "json", "--rules", "/nonexistent/rules"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["ok"], false);
+    assert_eq!(report["problems"][0]["code"], "unreadable-rules");
+
+    // A rule file's extension is read whatever its case: `taxes.YAML`
+    // was skipped, and every item then had an unknown tax.
+    std::fs::rename(d.join("taxes.yaml"), d.join("taxes.YAML")).unwrap();
+    let out = feebook()
+        .args(["check", "--rules"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("unknown tax"), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("checked 9 rule files"));
 
     let out = feebook()
         .args(["check", "--format", "xml"])

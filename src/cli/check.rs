@@ -21,6 +21,37 @@ pub fn run(args: &RulesArgs, format: ReportFormat) -> u8 {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
+            if format == ReportFormat::Json {
+                // A script reading the report gets one too, saying why.
+                let report = Report {
+                    rules: args
+                        .rules
+                        .as_deref()
+                        .map_or_else(|| "rules".to_string(), |p| p.display().to_string()),
+                    files: Vec::new(),
+                    ok: false,
+                    errors: 1,
+                    warnings: 0,
+                    problems: vec![JsonDiagnostic {
+                        severity: diagnostic::Severity::Error,
+                        code: "unreadable-rules",
+                        message: e.message.clone(),
+                        file: None,
+                        line: None,
+                        column: None,
+                        end_line: None,
+                        end_column: None,
+                        column_name: None,
+                        label: None,
+                        related: Vec::new(),
+                        hints: vec![e.hint.clone()],
+                    }],
+                };
+                super::out(&format!(
+                    "{}\n",
+                    serde_json::to_string_pretty(&report).unwrap_or_default()
+                ));
+            }
             return USAGE;
         }
     };

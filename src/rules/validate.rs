@@ -1793,7 +1793,7 @@ impl Checker<'_> {
             self.push(
                 Diagnostic::error(
                     "out-of-range",
-                    format!("hours_per_day {hpd} is not between 0 and 24"),
+                    format!("hours_per_day is {hpd}: it must be more than 0 and at most 24"),
                 )
                 .at(c.hours_per_day.loc, "out of range")
                 .hint("a working day is usually 8 hours"),
