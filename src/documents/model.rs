@@ -115,11 +115,13 @@ fn header(
     let s = settings.clone().unwrap_or_default();
     Header {
         kind,
-        title: s.title.unwrap_or_else(|| default_title.to_string()),
+        title: s
+            .title
+            .map_or_else(|| default_title.to_string(), |t| t.value),
         number: number.to_string(),
         date: date.into(),
         org: Org::from_rules(rules),
-        copies: s.copies,
+        copies: s.copies.into_iter().map(|c| c.value).collect(),
         mark,
         footer: s.footer,
     }

@@ -763,10 +763,11 @@ pub enum TaxRounding {
 #[serde(deny_unknown_fields)]
 pub struct DocumentKindSettings {
     /// Title printed on the document.
-    pub title: Option<String>,
-    /// Copy labels, one copy rendered per label, e.g. 第一联 存根.
+    pub title: Option<Sp<String>>,
+    /// Copy labels, one copy rendered per label, e.g. 第一联 存根. Without
+    /// labels (or `[]`), one copy without a label.
     #[serde(default)]
-    pub copies: Vec<String>,
+    pub copies: Vec<Sp<String>>,
     /// Numbering pattern with `{seq:06}` (the sequence, zero-padded) and
     /// optionally `{year}`, `{month}`, `{day}`: e.g. `SJ{year}-{seq:06}`.
     /// Each distinct prefix is its own gapless series.

@@ -1891,6 +1891,38 @@ impl Checker<'_> {
         .into_iter()
         .flatten()
         {
+            if let Some(t) = &kind.title
+                && t.value.trim().is_empty()
+            {
+                self.push(
+                    Diagnostic::error("empty-name", "the document's title is empty")
+                        .at(t.loc, "empty")
+                        .hint("write the title printed at the top, e.g. 收款收据, or remove `title:` for the default"),
+                );
+            }
+            let mut seen: HashMap<&str, Loc> = HashMap::new();
+            for c in &kind.copies {
+                let label = c.value.trim();
+                if label.is_empty() {
+                    self.push(
+                        Diagnostic::error("empty-name", "a copy label is empty")
+                            .at(c.loc, "empty")
+                            .hint("label every copy, e.g. 第一联 存根"),
+                    );
+                } else if let Some(first) = seen.get(label) {
+                    self.push(
+                        Diagnostic::error(
+                            "duplicate-copy",
+                            format!("two copies are labelled `{label}`"),
+                        )
+                        .at(c.loc, "again")
+                        .also(*first, "first here")
+                        .hint("each copy goes to someone else: label each its own way, e.g. 第二联 财务"),
+                    );
+                } else {
+                    seen.insert(label, c.loc);
+                }
+            }
             if let Some(n) = &kind.numbering
                 && let Err(e) = Pattern::parse(&n.value)
             {
@@ -1904,13 +1936,6 @@ impl Checker<'_> {
                     )
                     .at(n.loc.sub(start as u32, end as u32), "")
                     .hint("e.g. `SJ{year}-{seq:06}` gives SJ2026-000123"),
-                );
-            }
-            if kind.copies.iter().any(|c| c.trim().is_empty()) {
-                self.push(
-                    Diagnostic::error("empty-name", "a copy label is empty")
-                        .at(docs.loc, "in these settings")
-                        .hint("label every copy, e.g. 第一联 存根"),
                 );
             }
         }
