@@ -459,3 +459,65 @@ fn an_order_whose_dates_are_out_of_order_is_refused_at_the_date() {
         assert!(err.contains(&format!("order.yaml:{line}:")), "{err}");
     }
 }
+
+/// A character no font has is pointed at where it was written in the input
+/// file, not only named by its field in the document's data; one in a
+/// comment is not.
+#[test]
+fn a_character_no_font_has_is_pointed_at_in_the_input_file() {
+    let d = temp_dir("glyph-place");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let payment =
+        std::fs::read_to_string(format!("{root}/samples/payments/immediate-repair-802.yaml"))
+            .unwrap()
+            .replacen("#\n", "# 冯𠮷 in a comment\n", 1)
+            .replace("payer: 滨江云帆科技有限公司", "payer: 冯𠮷");
+    let file = d.join("payment.yaml");
+    std::fs::write(&file, payment).unwrap();
+    let out = feebook()
+        .args(["receipt", "--journal"])
+        .arg(d.join("j.sqlite"))
+        .arg("-o")
+        .arg(d.join("out/"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("payment.yaml:7:9"), "{err}");
+    assert!(err.contains("in `payer` (冯𠮷)"), "{err}");
+    assert!(!d.join("out").exists() && !d.join("j.sqlite").exists());
+
+    let job = std::fs::read_to_string(format!(
+        "{root}/samples/jobs/BJ2026-0031-bathroom-waterproofing.yaml"
+    ))
+    .unwrap();
+    let name = job
+        .lines()
+        .position(|l| l.trim_start().starts_with("name:"))
+        .unwrap();
+    let job: String = job
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == name {
+                l.replacen("name: ", "name: 𠮷", 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let file = d.join("job.yaml");
+    std::fs::write(&file, job).unwrap();
+    let out = feebook()
+        .args(["quote", "-o"])
+        .arg(d.join("quote.pdf"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains(&format!("job.yaml:{}:", name + 1)), "{err}");
+    assert!(!d.join("quote.pdf").exists());
+}

@@ -52,7 +52,76 @@ fn render(
     sources: &Sources,
 ) -> Result<Vec<u8>, u8> {
     r.render(kind, data, format, date, ident)
-        .map_err(|problems| report(&problems, sources))
+        .map_err(|problems| {
+            if problems.iter().any(|d| d.code == "missing-glyph") {
+                let value = serde_json::to_value(data).unwrap_or_default();
+                let located = locate_missing_glyphs(r, &value, sources);
+                if !located.is_empty() {
+                    return report(&located, sources);
+                }
+            }
+            report(&problems, sources)
+        })
+}
+
+/// The characters of a document's data that no font has, each pointed at
+/// where it was written: the input file read last (a job, an order, a
+/// payment), else a rule file (an item's name). The document data only
+/// knows the field; the user edits the line.
+fn locate_missing_glyphs(
+    r: &Renderer,
+    value: &serde_json::Value,
+    sources: &Sources,
+) -> Vec<Diagnostic> {
+    let files: Vec<_> = sources.files().collect();
+    r.fonts()
+        .check_json(value)
+        .into_iter()
+        .map(|m| {
+            let d = Diagnostic::error("missing-glyph", m.to_string())
+                .hint("add a font that has it with `--font-dir DIR`, or write the text without it (a name, as it is registered, with a common character)");
+            let place = files.iter().rev().find_map(|(id, f)| {
+                let at = written_at(&f.text, m.ch)?;
+                Some(feebook::source::Loc::new(*id, at as u32, (at + m.ch.len_utf8()) as u32))
+            });
+            match place {
+                Some(loc) => d.at(loc, "no font has it"),
+                None => d,
+            }
+        })
+        .collect()
+}
+
+/// Where `ch` is first written in YAML text outside a comment.
+fn written_at(text: &str, ch: char) -> Option<usize> {
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        if let Some(i) = line.find(ch) {
+            let before = &line[..i];
+            // A `#` after a space or at the line's start, outside quotes,
+            // starts a comment.
+            let mut quote: Option<char> = None;
+            let mut prev = ' ';
+            let mut comment = false;
+            for c in before.chars() {
+                match (quote, c) {
+                    (None, '\'' | '"') => quote = Some(c),
+                    (Some(q), c) if c == q => quote = None,
+                    (None, '#') if prev.is_whitespace() => {
+                        comment = true;
+                        break;
+                    }
+                    _ => {}
+                }
+                prev = c;
+            }
+            if !comment {
+                return Some(line_start + i);
+            }
+        }
+        line_start += line.len();
+    }
+    None
 }
 
 // ---------------------------------------------------------------- notice
