@@ -201,7 +201,27 @@ pub fn check(rules: &Rules, p: &Payment) -> Vec<Diagnostic> {
             .hint("correct the amount or the items; a receipt's lines add up to its total"),
         ),
         Err(e) => {
-            problems.push(Diagnostic::error("invalid-amount", e.to_string()).at(p.amount.loc, ""))
+            // Point at the line whose amount the sum cannot take.
+            let mut running = Money::ZERO;
+            let at = p
+                .items
+                .iter()
+                .find(|i| match running.checked_add(i.value.amount.value) {
+                    Some(next) => {
+                        running = next;
+                        false
+                    }
+                    None => true,
+                })
+                .map_or(p.amount.loc, |i| i.value.amount.loc);
+            problems.push(
+                Diagnostic::error(
+                    "invalid-amount",
+                    format!("the items cannot be added up: {e}"),
+                )
+                .at(at, "the sum is too large from here")
+                .hint("check the amounts for extra zeros"),
+            )
         }
         _ => {}
     }

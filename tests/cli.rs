@@ -521,3 +521,28 @@ fn a_character_no_font_has_is_pointed_at_in_the_input_file() {
     assert!(err.contains(&format!("job.yaml:{}:", name + 1)), "{err}");
     assert!(!d.join("quote.pdf").exists());
 }
+
+/// A payment whose items cannot be added up points at the item where the
+/// sum overflows, not at the amount.
+#[test]
+fn a_payment_too_large_to_add_up_points_at_the_item() {
+    let d = temp_dir("payment-sum");
+    let file = d.join("payment.yaml");
+    std::fs::write(
+        &file,
+        "date: 2026-11-24\npayer: 滨江云帆科技有限公司\nitems:\n  - {description: a, amount: \"10.00\"}\n  - {description: b, amount: \"999999999999.00\"}\n  - {description: c, amount: \"10.00\"}\namount: \"148.00\"\nmethod: card\nchannel: finance_counter\nreceived_by: finance\nsettlement: immediate\n",
+    )
+    .unwrap();
+    let out = feebook()
+        .args(["receipt", "--journal"])
+        .arg(d.join("j.sqlite"))
+        .arg("-o")
+        .arg(d.join("out/"))
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("payment.yaml:5:30"), "{err}");
+    assert!(err.contains("[invalid-amount]"), "{err}");
+}
