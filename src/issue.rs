@@ -64,6 +64,24 @@ pub fn pattern(rules: &Rules, kind: Kind) -> Result<Pattern, Diagnostic> {
     Pattern::parse(&text.value).map_err(|e| Diagnostic::error("invalid-numbering", e.message))
 }
 
+/// Why a numbered document cannot carry `date`, if it cannot: before 2000
+/// or more than a year after `today` is a typo (2062 for 2026, 0999), not a
+/// date anyone receives money or does work on. Dates ahead of today within
+/// the year are allowed: a form can be prepared for the day it is used.
+pub fn date_problem(date: NaiveDate, today: NaiveDate) -> Option<String> {
+    let earliest = NaiveDate::from_ymd_opt(2000, 1, 1)?;
+    let latest = today.checked_add_days(chrono::Days::new(366))?;
+    if date < earliest {
+        Some(format!("the date {date} is before 2000"))
+    } else if date > latest {
+        Some(format!(
+            "the date {date} is more than a year after today ({today})"
+        ))
+    } else {
+        None
+    }
+}
+
 pub fn journal_error(e: JournalError) -> Vec<Diagnostic> {
     vec![Diagnostic::error("journal", e.to_string())]
 }
@@ -140,5 +158,36 @@ pub fn mark_void(data: &mut serde_json::Value, reason: &str) {
         if obj.contains_key("void_reason") {
             obj.insert("void_reason".into(), reason.into());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn a_document_date_is_from_2000_to_a_year_ahead() {
+        let today = d(2026, 11, 28);
+        assert_eq!(date_problem(d(2026, 12, 8), today), None);
+        assert_eq!(date_problem(d(2000, 1, 1), today), None);
+        assert_eq!(date_problem(d(2027, 11, 29), today), None);
+        assert!(
+            date_problem(d(1999, 12, 31), today)
+                .unwrap()
+                .contains("before 2000")
+        );
+        assert!(date_problem(d(999, 11, 24), today).is_some());
+        assert!(
+            date_problem(d(2027, 11, 30), today)
+                .unwrap()
+                .contains("more than a year")
+        );
+        assert!(date_problem(d(9999, 12, 31), today).is_some());
+        // No overflow at the calendar's end.
+        assert_eq!(date_problem(NaiveDate::MAX, NaiveDate::MAX), None);
     }
 }

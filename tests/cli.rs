@@ -546,3 +546,38 @@ fn a_payment_too_large_to_add_up_points_at_the_item() {
     assert!(err.contains("payment.yaml:5:30"), "{err}");
     assert!(err.contains("[invalid-amount]"), "{err}");
 }
+
+/// A receipt dated 0999 or 9999 is a typo, pointed at in the payment; it
+/// was refused by the journal with no place (0999) or issued (9999).
+#[test]
+fn a_document_dated_out_of_all_reason_is_refused_at_its_date() {
+    let d = temp_dir("date-range");
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/payments/immediate-repair-802.yaml"
+    ))
+    .unwrap();
+    for year in ["0999", "9999"] {
+        let file = d.join("payment.yaml");
+        std::fs::write(
+            &file,
+            sample.replace("date: 2026-11-24", &format!("date: {year}-11-24")),
+        )
+        .unwrap();
+        let out = feebook()
+            .args(["receipt", "--journal"])
+            .arg(d.join("j.sqlite"))
+            .arg("-o")
+            .arg(d.join("out/"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("[date-out-of-range]") && err.contains("payment.yaml:6:7"),
+            "{err}"
+        );
+        assert!(!d.join("out").exists() && !d.join("j.sqlite").exists());
+    }
+}

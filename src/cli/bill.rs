@@ -114,6 +114,12 @@ pub fn run(
             .iter()
             .filter(|o| batch::billed(o))
             .max_by_key(|o| (o.service_date, &o.number));
+        if let Some(problem) = feebook::issue::date_problem(date, super::today()) {
+            eprintln!(
+                "error: the billing notices cannot be dated so: {problem}\n  = help: check the year of --month or --date"
+            );
+            return Err(USAGE);
+        }
         if let Some(last) = last.filter(|l| date < l.service_date) {
             eprintln!(
                 "error: --date {date} is before the work it bills: order {} ({}) was served on {}\n  = help: date the notices on or after {}; without --date they are dated {}",

@@ -350,6 +350,8 @@ const SPECIMEN: &str = "样张";
 struct Form<'a> {
     kind: Kind,
     date: NaiveDate,
+    /// Where the date was written, for a date no document can carry.
+    date_place: Option<feebook::diagnostic::Place>,
     party: &'a str,
     amount: Option<feebook::money::Money>,
 }
@@ -373,9 +375,19 @@ fn issue_form<T: serde::Serialize>(
     let Form {
         kind,
         date,
+        date_place,
         party,
         amount,
     } = form;
+    if let Some(problem) = issue::date_problem(date, super::today()) {
+        let d = Diagnostic::error("date-out-of-range", problem)
+            .hint("check the year: a document is dated the day the work was registered or the money received");
+        let d = match date_place {
+            Some(p) => d.at_place(p, "this date"),
+            None => d,
+        };
+        return Err(report(&[d], sources));
+    }
     if o.preview {
         let mut value = serde_json::to_value(data(SPECIMEN)).unwrap_or_default();
         value["header"]["mark"] = SPECIMEN.into();
@@ -441,6 +453,7 @@ pub fn order(
         let form = Form {
             kind: Kind::WorkOrder,
             date: priced.date,
+            date_place: input.place("date").or_else(|| input.place("service_date")),
             party: &priced.customer,
             amount: Some(priced.total()),
         };
@@ -495,6 +508,7 @@ pub fn receipt(
         let form = Form {
             kind: Kind::Receipt,
             date: p.date.value,
+            date_place: Some(feebook::diagnostic::Place::Span(p.date.loc)),
             party: &p.payer.value,
             amount: Some(p.amount.value),
         };

@@ -44,7 +44,7 @@ fn parse_encoding(s: &str) -> Result<feebook::tabular::Encoding, String> {
 }
 
 /// Today's date, for defaults only: nothing rendered reads the clock.
-fn today() -> NaiveDate {
+pub(crate) fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
 }
 
