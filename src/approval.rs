@@ -171,6 +171,7 @@ pub fn evaluate(
     }
 
     let mut rejected: Option<(String, String)> = None;
+    let mut unsure = false;
     let mut last_date: Option<(NaiveDate, crate::source::Loc)> = None;
     for s in signoffs {
         let so = &s.value;
@@ -194,6 +195,35 @@ pub fn evaluate(
                     rules.roles.keys(),
                 )),
             );
+            unsure = true;
+            continue;
+        }
+        if let Some(d) = &so.department
+            && !rules.departments.contains(&d.value)
+        {
+            problems.push(
+                Diagnostic::error(
+                    "unknown-reference",
+                    format!("unknown department `{}`", d.value),
+                )
+                .at(d.loc, "no department with this id")
+                .hint_opt(crate::diagnostic::did_you_mean(
+                    &d.value,
+                    rules.departments.keys(),
+                ))
+                .hint(format!(
+                    "departments: {}",
+                    rules.departments.keys().collect::<Vec<_>>().join(", ")
+                )),
+            );
+            unsure = true;
+            continue;
+        }
+        // After a sign-off whose role or department is unknown, which step
+        // it meant is a guess: every later one would be reported out of
+        // turn. Say the first mistake; the order is checked once it is
+        // fixed.
+        if unsure {
             continue;
         }
         if let Some((prev, prev_loc)) = last_date

@@ -155,6 +155,15 @@ fn bad_signoffs_are_reported() {
         problems[0].starts_with("missing-department"),
         "{problems:?}"
     );
+    // A misspelt department is said once, with what was meant; the
+    // sign-offs after it are not all reported out of turn.
+    let typo = "{role: dept_head, department: cleanning, name: 张丽, date: 2026-11-16}";
+    let (_, problems, _) = status(6, &[ENG, typo, AGG, MGR]);
+    assert_eq!(
+        problems,
+        ["unknown-reference: unknown department `cleanning`"],
+        "{problems:?}"
+    );
 }
 
 fn temp(name: &str) -> PathBuf {
