@@ -76,9 +76,81 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
         let len = span.byte_len().unwrap_or(0).max(1) as usize;
         let start = start.min(text.len());
         let end = snap_end(text, start, len);
-        d = d.at(Loc::new(file, start as u32, end as u32), "");
+        // serde-saphyr places a missing field at the mapping's last key;
+        // the user looks for the mapping, so point at its first key.
+        let missing = code == "missing-field";
+        match missing.then(|| mapping_start(text, start)).flatten() {
+            Some((first, first_end)) => {
+                d = d.at(
+                    Loc::new(file, first as u32, first_end as u32),
+                    "in the mapping starting here",
+                );
+            }
+            None => d = d.at(Loc::new(file, start as u32, end as u32), ""),
+        }
     }
     d
+}
+
+/// The first key of the block mapping whose key is at `offset`, as
+/// (start, end) of the key: the mapping's first line at the same column,
+/// found by walking up past deeper lines, blank lines and comments. `None`
+/// for a flow mapping (`{...}`), where the place given is already on the
+/// mapping's line.
+fn mapping_start(text: &str, offset: usize) -> Option<(usize, usize)> {
+    // (line start, key column in bytes, is a `- ` item, text)
+    fn key_of(line: &str) -> Option<(usize, bool)> {
+        let trimmed = line.trim_start_matches(' ');
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with(['\r', '\n']) {
+            return None;
+        }
+        let mut col = line.len() - trimmed.len();
+        let mut rest = trimmed;
+        let mut item = false;
+        while let Some(r) = rest.strip_prefix("- ") {
+            let r2 = r.trim_start_matches(' ');
+            col += rest.len() - r2.len();
+            rest = r2;
+            item = true;
+        }
+        Some((col, item))
+    }
+    let mut starts = vec![0];
+    starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+    let line_no = starts.partition_point(|&s| s <= offset).checked_sub(1)?;
+    let line_at = |i: usize| {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        &text[starts[i]..end]
+    };
+    let here = line_at(line_no);
+    let (col, item) = key_of(here)?;
+    if here[..col.min(here.len())].contains('{') || here[col..].trim_start().starts_with('{') {
+        return None;
+    }
+    let mut first = (line_no, col);
+    if !item {
+        for i in (0..line_no).rev() {
+            let Some((c, is_item)) = key_of(line_at(i)) else {
+                continue;
+            };
+            if c > col {
+                continue;
+            }
+            if c < col {
+                break;
+            }
+            first = (i, c);
+            if is_item {
+                break;
+            }
+        }
+    }
+    let (i, c) = first;
+    let line = line_at(i);
+    let key_end = line[c..].find(':').map_or(line.trim_end().len(), |k| c + k);
+    let start = starts[i] + c;
+    let end = starts[i] + key_end.max(c + 1).min(line.len());
+    Some((start, snap_end(text, start, end - start)))
 }
 
 fn classify(message: &str, what: &str, from_serde: bool) -> (&'static str, Option<String>) {
