@@ -47,6 +47,31 @@ impl WorkCalendar {
         c
     }
 
+    /// Of `years`, those in which the calendar lists no public holiday
+    /// although it lists some in other years: there its working days are
+    /// the weekdays only, so "the next working day" may fall on 元旦 or
+    /// 春节. (A calendar with no holidays at all is taken as meant.)
+    pub fn years_without_holidays(&self, years: impl IntoIterator<Item = i32>) -> Vec<i32> {
+        if self.holidays.is_empty() {
+            return Vec::new();
+        }
+        let mut out: Vec<i32> = years
+            .into_iter()
+            .filter(|&y| {
+                let (Some(first), Some(last)) = (
+                    NaiveDate::from_ymd_opt(y, 1, 1),
+                    NaiveDate::from_ymd_opt(y, 12, 31),
+                ) else {
+                    return false;
+                };
+                self.holidays.range(first..=last).next().is_none()
+            })
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
     pub fn is_workday(&self, d: NaiveDate) -> bool {
         if self.workdays.contains(&d) {
             return true;
@@ -100,6 +125,33 @@ fn weekday_index(d: Weekday) -> usize {
     }
 }
 
+/// The warning for [`WorkCalendar::years_without_holidays`], if any.
+pub fn missing_years_warning(
+    calendar: &WorkCalendar,
+    years: impl IntoIterator<Item = i32>,
+) -> Option<crate::diagnostic::Diagnostic> {
+    let missing = calendar.years_without_holidays(years);
+    if missing.is_empty() {
+        return None;
+    }
+    let list = missing
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(
+        crate::diagnostic::Diagnostic::warning(
+            "calendar-year",
+            format!(
+                "the calendar lists no public holidays in {list}: working days there are counted as weekdays only, so a check \"by the next working day\" may fall on a holiday"
+            ),
+        )
+        .hint(format!(
+            "add {list}'s holidays and make-up workdays (调休) under `calendar:` in the rules, from the State Council's notice"
+        )),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,5 +183,29 @@ mod tests {
         assert_eq!(c.next_workday(d("2026-10-09")), d("2026-10-10"));
         assert!(!c.is_workday(d("2026-10-05")));
         assert_eq!(c.workdays_between(d("2026-09-30"), d("2026-10-10")), 3);
+    }
+
+    #[test]
+    fn a_year_without_holidays_is_named_when_others_have_some() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let mut c = WorkCalendar::plain();
+        assert!(
+            c.years_without_holidays([2026, 2027]).is_empty(),
+            "no holidays at all is meant"
+        );
+        c.holidays.insert(d(2026, 1, 1));
+        assert_eq!(
+            c.years_without_holidays([2026, 2027, 2027, 2025]),
+            [2025, 2027]
+        );
+        let w = missing_years_warning(&c, [2027]).unwrap();
+        assert!(
+            w.message.contains("no public holidays in 2027"),
+            "{}",
+            w.message
+        );
+        assert!(missing_years_warning(&c, [2026]).is_none());
+        // A year chrono cannot hold is not a calendar year: no warning, no panic.
+        assert!(missing_years_warning(&c, [i32::MAX]).is_none());
     }
 }

@@ -67,6 +67,18 @@ pub fn run(
         files.iter().for_each(|f| super::render::protect(f));
         let (rules, mut sources) = load_rules(rules_args)?;
         let r = renderer(render_args)?;
+        // December's orders are checked into January.
+        let years = [
+            period.0,
+            if period.1 == 12 {
+                period.0 + 1
+            } else {
+                period.0
+            },
+        ];
+        if let Some(w) = feebook::calendar::missing_years_warning(&rules.calendar, years) {
+            eprint!("{}", diagnostic::render_all(&[w], &sources));
+        }
         let (orders, problems, rejected, amounts) =
             read_month(&rules, &r, &mut sources, files, period, &o);
         // Checked before anything is written, even with `--skip-invalid`:
