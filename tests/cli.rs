@@ -502,3 +502,56 @@ fn a_misnamed_template_is_refused_and_an_unused_file_is_a_warning() {
     insta::assert_snapshot!("unused_files_warn", err);
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `--font-dir` searches subfolders (Debian's font trees keep their fonts
+/// there); a folder without a font, or none at all, is a usage error that
+/// says so.
+#[test]
+fn font_dir_searches_subfolders_and_refuses_a_folder_without_fonts() {
+    let d = temp_dir("font-dir");
+    let run = |fonts: &std::path::Path| {
+        let out = feebook()
+            .args([
+                "receipt",
+                "samples/payments/immediate-repair-802.yaml",
+                "--preview",
+                "--font-dir",
+            ])
+            .arg(fonts)
+            .arg("-o")
+            .arg(d.join("out.pdf"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&d.join("no-such-folder"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no such folder"), "{err}");
+
+    std::fs::create_dir_all(d.join("fonts/truetype/noto")).unwrap();
+    std::fs::write(d.join("fonts/README"), "fonts go in truetype/").unwrap();
+    let (code, err) = run(&d.join("fonts"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("no font file (.ttf, .otf, .ttc, .otc) in this folder or its subfolders"),
+        "{err}"
+    );
+    assert!(!d.join("out.pdf").exists());
+
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/fonts/NotoSansCJKsc-Bold-subset.ttf"
+        ),
+        d.join("fonts/truetype/noto/NotoSansCJKsc-Bold.ttf"),
+    )
+    .unwrap();
+    let (code, err) = run(&d.join("fonts"));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(d.join("out.pdf").exists());
+    let _ = std::fs::remove_dir_all(&d);
+}

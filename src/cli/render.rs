@@ -23,8 +23,8 @@ pub struct RenderArgs {
     /// ones of the same name (a file there that nothing uses is reported).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
-    /// Folder of extra fonts (.ttf, .otf, .ttc) for characters the built-in
-    /// Noto Sans CJK SC lacks.
+    /// Folder of extra fonts (.ttf, .otf, .ttc, .otc, in it or its
+    /// subfolders) for characters the built-in Noto Sans CJK SC lacks.
     #[arg(long, value_name = "DIR")]
     pub font_dir: Option<PathBuf>,
 }

@@ -166,7 +166,7 @@ impl Renderer {
 
     /// The embedded templates with any file in `templates/` (`typst/`,
     /// `html/`, `md/` subfolders) replacing its namesake, and the embedded
-    /// fonts plus those in `font_dir`.
+    /// fonts plus those in `font_dir` and its subfolders.
     ///
     /// Every file of the templates folder must be used (see
     /// [`overrides`]): one that looks like a template and is not used is an
@@ -222,8 +222,9 @@ impl Renderer {
         if let Some(fd) = font_dir {
             let set = FontSet::with_dir(fd).map_err(|e| {
                 SetupError::usage(vec![
-                    Diagnostic::error("fonts", format!("cannot load fonts: {e}"))
-                        .hint("--font-dir takes a folder of .ttf, .otf or .ttc files"),
+                    Diagnostic::error("fonts", format!("cannot use --font-dir: {}", e.message))
+                        .at_place(Place::File(e.path.display().to_string()), "")
+                        .hint(e.hint),
                 ])
             })?;
             r.fonts = FontSource::Extended(Box::new(set));
