@@ -38,16 +38,57 @@ pub enum Place {
         column: Option<String>,
     },
     /// A line and column (1-based, in characters) of a text file feebook
-    /// does not hold as a source, e.g. a Typst template.
+    /// does not hold as a source, e.g. a template; with the line's text
+    /// when it is known, to show it (see [`Place::in_text`]).
     Line {
         file: String,
         line: usize,
         column: Option<usize>,
+        excerpt: Option<Excerpt>,
     },
     /// A whole file or folder.
     File(String),
     /// Nowhere in particular (a problem with the command line, say).
     Nowhere,
+}
+
+/// The line a [`Place::Line`] is on, shown under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Excerpt {
+    /// The line's text, without its line break.
+    pub text: String,
+    /// How many characters from the place's column are marked (at least
+    /// one is shown).
+    pub width: usize,
+}
+
+impl Place {
+    /// The place of the byte range `range` of `text`, a file shown as
+    /// `file`: its line and column in characters, with the line's text. A
+    /// range past the end of the text, or not on a character boundary, is
+    /// brought within it.
+    pub fn in_text(file: impl Into<String>, text: &str, range: std::ops::Range<usize>) -> Place {
+        let source = crate::source::SourceFile::new(String::new(), text);
+        let start = u32::try_from(range.start).unwrap_or(u32::MAX);
+        let end = u32::try_from(range.end).unwrap_or(u32::MAX).max(start);
+        let (line, column) = source.line_col(start);
+        let (end_line, end_column) = source.line_col(end);
+        let line_text = source.line_text(line);
+        let width = if end_line == line {
+            end_column.saturating_sub(column)
+        } else {
+            line_text.chars().count().saturating_sub(column - 1)
+        };
+        Place::Line {
+            file: file.into(),
+            line,
+            column: Some(column),
+            excerpt: Some(Excerpt {
+                text: line_text.to_string(),
+                width,
+            }),
+        }
+    }
 }
 
 /// A place with a short label ("defined again here").
@@ -187,8 +228,23 @@ impl Diagnostic {
                 )
             }
             Place::Cell { file, row, .. } => (Some(file.clone()), Some(*row), None, None, None),
-            Place::Line { file, line, column } => {
-                (Some(file.clone()), Some(*line), *column, None, None)
+            Place::Line {
+                file,
+                line,
+                column,
+                excerpt,
+            } => {
+                let end = match (column, excerpt) {
+                    (Some(c), Some(e)) => Some(c + e.width.max(1)),
+                    _ => None,
+                };
+                (
+                    Some(file.clone()),
+                    Some(*line),
+                    *column,
+                    end.map(|_| *line),
+                    end,
+                )
             }
             Place::File(f) => (Some(f.clone()), None, None, None, None),
             Place::Nowhere => (None, None, None, None, None),
@@ -227,7 +283,9 @@ impl Diagnostic {
                         column: None,
                         message: l.text.clone(),
                     },
-                    Place::Line { file, line, column } => JsonRelated {
+                    Place::Line {
+                        file, line, column, ..
+                    } => JsonRelated {
                         file: Some(file.clone()),
                         line: Some(*line),
                         column: *column,
@@ -294,7 +352,24 @@ fn render_label(out: &mut String, sources: &Sources, label: &Label, mark: char) 
             };
             let _ = writeln!(out, "  --> {file}, row {row}{col}{text}");
         }
-        Place::Line { file, line, column } => {
+        Place::Line {
+            file,
+            line,
+            column: Some(column),
+            excerpt: Some(excerpt),
+        } => render_excerpt(
+            out,
+            file,
+            *line,
+            *column,
+            &excerpt.text,
+            excerpt.width,
+            &label.text,
+            mark,
+        ),
+        Place::Line {
+            file, line, column, ..
+        } => {
             let col = column.map(|c| format!(":{c}")).unwrap_or_default();
             let text = if label.text.is_empty() {
                 String::new()
@@ -321,21 +396,39 @@ fn render_snippet(out: &mut String, sources: &Sources, loc: Loc, label: &str, ma
     };
     let (line, col) = file.line_col(loc.start);
     let (end_line, end_col) = file.line_col(loc.end);
+    let text = file.line_text(line);
+    let width = if end_line == line {
+        end_col.saturating_sub(col)
+    } else {
+        text.chars().count().saturating_sub(col - 1)
+    };
+    render_excerpt(out, &file.name, line, col, text, width, label, mark);
+}
+
+/// `--> file:line:col`, the line, and `width` marks under its characters
+/// from column `col`, aligned under wide characters.
+#[allow(clippy::too_many_arguments)]
+fn render_excerpt(
+    out: &mut String,
+    name: &str,
+    line: usize,
+    col: usize,
+    text: &str,
+    width: usize,
+    label: &str,
+    mark: char,
+) {
     let gutter = line.to_string().len();
     let pad = " ".repeat(gutter);
-    let _ = writeln!(out, "{pad}--> {}:{line}:{col}", file.name);
+    let _ = writeln!(out, "{pad}--> {name}:{line}:{col}");
     let _ = writeln!(out, "{pad} |");
-    let text = file.line_text(line);
     let _ = writeln!(out, "{line} | {}", text.replace('\t', " "));
-    let before: String = text.chars().take(col - 1).collect();
-    let covered: String = if end_line == line {
-        text.chars()
-            .skip(col - 1)
-            .take(end_col.saturating_sub(col))
-            .collect()
-    } else {
-        text.chars().skip(col - 1).collect()
-    };
+    let before: String = text.chars().take(col.saturating_sub(1)).collect();
+    let covered: String = text
+        .chars()
+        .skip(col.saturating_sub(1))
+        .take(width)
+        .collect();
     let indent = UnicodeWidthStr::width(before.as_str());
     let width = UnicodeWidthStr::width(covered.as_str()).max(1);
     let marks: String = std::iter::repeat_n(mark, width).collect();
@@ -374,6 +467,16 @@ pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
+    match closest(name, candidates).as_slice() {
+        [] => None,
+        [one] => Some(format!("did you mean `{one}`?")),
+        [a, b, ..] => Some(format!("did you mean `{a}` or `{b}`?")),
+    }
+}
+
+/// The candidates close to a misspelt name, closest first (what
+/// [`did_you_mean`] offers).
+pub fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
     // Close by edit distance, or one containing the other (`cleaning` for
     // `indoor-cleaning`), which is how ids are usually half-remembered.
     let mut best: Vec<(usize, &str)> = candidates
@@ -386,11 +489,7 @@ pub fn did_you_mean<'a>(
         .collect();
     best.sort();
     best.dedup_by(|a, b| a.1 == b.1);
-    match best.as_slice() {
-        [] => None,
-        [(_, one)] => Some(format!("did you mean `{one}`?")),
-        [(_, a), (_, b), ..] => Some(format!("did you mean `{a}` or `{b}`?")),
-    }
+    best.into_iter().map(|(_, c)| c).collect()
 }
 
 /// Levenshtein distance over characters.

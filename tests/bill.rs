@@ -430,7 +430,14 @@ fn a_template_error_is_reported_once_and_issues_nothing() {
         None,
     );
     assert_eq!(code, 1, "{err}");
-    assert_eq!(err.matches("no_such_field").count(), 1, "{err}");
+    // Once: one diagnostic (its message, then its line shown under it).
+    assert_eq!(err.matches("error[template]").count(), 1, "{err}");
+    assert_eq!(
+        err.matches("dictionary does not contain key \"no_such_field\"")
+            .count(),
+        1,
+        "{err}"
+    );
     assert!(err.contains("billing_notice.typ"), "{err}");
     let written = std::fs::read_dir(dir.join("out"))
         .map(|d| d.count())

@@ -581,3 +581,157 @@ fn a_document_dated_out_of_all_reason_is_refused_at_its_date() {
         assert!(!d.join("out").exists() && !d.join("j.sqlite").exists());
     }
 }
+
+/// Runs `feebook receipt` on the sample payment with `--templates DIR/tpl`
+/// (and `extra` arguments), its outputs in DIR/out/ and its journal in
+/// DIR/j.sqlite. Returns the exit code and what it said, DIR shown as `DIR`.
+fn receipt_with_templates(d: &std::path::Path, extra: &[&str]) -> (Option<i32>, String) {
+    let out = feebook()
+        .args(["receipt", "samples/payments/immediate-repair-802.yaml"])
+        .args(extra)
+        .arg("--journal")
+        .arg(d.join("j.sqlite"))
+        .arg("--templates")
+        .arg(d.join("tpl"))
+        .arg("-o")
+        .arg(format!("{}/", d.join("out").display()))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).replace(&d.display().to_string(), "DIR");
+    (out.status.code(), err)
+}
+
+fn write_template(d: &std::path::Path, rel: &str, text: &str) {
+    let path = d.join("tpl").join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A template of the user's that does not parse, or fails, is a problem in
+/// the user's content: exit 1, at its file, line and column with the line
+/// shown, before any number is taken. An `{% if %}` left open is shown
+/// where it opens, not at the `{% endblock %}` where minijinja noticed.
+#[test]
+fn an_html_template_error_exits_1_at_its_line() {
+    let d = temp_dir("tpl-syntax");
+    write_template(
+        &d,
+        "html/receipt.html",
+        "{% extends \"base.html\" %}\n{% block body %}\n<p>\n{% if data.payer %}\n{{ data.payer }}\n</p>\n{% endblock %}\n",
+    );
+    let (code, err) = receipt_with_templates(&d, &["--format", "html"]);
+    assert_eq!(code, Some(1), "{err}");
+    insta::assert_snapshot!("html_template_unclosed_if", err);
+    assert!(
+        !d.join("out").exists() && !d.join("j.sqlite").exists(),
+        "{err}"
+    );
+
+    write_template(
+        &d,
+        "html/receipt.html",
+        "{% extends \"base.html\" %}\n{% block body %}\n<p>{{ data.no_such_field }}</p>\n{% endblock %}\n",
+    );
+    let (code, err) = receipt_with_templates(&d, &["--format", "html", "--preview"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("undefined value `data.no_such_field`")
+            && err.contains("--> DIR/tpl/html/receipt.html:3:")
+            && err.contains("3 | <p>{{ data.no_such_field }}</p>"),
+        "{err}"
+    );
+    assert!(!d.join("out").exists(), "{err}");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// A template under a wrong name would be silently replaced by the built-in
+/// one: it is refused (exit 1) with the names expected, before anything is
+/// rendered. A file that is not a template and that nothing uses is a
+/// warning; a partial a template imports is used.
+#[test]
+fn a_misnamed_template_is_refused_and_an_unused_file_is_a_warning() {
+    let d = temp_dir("tpl-names");
+    write_template(&d, "html/billing-notice.html", "{{ data }}");
+    write_template(&d, "typst/reciept.typ", "#let data = json(\"/data.json\")");
+    write_template(&d, "receipt.md", "# receipt");
+    let (code, err) = receipt_with_templates(&d, &[]);
+    assert_eq!(code, Some(1), "{err}");
+    insta::assert_snapshot!("misnamed_templates", err);
+    assert!(
+        !d.join("out").exists() && !d.join("j.sqlite").exists(),
+        "{err}"
+    );
+
+    let _ = std::fs::remove_dir_all(d.join("tpl"));
+    let receipt = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/templates/typst/receipt.typ"
+    ))
+    .unwrap()
+    .replace(
+        "#import \"common.typ\": *",
+        "#import \"common.typ\": *\n#import \"parts/extra.typ\": extra",
+    );
+    write_template(&d, "typst/receipt.typ", &receipt);
+    write_template(&d, "typst/parts/extra.typ", "#let extra = [x]\n");
+    write_template(&d, "typst/old-logo.svg", "<svg/>");
+    write_template(&d, "README.md", "our templates");
+    let (code, err) = receipt_with_templates(&d, &["--preview"]);
+    assert_eq!(code, Some(0), "{err}");
+    insta::assert_snapshot!("unused_files_warn", err);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// `--font-dir` searches subfolders (Debian's font trees keep their fonts
+/// there); a folder without a font, or none at all, is a usage error that
+/// says so.
+#[test]
+fn font_dir_searches_subfolders_and_refuses_a_folder_without_fonts() {
+    let d = temp_dir("font-dir");
+    let run = |fonts: &std::path::Path| {
+        let out = feebook()
+            .args([
+                "receipt",
+                "samples/payments/immediate-repair-802.yaml",
+                "--preview",
+                "--font-dir",
+            ])
+            .arg(fonts)
+            .arg("-o")
+            .arg(d.join("out.pdf"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&d.join("no-such-folder"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("no such folder"), "{err}");
+
+    std::fs::create_dir_all(d.join("fonts/truetype/noto")).unwrap();
+    std::fs::write(d.join("fonts/README"), "fonts go in truetype/").unwrap();
+    let (code, err) = run(&d.join("fonts"));
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("no font file (.ttf, .otf, .ttc, .otc) in this folder or its subfolders"),
+        "{err}"
+    );
+    assert!(!d.join("out.pdf").exists());
+
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/fonts/NotoSansCJKsc-Bold-subset.ttf"
+        ),
+        d.join("fonts/truetype/noto/NotoSansCJKsc-Bold.ttf"),
+    )
+    .unwrap();
+    let (code, err) = run(&d.join("fonts"));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(d.join("out.pdf").exists());
+    let _ = std::fs::remove_dir_all(&d);
+}

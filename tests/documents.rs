@@ -372,7 +372,9 @@ fn a_template_error_names_the_template_line() {
     );
     let d = &err[0];
     match &d.primary.place {
-        feebook::diagnostic::Place::Line { file, line, column } => {
+        feebook::diagnostic::Place::Line {
+            file, line, column, ..
+        } => {
             // The replacement's own path, not the embedded template's.
             assert_eq!(
                 file,

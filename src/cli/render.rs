@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use feebook::diagnostic;
 use feebook::documents::{Format, Kind, Renderer};
 use feebook::fsutil;
 use feebook::source::Sources;
@@ -19,11 +20,11 @@ pub struct RenderArgs {
     #[arg(short = 'o', long = "out", value_name = "PATH")]
     pub out: Option<PathBuf>,
     /// Folder whose typst/, html/ and md/ templates replace the built-in
-    /// ones of the same name.
+    /// ones of the same name (a file there that nothing uses is reported).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
-    /// Folder of extra fonts (.ttf, .otf, .ttc) for characters the built-in
-    /// Noto Sans CJK SC lacks.
+    /// Folder of extra fonts (.ttf, .otf, .ttc, .otc, in it or its
+    /// subfolders) for characters the built-in Noto Sans CJK SC lacks.
     #[arg(long, value_name = "DIR")]
     pub font_dir: Option<PathBuf>,
 }
@@ -40,10 +41,19 @@ pub fn renderer(args: &RenderArgs) -> Result<Renderer, u8> {
     if args.templates.is_none() && args.font_dir.is_none() {
         return Ok(Renderer::embedded());
     }
-    Renderer::new(args.templates.as_deref(), args.font_dir.as_deref()).map_err(|problems| {
-        report(&problems, &Sources::new());
-        USAGE
-    })
+    match Renderer::new(args.templates.as_deref(), args.font_dir.as_deref()) {
+        Ok(r) => {
+            eprint!("{}", diagnostic::render_all(r.warnings(), &Sources::new()));
+            Ok(r)
+        }
+        // A template that does not parse or would not be used is a problem
+        // in what the user wrote (1); a folder that cannot be read, or holds
+        // no font, a usage error (2).
+        Err(e) => {
+            let code = report(&e.problems, &Sources::new());
+            Err(if e.in_content { code } else { USAGE })
+        }
+    }
 }
 
 /// Where a document goes: `-o FILE`, `-o DIR/`, or output/NAME.EXT.

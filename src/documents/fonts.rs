@@ -58,47 +58,59 @@ impl FontSet {
         &EMBEDDED
     }
 
-    /// The embedded fonts plus every `.ttf`, `.otf`, `.ttc` and `.otc` file directly inside
-    /// `dir` (sorted by file name, so font indices are the same on every run). Other files
-    /// are ignored. The embedded fonts come first, so adding a directory never changes which
-    /// font a template that names "Noto Sans CJK SC" gets.
+    /// The embedded fonts plus every `.ttf`, `.otf`, `.ttc` and `.otc` file in `dir` and its
+    /// subfolders (a Debian-style tree keeps its fonts in subfolders), in the order of their
+    /// paths below `dir` (sorted by name at every level), so that the same fonts give the same
+    /// font indices, hence the same PDFs, on every run. Links are followed, each folder and
+    /// file read once (a link back to a parent does not loop). Other files are ignored. The
+    /// embedded fonts come first, so adding a directory never changes which font a template
+    /// that names "Noto Sans CJK SC" gets.
+    ///
+    /// Errors: `dir` is not a folder or cannot be read, a font file does not parse, or no font
+    /// file is found at all.
     pub fn with_dir(dir: &Path) -> Result<FontSet, FontLoadError> {
-        let entries = std::fs::read_dir(dir).map_err(|e| FontLoadError {
-            path: dir.to_path_buf(),
-            message: format!("cannot read font directory: {e}"),
-        })?;
-        let mut paths = Vec::new();
-        for entry in entries {
-            let entry = entry.map_err(|e| FontLoadError {
-                path: dir.to_path_buf(),
-                message: format!("cannot read font directory: {e}"),
-            })?;
-            let path = entry.path();
-            let is_font = path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                matches!(
-                    e.to_ascii_lowercase().as_str(),
-                    "ttf" | "otf" | "ttc" | "otc"
-                )
-            });
-            if is_font && !path.is_dir() {
-                paths.push(path);
+        match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(FontLoadError::new(
+                    dir,
+                    "not a folder",
+                    "give the folder that holds the font files, not a file",
+                ));
             }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(FontLoadError::new(
+                    dir,
+                    "no such folder",
+                    "give a folder of .ttf, .otf, .ttc or .otc files (its subfolders are searched \
+                     too, e.g. /usr/share/fonts/opentype/noto)",
+                ));
+            }
+            Err(e) => return Err(FontLoadError::unreadable(dir, &e)),
         }
-        paths.sort();
+        let mut paths = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        font_files(dir, &mut seen, &mut paths)?;
+        if paths.is_empty() {
+            return Err(FontLoadError::new(
+                dir,
+                "no font file (.ttf, .otf, .ttc, .otc) in this folder or its subfolders",
+                "put the fonts in it, or give the folder that holds them (its subfolders are \
+                 searched too, e.g. /usr/share/fonts/opentype/noto)",
+            ));
+        }
 
         let mut fonts = Self::embedded().fonts.clone();
-        for path in paths {
-            let data = std::fs::read(&path).map_err(|e| FontLoadError {
-                path: path.clone(),
-                message: format!("cannot read font file: {e}"),
-            })?;
+        for path in &paths {
+            let data = std::fs::read(path).map_err(|e| FontLoadError::unreadable(path, &e))?;
             let before = fonts.len();
             fonts.extend(Font::iter(Bytes::new(data)));
             if fonts.len() == before {
-                return Err(FontLoadError {
+                return Err(FontLoadError::new(
                     path,
-                    message: "not a usable font file (no font face could be parsed)".into(),
-                });
+                    "not a usable font file (no font face could be parsed)",
+                    "remove it from the font folder, or replace it with a TrueType or OpenType font",
+                ));
             }
         }
         Ok(Self::from_fonts(fonts))
@@ -223,6 +235,52 @@ impl FontSet {
     }
 }
 
+/// Adds the font files below `dir` to `out`, depth first, in name order at every level.
+/// `seen` holds the real paths of the folders and files already taken: a link to one of them
+/// (a link to a parent folder, a second link to the same font) adds nothing.
+fn font_files(
+    dir: &Path,
+    seen: &mut std::collections::HashSet<PathBuf>,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), FontLoadError> {
+    let real = dir
+        .canonicalize()
+        .map_err(|e| FontLoadError::unreadable(dir, &e))?;
+    if !seen.insert(real) {
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| FontLoadError::unreadable(dir, &e))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| FontLoadError::unreadable(dir, &e))?;
+    entries.sort();
+    for path in entries {
+        // Through links; a broken link is skipped like any file that is not a font.
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
+        if meta.is_dir() {
+            font_files(&path, seen, out)?;
+        } else if meta.is_file() && is_font_file(&path) {
+            let real = path.canonicalize().unwrap_or_else(|_| path.clone());
+            if seen.insert(real) {
+                out.push(path);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_font_file(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        matches!(
+            e.to_ascii_lowercase().as_str(),
+            "ttf" | "otf" | "ttc" | "otc"
+        )
+    })
+}
+
 /// Characters Typst does not draw with a glyph of their own.
 fn is_not_drawn(c: char) -> bool {
     c.is_control() || c.is_whitespace() || typst::text::is_default_ignorable(c)
@@ -277,6 +335,26 @@ pub struct FontLoadError {
     pub path: PathBuf,
     /// What went wrong.
     pub message: String,
+    /// What to do about it.
+    pub hint: String,
+}
+
+impl FontLoadError {
+    fn new(path: &Path, message: &str, hint: &str) -> FontLoadError {
+        FontLoadError {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+            hint: hint.to_string(),
+        }
+    }
+
+    fn unreadable(path: &Path, e: &std::io::Error) -> FontLoadError {
+        FontLoadError {
+            path: path.to_path_buf(),
+            message: format!("cannot read it: {e}"),
+            hint: "check that it exists and that you may read it".to_string(),
+        }
+    }
 }
 
 impl fmt::Display for FontLoadError {
@@ -380,6 +458,50 @@ mod tests {
 
         let missing = FontSet::with_dir(&dir.join("nope")).err().unwrap();
         assert!(missing.to_string().contains("nope"), "{missing}");
+        assert_eq!(missing.message, "no such folder");
+        let file = FontSet::with_dir(&dir.join("extra.otf")).err().unwrap();
+        assert_eq!(file.message, "not a folder");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A Debian-style tree: fonts in subfolders, found in the order of their
+    /// paths whatever order the folder lists them in; a link back up does not
+    /// loop, a second link to a font adds nothing; a tree with no font is
+    /// an error that says so.
+    #[test]
+    fn with_dir_searches_subfolders_in_order() {
+        let dir = std::env::temp_dir().join(format!("feebook-font-tree-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("truetype/b")).unwrap();
+        std::fs::create_dir_all(dir.join("opentype/a")).unwrap();
+        std::fs::write(dir.join("truetype/b/Bold.TTF"), BOLD).unwrap();
+        std::fs::write(dir.join("opentype/a/Regular.otf"), REGULAR).unwrap();
+        std::fs::write(dir.join("opentype/a/fonts.dir"), "not a font").unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("../..", dir.join("truetype/b/up")).unwrap();
+            std::os::unix::fs::symlink("Bold.TTF", dir.join("truetype/b/same.ttf")).unwrap();
+            std::os::unix::fs::symlink("gone.ttf", dir.join("truetype/broken.ttf")).unwrap();
+        }
+        let set = FontSet::with_dir(&dir).unwrap();
+        let weights: Vec<u16> = set
+            .fonts()
+            .iter()
+            .map(|f| f.info().variant.weight.to_number())
+            .collect();
+        // The embedded two, then opentype/a/Regular.otf, then truetype/b/Bold.TTF.
+        assert_eq!(weights, vec![400, 700, 400, 700]);
+
+        let empty = dir.join("empty");
+        std::fs::create_dir_all(empty.join("sub/deeper")).unwrap();
+        std::fs::write(empty.join("sub/README"), "no fonts here").unwrap();
+        let err = FontSet::with_dir(&empty).err().unwrap();
+        assert_eq!(err.path, empty);
+        assert!(err.message.contains("no font file"), "{err}");
+        assert!(
+            err.hint.contains("give the folder that holds them"),
+            "{err:?}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

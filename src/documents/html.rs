@@ -4,7 +4,11 @@
 //! and `templates/md/KIND.md`, sharing `base.html` / `base.md` through template
 //! inheritance. They are compiled into the binary ([`HtmlTemplates::embedded`]);
 //! an administrator may replace any of them with a same-named file in
-//! `DIR/html/` or `DIR/md/` ([`HtmlTemplates::with_overrides`]).
+//! `DIR/html/` or `DIR/md/` ([`HtmlTemplates::with_overrides`]), beside
+//! partials of their own that those include, import or extend. A template
+//! that does not parse is reported at its file and line; a block left open
+//! (`{% if %}` without `{% endif %}`) where it opens, not where minijinja
+//! noticed (see `syntax_diagnostic`).
 //!
 //! Templates receive the document's data (the structures of
 //! [`model`](super::model) serialised to JSON) as `data`, and nothing else: no
@@ -22,12 +26,15 @@
 //! an HTML element in a viewer. Table cell values go through the `cell`
 //! filter, which escapes `|` and folds line breaks.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, UndefinedBehavior};
+
+use crate::diagnostic::{Diagnostic, Label, Place};
 
 /// The document kinds that have templates.
 pub const KINDS: [&str; 6] = [
@@ -69,6 +76,16 @@ const EMBEDDED: &[(&str, &str)] = embed! {
     ],
 };
 
+/// The names of the embedded templates with the extension `ext` (`html`,
+/// `md`): the names a file of `--templates DIR/html/` (`md/`) replaces.
+pub fn template_names(ext: &str) -> Vec<&'static str> {
+    EMBEDDED
+        .iter()
+        .map(|(n, _)| *n)
+        .filter(|n| n.strip_suffix(ext).is_some_and(|s| s.ends_with('.')))
+        .collect()
+}
+
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Format {
@@ -95,6 +112,8 @@ pub struct RenderError {
     pub template: String,
     pub line: Option<usize>,
     pub message: String,
+    /// The bytes of the template's source the error is about, when known.
+    pub range: Option<Range<usize>>,
 }
 
 impl fmt::Display for RenderError {
@@ -108,31 +127,13 @@ impl fmt::Display for RenderError {
 
 impl std::error::Error for RenderError {}
 
-/// An override template could not be read or does not parse. Displays as
-/// `DIR/html/quote.html:12: syntax error: …`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TemplateLoadError {
-    /// The file (or directory) at fault.
-    pub path: PathBuf,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl fmt::Display for TemplateLoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "{}:{}: {}", self.path.display(), line, self.message),
-            None => write!(f, "{}: {}", self.path.display(), self.message),
-        }
-    }
-}
-
-impl std::error::Error for TemplateLoadError {}
-
 /// The HTML and Markdown templates, compiled and ready. Build once, render many
 /// times (rendering takes `&self`; the type is `Send + Sync`).
 pub struct HtmlTemplates {
     env: Environment<'static>,
+    /// The templates read from a `--templates` folder (known names and
+    /// partials), by name, with the file each came from.
+    files: BTreeMap<String, PathBuf>,
 }
 
 impl fmt::Debug for HtmlTemplates {
@@ -154,39 +155,48 @@ impl HtmlTemplates {
                 panic!("embedded template {name} does not parse: {}", describe(&e));
             }
         }
-        HtmlTemplates { env }
+        HtmlTemplates {
+            env,
+            files: BTreeMap::new(),
+        }
     }
 
-    /// The embedded templates, with any same-named file in `dir/html/` (`.html`)
-    /// or `dir/md/` (`.md`) replacing them. Missing subdirectories mean no
-    /// overrides for that format; a file whose name is not one of the embedded
-    /// templates is an error (most likely a typo that would otherwise be
-    /// silently ignored); files with other extensions and dot-files are ignored.
-    /// Errors name the file and, for syntax errors, the line.
-    pub fn with_overrides(dir: &Path) -> Result<HtmlTemplates, TemplateLoadError> {
+    /// The embedded templates, with every `.html` file directly in `dir/html/`
+    /// and `.md` file directly in `dir/md/`: one named like an embedded
+    /// template replaces it, any other is a partial the templates may
+    /// include, import or extend (`{% include "footer.html" %}`). Missing
+    /// subfolders mean no overrides for that format; dot-files are skipped.
+    /// Whether every file read is used is [`HtmlTemplates::unused`]'s
+    /// business, and the caller's (`documents::overrides`).
+    ///
+    /// Errors: a template that does not parse or is not UTF-8 (code
+    /// `template`, at its file and line, a problem in the user's content),
+    /// or a folder or file that cannot be read (code `templates`).
+    pub fn with_overrides(dir: &Path) -> Result<HtmlTemplates, Vec<Diagnostic>> {
         if !dir.is_dir() {
-            return Err(TemplateLoadError {
-                path: dir.to_path_buf(),
-                line: None,
-                message: "template directory not found".to_string(),
-            });
+            return Err(vec![
+                io_error(dir, "the templates folder does not exist".to_string())
+                    .hint("give a folder with typst/, html/ or md/ subfolders"),
+            ]);
         }
-        let mut sources: BTreeMap<&'static str, String> = BTreeMap::new();
         // Subdirectory and file extension are the same word: html/*.html, md/*.md.
+        let mut files: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
+        let mut problems = Vec::new();
         for ext in ["html", "md"] {
-            let sub = ext;
-            let subdir = dir.join(sub);
+            let subdir = dir.join(ext);
             if !subdir.is_dir() {
                 continue;
             }
-            let entries = std::fs::read_dir(&subdir).map_err(|e| io_error(&subdir, e))?;
-            let mut files = Vec::new();
+            let mut paths = Vec::new();
+            let entries = std::fs::read_dir(&subdir)
+                .map_err(|e| vec![io_error(&subdir, format!("cannot read the folder: {e}"))])?;
             for entry in entries {
-                let entry = entry.map_err(|e| io_error(&subdir, e))?;
-                files.push(entry.path());
+                let entry = entry
+                    .map_err(|e| vec![io_error(&subdir, format!("cannot read the folder: {e}"))])?;
+                paths.push(entry.path());
             }
-            files.sort();
-            for path in files {
+            paths.sort();
+            for path in paths {
                 let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
                     continue;
                 };
@@ -196,51 +206,68 @@ impl HtmlTemplates {
                 {
                     continue;
                 }
-                let Some(&(name, _)) = EMBEDDED.iter().find(|(n, _)| *n == file_name) else {
-                    let known: Vec<&str> = EMBEDDED
-                        .iter()
-                        .map(|(n, _)| *n)
-                        .filter(|n| n.ends_with(&format!(".{ext}")))
-                        .collect();
-                    return Err(TemplateLoadError {
-                        path,
-                        line: None,
-                        message: format!(
-                            "not a known template name; expected one of: {}",
-                            known.join(", ")
-                        ),
-                    });
-                };
-                let bytes = std::fs::read(&path).map_err(|e| io_error(&path, e))?;
-                let text = String::from_utf8(bytes).map_err(|_| TemplateLoadError {
-                    path: path.clone(),
-                    line: None,
-                    message: "template is not valid UTF-8".to_string(),
-                })?;
-                sources.insert(name, text);
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| vec![io_error(&path, format!("cannot read the template: {e}"))])?;
+                match String::from_utf8(bytes) {
+                    Ok(text) => {
+                        files.insert(file_name.to_string(), (path, text));
+                    }
+                    Err(e) => problems.push(
+                        Diagnostic::error(
+                            "template",
+                            format!(
+                                "template error: the template is not UTF-8 (invalid byte at offset {})",
+                                e.utf8_error().valid_up_to()
+                            ),
+                        )
+                        .at_place(Place::File(path.display().to_string()), "")
+                        .hint("save it as UTF-8"),
+                    ),
+                }
             }
         }
 
         let mut env = environment();
         for (name, embedded) in EMBEDDED {
-            let result = match sources.remove(name) {
-                Some(text) => env.add_template_owned(*name, text),
-                None => env.add_template(name, embedded),
-            };
-            if let Err(e) = result {
-                let sub = if name.ends_with(".html") {
-                    "html"
-                } else {
-                    "md"
-                };
-                return Err(TemplateLoadError {
-                    path: dir.join(sub).join(name),
-                    line: e.line(),
-                    message: describe(&e),
-                });
+            if !files.contains_key(*name) {
+                // Parsed in the tests: cannot fail.
+                let _ = env.add_template(name, embedded);
             }
         }
-        Ok(HtmlTemplates { env })
+        let mut paths = BTreeMap::new();
+        for (name, (path, text)) in files {
+            if let Err(e) = env.add_template_owned(name.clone(), text.clone()) {
+                problems.push(syntax_diagnostic(&path.display().to_string(), &text, &e));
+            }
+            paths.insert(name, path);
+        }
+        if problems.is_empty() {
+            Ok(HtmlTemplates { env, files: paths })
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The files read from the templates folder that no document's template
+    /// reaches: not one of the embedded names, and not included, imported
+    /// or extended (by a literal name) by a template that is reached.
+    pub fn unused(&self) -> Vec<&Path> {
+        let mut reached: BTreeSet<String> = BTreeSet::new();
+        let mut queue: Vec<String> = EMBEDDED.iter().map(|(n, _)| n.to_string()).collect();
+        while let Some(name) = queue.pop() {
+            if !reached.insert(name.clone()) {
+                continue;
+            }
+            let Ok(template) = self.env.get_template(&name) else {
+                continue;
+            };
+            queue.extend(references(template.source()));
+        }
+        self.files
+            .iter()
+            .filter(|(name, _)| !reached.contains(*name))
+            .map(|(_, path)| path.as_path())
+            .collect()
     }
 
     /// Renders document `kind` (one of [`KINDS`]) from its data, the serialised
@@ -260,6 +287,7 @@ impl HtmlTemplates {
                     "unknown document kind `{kind}`; expected one of: {}",
                     KINDS.join(", ")
                 ),
+                range: None,
             });
         }
         let template = self
@@ -269,6 +297,50 @@ impl HtmlTemplates {
         let ctx = minijinja::context! { data => minijinja::value::Serde(data) };
         let out = template.render(ctx).map_err(|e| render_error(&name, &e))?;
         Ok(tidy(&out))
+    }
+
+    /// A rendering error as a diagnostic, at the line of the template it is
+    /// in: the file of the templates folder, or the built-in template
+    /// (`templates/html/quote.html`).
+    pub fn diagnostic(&self, e: &RenderError) -> Diagnostic {
+        let path = self.shown_path(&e.template);
+        let source = self
+            .env
+            .get_template(&e.template)
+            .ok()
+            .map(|t| t.source().to_string());
+        let place = match (&e.range, &source, e.line) {
+            (Some(range), Some(text), _) => Place::in_text(path.clone(), text, range.clone()),
+            (_, _, Some(line)) => Place::Line {
+                file: path.clone(),
+                line,
+                column: None,
+                excerpt: None,
+            },
+            _ => Place::File(path.clone()),
+        };
+        let hint = if self.files.contains_key(&e.template) {
+            format!("fix {path}, your template from --templates")
+        } else {
+            format!(
+                "the built-in template {path} expects the data feebook gives it; \
+                 a template of your own that it includes or extends may differ"
+            )
+        };
+        Diagnostic::error("template", format!("template error: {}", e.message))
+            .at_place(place, "")
+            .hint(hint)
+    }
+
+    /// The file a template comes from, as shown in messages.
+    fn shown_path(&self, name: &str) -> String {
+        match self.files.get(name) {
+            Some(path) => path.display().to_string(),
+            None => {
+                let sub = if name.ends_with(".md") { "md" } else { "html" };
+                format!("templates/{sub}/{name}")
+            }
+        }
     }
 }
 
@@ -380,16 +452,15 @@ fn tidy(text: &str) -> String {
     out
 }
 
-fn io_error(path: &Path, e: std::io::Error) -> TemplateLoadError {
-    TemplateLoadError {
-        path: path.to_path_buf(),
-        line: None,
-        message: e.to_string(),
-    }
+/// A folder or file of the templates folder that cannot be read: a usage
+/// or I/O problem, not one in a template.
+fn io_error(path: &Path, message: String) -> Diagnostic {
+    Diagnostic::error("templates", format!("{}: {message}", path.display()))
+        .at_place(Place::File(path.display().to_string()), "")
 }
 
 /// The error's message without minijinja's "(in file:line)" suffix, which
-/// [`RenderError`] and [`TemplateLoadError`] carry separately.
+/// [`RenderError`] and the diagnostics carry separately.
 fn describe(e: &Error) -> String {
     let kind = e.kind().to_string();
     let mut message = match e.detail() {
@@ -418,7 +489,315 @@ fn render_error(name: &str, e: &Error) -> RenderError {
         template: e.name().unwrap_or(name).to_string(),
         line: e.line(),
         message: describe(e),
+        range: e.range(),
     }
+}
+
+/// A template that does not parse, at the place to fix. minijinja reports a
+/// block left open (`{% if %}` without its `{% endif %}`) where it noticed,
+/// at the end tag of the enclosing block or at the end of the file; this
+/// points at the tag left open instead, with the one that came first.
+fn syntax_diagnostic(file: &str, source: &str, e: &Error) -> Diagnostic {
+    let range = e.range().unwrap_or(0..0);
+    // What minijinja says of a block still open when the file ends.
+    let at_end = e.detail() == Some("unexpected end of input, expected end of block");
+    let diag = |message: String, tag: &Tag, label: String| {
+        Diagnostic::error("template", format!("template error: {message}"))
+            .at_place(Place::in_text(file, source, tag.range.clone()), label)
+    };
+    let line_of = |tag: &Tag| source[..tag.range.start].matches('\n').count() + 1;
+    match nesting(source) {
+        Some(Nesting::Unclosed {
+            open,
+            by: Some((close, closes)),
+        }) if close.range.contains(&range.start) => {
+            let mut d = diag(
+                format!(
+                    "`{{% {} %}}` is not closed: `{{% {} %}}` on line {} comes before its `{{% end{} %}}`",
+                    open.keyword,
+                    close.keyword,
+                    line_of(&close),
+                    open.keyword
+                ),
+                &open,
+                format!("needs a `{{% end{} %}}`", open.keyword),
+            );
+            d.secondary.push(Label {
+                place: Place::in_text(file, source, close.range.clone()),
+                text: format!(
+                    "ends the `{{% {} %}}` of line {}",
+                    closes.keyword,
+                    line_of(&closes)
+                ),
+            });
+            d.hint(format!(
+                "add `{{% end{} %}}` where the `{}` should end, before line {}",
+                open.keyword,
+                open.keyword,
+                line_of(&close)
+            ))
+        }
+        Some(Nesting::Unclosed { open, by: None }) if at_end => diag(
+            format!("`{{% {} %}}` is never closed", open.keyword),
+            &open,
+            format!("needs a `{{% end{} %}}`", open.keyword),
+        )
+        .hint(format!(
+            "add `{{% end{} %}}` where the `{}` should end",
+            open.keyword, open.keyword
+        )),
+        Some(Nesting::Stray { tag, open }) if tag.range.contains(&range.start) => {
+            let what = match tag.keyword.strip_prefix("end") {
+                Some(opener) => format!(
+                    "`{{% {} %}}` closes nothing: no `{{% {opener} %}}` is open here",
+                    tag.keyword
+                ),
+                None => format!(
+                    "`{{% {} %}}` is outside any `{{% if %}}`{}",
+                    tag.keyword,
+                    if tag.keyword == "else" {
+                        " or `{% for %}`"
+                    } else {
+                        ""
+                    }
+                ),
+            };
+            let label = if tag.keyword.starts_with("end") {
+                "nothing to close here"
+            } else {
+                "not inside a block it belongs to"
+            };
+            let d = diag(what, &tag, label.to_string());
+            match open.filter(|_| tag.keyword.starts_with("end")) {
+                Some(open) => d.hint(format!(
+                    "the innermost open tag is `{{% {} %}}` on line {}: did you mean `{{% end{} %}}`?",
+                    open.keyword,
+                    line_of(&open),
+                    open.keyword
+                )),
+                None => d.hint("remove it, or add the tag it belongs to"),
+            }
+        }
+        _ => Diagnostic::error("template", format!("template error: {}", describe(e)))
+            .at_place(Place::in_text(file, source, range), "")
+            .hint("the template language is minijinja's: https://docs.rs/minijinja/latest/minijinja/syntax/"),
+    }
+}
+
+/// A `{% … %}` tag of a template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Tag<'a> {
+    /// Its first word: `if`, `endfor`, `include`, …
+    keyword: &'a str,
+    /// What is between `{%` and `%}`, without whitespace-control marks.
+    body: &'a str,
+    /// The whole tag, `{%` to `%}`, in bytes.
+    range: Range<usize>,
+}
+
+/// The `{% … %}` tags of a template, in order; comments, `{{ … }}` and
+/// `{% raw %}` blocks are skipped, and strings inside tags are read as
+/// strings (`{% if x == "%}" %}` is one tag). With whether the whole text
+/// was read: a tag, comment or `{{` left open at the end stops it.
+fn tags(source: &str) -> (Vec<Tag<'_>>, bool) {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let mut raw = false;
+    while let Some(rel) = source.get(i..).and_then(|s| s.find('{')) {
+        let start = i + rel;
+        let rest = &source[start..];
+        if raw {
+            // Only `{% endraw %}` ends it, strings or not.
+            if let Some(inner) = rest.strip_prefix("{%")
+                && let Some(len) = inner.find("%}")
+                && inner[..len].trim_matches(['-', '+']).trim() == "endraw"
+            {
+                raw = false;
+                i = start + 2 + len + 2;
+            } else {
+                i = start + 1;
+            }
+            continue;
+        }
+        if let Some(comment) = rest.strip_prefix("{#") {
+            match comment.find("#}") {
+                Some(len) => i = start + 2 + len + 2,
+                None => return (out, false),
+            }
+        } else if rest.starts_with("{{") {
+            match skip_to(source, start + 2, "}}") {
+                Some(end) => i = end,
+                None => return (out, false),
+            }
+        } else if rest.starts_with("{%") {
+            let Some(end) = skip_to(source, start + 2, "%}") else {
+                return (out, false);
+            };
+            let inner = &source[start + 2..end - 2];
+            let inner = inner.strip_prefix(['-', '+']).unwrap_or(inner);
+            let body = inner.strip_suffix(['-', '+']).unwrap_or(inner).trim();
+            let keyword = body
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .next()
+                .unwrap_or("");
+            if keyword == "raw" {
+                raw = true;
+            }
+            out.push(Tag {
+                keyword,
+                body,
+                range: start..end,
+            });
+            i = end;
+        } else {
+            i = start + 1;
+        }
+    }
+    (out, true)
+}
+
+/// The offset just past the first `delimiter` at or after `from` that is
+/// not inside a quoted string.
+fn skip_to(source: &str, from: usize, delimiter: &str) -> Option<usize> {
+    let bytes = source.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = from;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(_) if b == b'\\' => i += 1,
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None if bytes[i..].starts_with(delimiter.as_bytes()) => {
+                return Some(i + delimiter.len());
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The quoted strings in a tag's body, unescaped.
+fn strings(body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '"' && c != '\'' {
+            continue;
+        }
+        let mut s = String::new();
+        while let Some(d) = chars.next() {
+            match d {
+                '\\' => s.extend(chars.next()),
+                d if d == c => break,
+                d => s.push(d),
+            }
+        }
+        out.push(s);
+    }
+    out
+}
+
+/// The templates a template names in `extends`, `include`, `import` and
+/// `from` tags, as literal strings (a name computed from data is not seen).
+pub fn references(source: &str) -> Vec<String> {
+    tags(source)
+        .0
+        .iter()
+        .filter(|t| matches!(t.keyword, "extends" | "include" | "import" | "from"))
+        .flat_map(|t| strings(t.body))
+        .collect()
+}
+
+/// The tags that open a block closed by `end` + the keyword.
+fn opens_block(tag: &Tag) -> bool {
+    match tag.keyword {
+        "if" | "for" | "block" | "macro" | "call" | "filter" | "with" | "autoescape" => true,
+        // `{% set x %}…{% endset %}` captures; `{% set x = … %}` does not.
+        "set" => !strings_removed(tag.body).contains('='),
+        _ => false,
+    }
+}
+
+/// A tag's body with its quoted strings taken out.
+fn strings_removed(body: &str) -> String {
+    let mut out = String::new();
+    let mut quote = None;
+    let mut escaped = false;
+    for c in body.chars() {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' => quote = Some(c),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// How a template's block tags fail to nest, at the first place they do.
+#[derive(Debug)]
+enum Nesting<'a> {
+    /// `open` (the innermost open tag) was not closed before `by`: the end
+    /// tag of a block around it, with that block's opening tag; `None` when
+    /// the file ended first.
+    Unclosed {
+        open: Tag<'a>,
+        by: Option<(Tag<'a>, Tag<'a>)>,
+    },
+    /// An end tag, `else` or `elif` with no block of its kind open; `open`
+    /// is the innermost open tag, if any.
+    Stray { tag: Tag<'a>, open: Option<Tag<'a>> },
+}
+
+fn nesting(source: &str) -> Option<Nesting<'_>> {
+    let mut stack: Vec<Tag> = Vec::new();
+    let (tags, complete) = tags(source);
+    for tag in tags {
+        if opens_block(&tag) {
+            stack.push(tag);
+        } else if let Some(kind) = tag.keyword.strip_prefix("end") {
+            match stack.iter().rposition(|t| t.keyword == kind) {
+                Some(i) if i + 1 == stack.len() => {
+                    stack.pop();
+                }
+                Some(i) => {
+                    let outer = stack[i].clone();
+                    return stack.pop().map(|open| Nesting::Unclosed {
+                        open,
+                        by: Some((tag, outer)),
+                    });
+                }
+                None if kind.is_empty() => {}
+                None => {
+                    return Some(Nesting::Stray {
+                        open: stack.pop(),
+                        tag,
+                    });
+                }
+            }
+        } else if matches!(tag.keyword, "else" | "elif") {
+            let fits = stack.last().is_some_and(|t| {
+                t.keyword == "if" || (t.keyword == "for" && tag.keyword == "else")
+            });
+            if !fits {
+                return Some(Nesting::Stray {
+                    open: stack.pop(),
+                    tag,
+                });
+            }
+        }
+    }
+    // A block open at the end, when the end was reached (not a `{{` left
+    // open, which minijinja reports).
+    stack
+        .pop()
+        .filter(|_| complete)
+        .map(|open| Nesting::Unclosed { open, by: None })
 }
 
 #[cfg(test)]
@@ -1074,6 +1453,25 @@ mod tests {
         );
     }
 
+    /// The place of a diagnostic's primary label: (file, line, column, the
+    /// line's text).
+    fn place(d: &Diagnostic) -> (String, usize, Option<usize>, Option<String>) {
+        match &d.primary.place {
+            Place::Line {
+                file,
+                line,
+                column,
+                excerpt,
+            } => (
+                file.clone(),
+                *line,
+                *column,
+                excerpt.as_ref().map(|e| e.text.clone()),
+            ),
+            other => panic!("not a line: {other:?}"),
+        }
+    }
+
     #[test]
     fn override_errors_name_the_file_and_line() {
         let dir = TempDir::new("syntax");
@@ -1082,24 +1480,208 @@ mod tests {
             "# {{ data.header.title }}\n\n{% for x in data.items %}\n- {{ x.name }\n{% endfor %}\n",
         );
         let err = HtmlTemplates::with_overrides(&dir.0).unwrap_err();
-        assert_eq!(err.path, dir.0.join("md").join("notice.md"));
-        assert_eq!(err.line, Some(4));
-        assert!(err.message.starts_with("syntax error"), "{err}");
-        assert!(
-            err.to_string()
-                .starts_with(&format!("{}:4: syntax error", err.path.display()))
+        assert_eq!(err.len(), 1);
+        let path = dir.0.join("md").join("notice.md").display().to_string();
+        assert_eq!(
+            place(&err[0]),
+            (path, 4, Some(13), Some("- {{ x.name }".to_string()))
         );
-
-        let dir = TempDir::new("unknown");
-        dir.write("html/qoute.html", "typo");
-        let err = HtmlTemplates::with_overrides(&dir.0).unwrap_err();
-        assert_eq!(err.path, dir.0.join("html").join("qoute.html"));
-        assert!(err.message.contains("not a known template name"), "{err}");
-        assert!(err.message.contains("quote.html"), "{err}");
+        assert_eq!(err[0].code, "template", "a problem in the template: exit 1");
+        assert!(
+            err[0].message.starts_with("template error: syntax error"),
+            "{}",
+            err[0].message
+        );
 
         let missing = std::env::temp_dir().join("feebook-html-no-such-dir");
         let err = HtmlTemplates::with_overrides(&missing).unwrap_err();
-        assert_eq!(err.path, missing);
+        assert_eq!(err[0].code, "templates", "a usage error: exit 2");
+        assert_eq!(
+            err[0].primary.place,
+            Place::File(missing.display().to_string())
+        );
+    }
+
+    /// minijinja notices a block left open only at the end tag of the block
+    /// around it (or at the end of the file); the error points at the tag
+    /// left open, and at the end tag that came first.
+    #[test]
+    fn an_unclosed_block_is_shown_where_it_opens() {
+        let dir = TempDir::new("unclosed");
+        let path = dir
+            .0
+            .join("html")
+            .join("receipt.html")
+            .display()
+            .to_string();
+        let text = "{% extends \"base.html\" %}\n{% block body %}\n<p>\n  {% if data.payer %}\n{{ data.payer }}\n</p>\n{% endblock %}\n";
+        dir.write("html/receipt.html", text);
+        let err = HtmlTemplates::with_overrides(&dir.0).unwrap_err();
+        let d = &err[0];
+        assert_eq!(
+            place(d),
+            (
+                path.clone(),
+                4,
+                Some(3),
+                Some("  {% if data.payer %}".to_string())
+            )
+        );
+        assert_eq!(
+            d.message,
+            "template error: `{% if %}` is not closed: `{% endblock %}` on line 7 comes before its `{% endif %}`"
+        );
+        assert_eq!(
+            d.secondary[0].place,
+            Place::in_text(path.clone(), text, {
+                let at = text.find("{% endblock %}").unwrap();
+                at..at + "{% endblock %}".len()
+            })
+        );
+        assert_eq!(d.secondary[0].text, "ends the `{% block %}` of line 2");
+        assert!(d.hints[0].contains("add `{% endif %}`"), "{:?}", d.hints);
+        let shown = d.render(&crate::source::Sources::new());
+        assert!(
+            shown.contains(&format!(
+                " --> {path}:4:3\n  |\n4 |   {{% if data.payer %}}\n  |   ^^^^^^^^^^^^^^^^^^^ needs a `{{% endif %}}`\n"
+            )),
+            "{shown}"
+        );
+
+        // At the end of the file.
+        dir.write(
+            "html/receipt.html",
+            "{% for line in data.lines %}\n{{ line }}\n",
+        );
+        let err = HtmlTemplates::with_overrides(&dir.0).unwrap_err();
+        assert_eq!(place(&err[0]).1, 1);
+        assert_eq!(
+            err[0].message,
+            "template error: `{% for %}` is never closed"
+        );
+
+        // An end tag with nothing to close, inside another block.
+        dir.write(
+            "html/receipt.html",
+            "{% extends \"base.html\" %}\n{% block body %}\n{% for x in data.lines %}\n{{ x }}\n{% endif %}\n{% endblock %}\n",
+        );
+        let err = HtmlTemplates::with_overrides(&dir.0).unwrap_err();
+        assert_eq!(place(&err[0]).1, 5);
+        assert_eq!(
+            err[0].message,
+            "template error: `{% endif %}` closes nothing: no `{% if %}` is open here"
+        );
+        assert!(
+            err[0].hints[0].contains("did you mean `{% endfor %}`?"),
+            "{:?}",
+            err[0].hints
+        );
+
+        // Tags in comments, strings and raw blocks do not count.
+        dir.write(
+            "html/receipt.html",
+            "{# {% if %} #}{% raw %}{% for %}{% endraw %}{{ \"{% if\" }}\n{% if x == \"%}\" %}\n{% endfor %}\n",
+        );
+        let err = HtmlTemplates::with_overrides(&dir.0).unwrap_err();
+        assert_eq!(place(&err[0]).1, 3);
+        assert_eq!(
+            err[0].message,
+            "template error: `{% endfor %}` closes nothing: no `{% for %}` is open here"
+        );
+        assert!(
+            err[0].hints[0].contains(
+                "the innermost open tag is `{% if %}` on line 2: did you mean `{% endif %}`?"
+            ),
+            "{:?}",
+            err[0].hints
+        );
+    }
+
+    /// Any text, however broken, gives a diagnostic and no panic: the tag
+    /// scanner, the nesting check and the places work on arbitrary bytes of
+    /// template syntax and multi-byte characters.
+    #[test]
+    fn broken_templates_never_panic() {
+        use proptest::prelude::*;
+        let piece = prop::sample::select(vec![
+            "{%",
+            "%}",
+            "{{",
+            "}}",
+            "{#",
+            "#}",
+            "-",
+            "\"",
+            "'",
+            "\\",
+            " ",
+            "\n",
+            "if",
+            "endif",
+            "for",
+            "endfor",
+            "else",
+            "elif",
+            "block",
+            "endblock",
+            "raw",
+            "endraw",
+            "set",
+            "=",
+            "x",
+            "中文",
+            "𠮷",
+            "include",
+            "\"a.html\"",
+            "end",
+        ]);
+        let config = ProptestConfig {
+            cases: 3000,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        };
+        proptest!(config, |(pieces in prop::collection::vec(piece, 0..40))| {
+            let text: String = pieces.concat();
+            let _ = references(&text);
+            let _ = nesting(&text);
+            let mut env = environment();
+            if let Err(e) = env.add_template("t.html", &text) {
+                let d = syntax_diagnostic("t.html", &text, &e);
+                let located = matches!(d.primary.place, Place::Line { .. });
+                prop_assert!(located, "not located: {:?}", d);
+                let _ = d.render(&crate::source::Sources::new());
+            }
+        });
+    }
+
+    #[test]
+    fn references_and_unused_partials() {
+        assert_eq!(
+            references(
+                "{% extends \"base.html\" %}{% include ['a.html', \"b.html\"] ignore missing %}\
+                 {% from 'm.html' import x %}{% import \"n.html\" as n %}{% set y = \"no.html\" %}{{ \"nor.html\" }}"
+            ),
+            vec!["base.html", "a.html", "b.html", "m.html", "n.html"]
+        );
+        let dir = TempDir::new("partials");
+        dir.write(
+            "html/receipt.html",
+            "{% extends \"base.html\" %}{% block body %}{% include \"footer.html\" %}{% endblock %}",
+        );
+        dir.write("html/footer.html", "{% include \"small.html\" %}");
+        dir.write("html/small.html", "<small>{{ data.payer }}</small>");
+        dir.write("html/orphan.html", "nobody includes me");
+        dir.write("md/orphan.md", "nor me");
+        let t = HtmlTemplates::with_overrides(&dir.0).unwrap();
+        assert_eq!(
+            t.unused(),
+            vec![
+                dir.0.join("html").join("orphan.html").as_path(),
+                dir.0.join("md").join("orphan.md").as_path()
+            ]
+        );
+        let html = t.render("receipt", Format::Html, &receipt()).unwrap();
+        assert!(html.contains("<small>孙晓明</small>"), "{html}");
     }
 
     #[test]

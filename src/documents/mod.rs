@@ -10,6 +10,7 @@ pub mod bind;
 pub mod fonts;
 pub mod html;
 pub mod model;
+pub mod overrides;
 pub mod typst_engine;
 
 use std::path::Path;
@@ -115,11 +116,34 @@ pub struct Renderer {
     /// `feebook quote` would spend ≈ 1 ms of its start-up compiling them).
     html: std::sync::OnceLock<html::HtmlTemplates>,
     fonts: FontSource,
+    /// What the templates folder holds that nothing uses, and is not an
+    /// error: shown before rendering.
+    warnings: Vec<Diagnostic>,
 }
 
 enum FontSource {
     Embedded,
     Extended(Box<FontSet>),
+}
+
+/// Why the templates or fonts given cannot be used.
+#[derive(Clone, Debug)]
+pub struct SetupError {
+    /// The problems (errors, and any warnings found with them).
+    pub problems: Vec<Diagnostic>,
+    /// Whether they are in what the user wrote (a template that does not
+    /// parse, a misnamed template: exit 1) rather than a folder or file that
+    /// cannot be read or holds no font (exit 2).
+    pub in_content: bool,
+}
+
+impl SetupError {
+    fn usage(problems: Vec<Diagnostic>) -> SetupError {
+        SetupError {
+            problems,
+            in_content: false,
+        }
+    }
 }
 
 impl Renderer {
@@ -136,64 +160,82 @@ impl Renderer {
             typst_overrides: None,
             html: std::sync::OnceLock::new(),
             fonts: FontSource::Embedded,
+            warnings: Vec::new(),
         }
     }
 
     /// The embedded templates with any file in `templates/` (`typst/`,
     /// `html/`, `md/` subfolders) replacing its namesake, and the embedded
-    /// fonts plus those in `font_dir`.
-    pub fn new(
-        templates: Option<&Path>,
-        font_dir: Option<&Path>,
-    ) -> Result<Renderer, Vec<Diagnostic>> {
+    /// fonts plus those in `font_dir` and its subfolders.
+    ///
+    /// Every file of the templates folder must be used (see
+    /// [`overrides`]): one that looks like a template and is not used is an
+    /// error, any other such file a warning ([`Renderer::warnings`]). The
+    /// HTML and Markdown templates are compiled now, so that a mistake in one
+    /// is reported before anything is rendered.
+    pub fn new(templates: Option<&Path>, font_dir: Option<&Path>) -> Result<Renderer, SetupError> {
         let mut r = Renderer::embedded();
         if let Some(dir) = templates {
             if !dir.is_dir() {
-                return Err(vec![
-                    Diagnostic::error("templates", format!("the templates folder `{}` does not exist", dir.display()))
-                        .at_place(Place::File(dir.display().to_string()), "")
-                        .hint("give a folder with typst/, html/ or md/ subfolders holding the templates to replace"),
-                ]);
+                return Err(SetupError::usage(vec![
+                    Diagnostic::error(
+                        "templates",
+                        format!("the templates folder `{}` does not exist", dir.display()),
+                    )
+                    .at_place(Place::File(dir.display().to_string()), "")
+                    .hint(
+                        "give a folder with typst/, html/ or md/ subfolders holding the templates to replace",
+                    ),
+                ]));
             }
             let typst_dir = dir.join("typst");
+            let mut extra = None;
             if typst_dir.is_dir() {
-                let extra = Templates::from_dir(&typst_dir).map_err(|e| {
-                    template_diagnostics(&e, |f| typst_dir.join(f).display().to_string())
+                let t = Templates::from_dir(&typst_dir).map_err(|e| {
+                    SetupError::usage(template_diagnostics(
+                        &e,
+                        |f| typst_dir.join(f).display().to_string(),
+                        |_| None,
+                    ))
                 })?;
-                let paths: std::collections::BTreeSet<String> =
-                    extra.paths().map(str::to_string).collect();
-                for path in &paths {
-                    let text = std::fs::read(typst_dir.join(path.trim_start_matches('/')))
-                        .map_err(|e| {
-                            vec![Diagnostic::error(
-                                "templates",
-                                format!("cannot read {path}: {e}"),
-                            )]
-                        })?;
-                    let _ = r.typst.insert(path, text);
-                }
-                r.typst_overrides = Some((typst_dir, paths));
+                r.typst.extend(&t);
+                r.typst_overrides = Some((typst_dir, t.paths().map(str::to_string).collect()));
+                extra = Some(t);
             }
-            // Overrides are compiled now, so that a mistake in one is
-            // reported before anything is rendered.
-            let html = html::HtmlTemplates::with_overrides(dir).map_err(|e| {
-                vec![
-                    Diagnostic::error("templates", e.to_string())
-                        .hint("fix the template; `feebook` names the file and line"),
-                ]
-            })?;
-            r.html = std::sync::OnceLock::from(html);
+            let (html, mut problems) = match html::HtmlTemplates::with_overrides(dir) {
+                Ok(h) => (Some(h), Vec::new()),
+                Err(problems) => (None, problems),
+            };
+            problems.extend(overrides::survey(dir, extra.as_ref(), html.as_ref()));
+            if problems.iter().any(Diagnostic::is_error) {
+                let usage = problems.iter().any(|d| d.code == "templates");
+                return Err(SetupError {
+                    problems,
+                    in_content: !usage,
+                });
+            }
+            r.warnings = problems;
+            if let Some(html) = html {
+                r.html = std::sync::OnceLock::from(html);
+            }
         }
         if let Some(fd) = font_dir {
             let set = FontSet::with_dir(fd).map_err(|e| {
-                vec![
-                    Diagnostic::error("fonts", format!("cannot load fonts: {e}"))
-                        .hint("--font-dir takes a folder of .ttf, .otf or .ttc files"),
-                ]
+                SetupError::usage(vec![
+                    Diagnostic::error("fonts", format!("cannot use --font-dir: {}", e.message))
+                        .at_place(Place::File(e.path.display().to_string()), "")
+                        .hint(e.hint),
+                ])
             })?;
             r.fonts = FontSource::Extended(Box::new(set));
         }
         Ok(r)
+    }
+
+    /// What the templates folder holds that nothing uses and is not an
+    /// error (a file that is not a template): to show before rendering.
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
     }
 
     /// The fonts PDFs are drawn with: the embedded ones and `--font-dir`'s.
@@ -228,17 +270,10 @@ impl Renderer {
                 } else {
                     html::Format::Md
                 };
-                self.html
-                    .get_or_init(html::HtmlTemplates::embedded)
-                    .render(kind.name(), f, &value)
+                let html = self.html.get_or_init(html::HtmlTemplates::embedded);
+                html.render(kind.name(), f, &value)
                     .map(String::into_bytes)
-                    .map_err(|e| {
-                        vec![
-                            Diagnostic::error("template", e.to_string()).hint(
-                                "fix the template named; with --templates, your copy is used",
-                            ),
-                        ]
-                    })
+                    .map_err(|e| vec![html.diagnostic(&e)])
             }
             Format::Pdf => {
                 self.check_glyphs(&value)?;
@@ -346,12 +381,16 @@ impl Renderer {
     /// Typst's errors with the template file each is in: the replacement
     /// given with `--templates`, or the embedded one (`templates/typst/`).
     fn typst_diagnostics(&self, kind: Kind, e: &typst_engine::TemplateError) -> Vec<Diagnostic> {
-        let diags = template_diagnostics(e, |f| match &self.typst_overrides {
-            Some((dir, paths)) if paths.contains(&format!("/{f}")) => {
-                dir.join(f).display().to_string()
-            }
-            _ => format!("templates/typst/{f}"),
-        });
+        let diags = template_diagnostics(
+            e,
+            |f| match &self.typst_overrides {
+                Some((dir, paths)) if paths.contains(&format!("/{f}")) => {
+                    dir.join(f).display().to_string()
+                }
+                _ => format!("templates/typst/{f}"),
+            },
+            |f| self.typst.text(&format!("/{f}")),
+        );
         if !kind.batched() {
             return diags;
         }
@@ -421,20 +460,28 @@ fn longest_list(value: &serde_json::Value) -> usize {
 }
 
 /// Typst's errors as ours; `path` gives the file a template path (without
-/// its leading `/`) stands for.
-fn template_diagnostics(
+/// its leading `/`) stands for, `text` its text (to show the line).
+fn template_diagnostics<'t>(
     e: &typst_engine::TemplateError,
     path: impl Fn(&str) -> String,
+    text: impl Fn(&str) -> Option<&'t str>,
 ) -> Vec<Diagnostic> {
     e.diagnostics
         .iter()
         .map(|d| {
             let place = match (&d.file, d.line) {
-                (Some(f), Some(line)) => Place::Line {
-                    file: path(f.trim_start_matches('/')),
-                    line,
-                    column: d.column,
-                },
+                (Some(f), Some(line)) => {
+                    let f = f.trim_start_matches('/');
+                    match (text(f), &d.range) {
+                        (Some(text), Some(range)) => Place::in_text(path(f), text, range.clone()),
+                        _ => Place::Line {
+                            file: path(f),
+                            line,
+                            column: d.column,
+                            excerpt: None,
+                        },
+                    }
+                }
                 (Some(f), None) => Place::File(path(f.trim_start_matches('/'))),
                 _ => Place::Nowhere,
             };

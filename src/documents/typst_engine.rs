@@ -235,6 +235,16 @@ impl Templates {
         Ok(templates)
     }
 
+    /// Registers (or replaces) every file of `other`.
+    pub fn extend(&mut self, other: &Templates) {
+        for (path, id) in &other.paths {
+            if let Some(file) = other.files.get(id) {
+                self.files.insert(*id, file.clone());
+                self.paths.insert(path.clone(), *id);
+            }
+        }
+    }
+
     /// Whether a file is registered at `path`.
     pub fn contains(&self, path: &str) -> bool {
         template_path(path).is_ok_and(|(id, _)| self.files.contains_key(&id))
@@ -243,6 +253,13 @@ impl Templates {
     /// The registered paths, sorted.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.paths.keys().map(String::as_str)
+    }
+
+    /// The text of the Typst source registered at `path` (`None` for a file
+    /// that is not a `.typ` source, or no file).
+    pub fn text(&self, path: &str) -> Option<&str> {
+        let (id, _) = template_path(path).ok()?;
+        self.files.get(&id)?.source.as_ref().map(|s| &*s.text)
     }
 }
 
