@@ -79,17 +79,91 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
         // serde-saphyr places a missing field at the mapping's last key;
         // the user looks for the mapping, so point at its first key.
         let missing = code == "missing-field";
+        let field = raw
+            .strip_prefix("missing field `")
+            .and_then(|r| r.split_once('`'))
+            .map(|(f, _)| f);
         match missing.then(|| mapping_start(text, start)).flatten() {
             Some((first, first_end)) => {
-                d = d.at(
-                    Loc::new(file, first as u32, first_end as u32),
-                    "in the mapping starting here",
-                );
+                // The field is often there, indented unlike its mapping's
+                // other keys, and read as part of the value above it.
+                match field.and_then(|f| misindented_key(text, first, start, f)) {
+                    Some((at, at_end, col, want)) => {
+                        d.hints.clear();
+                        d = d
+                            .at(
+                                Loc::new(file, at as u32, at_end as u32),
+                                format!("indented {col} spaces, not {want}"),
+                            )
+                            .also(
+                                Loc::new(file, first as u32, first_end as u32),
+                                "the mapping's keys start here",
+                            )
+                            .hint(format!(
+                                "indent it {want} spaces like the other keys: YAML read it as part of the value above"
+                            ));
+                    }
+                    None => {
+                        d = d.at(
+                            Loc::new(file, first as u32, first_end as u32),
+                            "in the mapping starting here",
+                        );
+                    }
+                }
             }
-            None => d = d.at(Loc::new(file, start as u32, end as u32), ""),
+            None => match raw
+                .contains("found a tab")
+                .then(|| next_tab(text, start))
+                .flatten()
+            {
+                // The scanner names the scalar it was reading; the tab is
+                // further on, where the user has to change it.
+                Some(tab) => {
+                    d.hints.clear();
+                    d = d
+                        .at(Loc::new(file, tab as u32, tab as u32 + 1), "a tab")
+                        .hint("YAML indents with spaces only: replace the tab with spaces");
+                }
+                None => d = d.at(Loc::new(file, start as u32, end as u32), ""),
+            },
         }
     }
     d
+}
+
+/// The first tab at or after `offset`, if it is in the next few lines.
+fn next_tab(text: &str, offset: usize) -> Option<usize> {
+    let rest = text.get(offset..)?;
+    let tab = rest.find('\t')?;
+    (rest[..tab].matches('\n').count() <= 3).then_some(offset + tab)
+}
+
+/// A line between the mapping's first key (`first`) and a little past the
+/// place of the error whose key is `field` but whose column differs from
+/// the mapping's: (start, end, its column, the mapping's column).
+fn misindented_key(
+    text: &str,
+    first: usize,
+    error_at: usize,
+    field: &str,
+) -> Option<(usize, usize, usize, usize)> {
+    let line_start = text.get(..first)?.rfind('\n').map_or(0, |i| i + 1);
+    let want = first - line_start;
+    let end_line = text
+        .get(error_at..)?
+        .match_indices('\n')
+        .nth(2)
+        .map_or(text.len(), |(i, _)| error_at + i);
+    let mut pos = line_start;
+    for line in text.get(line_start..end_line)?.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let key = &line[indent..];
+        if indent != want && key.strip_prefix(field).is_some_and(|r| r.starts_with(':')) {
+            return Some((pos + indent, pos + indent + field.len(), indent, want));
+        }
+        pos += line.len();
+    }
+    None
 }
 
 /// The first key of the block mapping whose key is at `offset`, as
