@@ -304,8 +304,16 @@ fn every_sample_policy_is_enforced() {
         ("job-thin-margin.yaml", "thin-margin", 0),
         ("job-unconfirmed-revision.yaml", "reconfirm-quote-change", 0),
     ] {
-        let (got, _, err) = feebook(&["police", &format!("{fixtures}/{file}")], &dir);
+        let (got, out, err) = feebook(&["police", &format!("{fixtures}/{file}")], &dir);
         assert_eq!(got, code, "{file}: {err}");
+        // The verdict counts what was shown ("no problems" after a warning
+        // was a lie).
+        let verdict = if code == 1 {
+            "1 error, 0 warnings"
+        } else {
+            "0 errors, 1 warning"
+        };
+        assert!(out.contains(verdict), "{file}: {out}");
         assert!(
             err.contains(&format!("[{policy}]")),
             "{file}: policy {policy} not reported:\n{err}"

@@ -18,9 +18,10 @@ pub fn run(
     files: &[PathBuf],
     encoding: Option<feebook::tabular::Encoding>,
 ) -> u8 {
-    let run = || -> Result<(usize, Vec<Diagnostic>, feebook::source::Sources), u8> {
+    let run = || -> Result<(usize, Vec<Diagnostic>, Vec<Diagnostic>, feebook::source::Sources), u8> {
         let (rules, mut sources) = load_rules(rules_args)?;
         let mut results = Vec::new();
+        let mut shown: Vec<Diagnostic> = Vec::new();
         let mut records = 0;
         for f in files {
             let ext = f
@@ -81,12 +82,8 @@ pub fn run(
                         if !r.is_empty() {
                             eprint!("{}", diagnostic::render_all(&r, &c.sources));
                         }
-                        if policy::blocks(&r) {
-                            results.push(Diagnostic::error(
-                                "policy",
-                                format!("{}: see above", f.display()),
-                            ));
-                        }
+                        // Counted in the verdict, already shown.
+                        shown.extend(r);
                     }
                     Err(_) => results.push(Diagnostic::error(
                         "input",
@@ -117,20 +114,22 @@ pub fn run(
                 }
             }
         }
-        Ok((records, results, sources))
+        Ok((records, results, shown, sources))
     };
     match run() {
         Err(code) => code,
-        Ok((records, results, sources)) => {
+        Ok((records, results, shown, sources)) => {
             eprint!("{}", diagnostic::render_all(&results, &sources));
-            let errors = results.iter().filter(|d| d.is_error()).count();
+            let mut all = results;
+            all.extend(shown);
+            let errors = all.iter().filter(|d| d.is_error()).count();
             super::out(&format!(
                 "checked {records} record{}: {}\n",
                 if records == 1 { "" } else { "s" },
-                if results.is_empty() {
+                if all.is_empty() {
                     "no problems".into()
                 } else {
-                    diagnostic::summary(&results)
+                    diagnostic::summary(&all)
                 }
             ));
             if errors > 0 { PROBLEMS } else { OK }
