@@ -734,3 +734,46 @@ fn a_billing_notice_is_receipted_once_and_in_full() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("[payer-not-billed]"), "{err}");
 }
+
+/// A 月结 order that was paid at the counter (a receipt lists it) is not
+/// billed again: the customer would pay twice.
+#[test]
+fn an_order_already_paid_on_a_receipt_is_not_billed() {
+    let dir = temp("paid-not-billed");
+    let payment = dir.join("p.yaml");
+    std::fs::write(
+        &payment,
+        "date: 2026-11-20\npayer: 张文博\nitems:\n  - {description: 复印 291 张, reference: WX202611-00139, amount: \"145.50\"}\namount: \"145.50\"\nmethod: cash\nchannel: finance_counter\nreceived_by: finance\nsettlement: immediate\n",
+    )
+    .unwrap();
+    let out = dir.join("receipt.json");
+    let (code, _, err) = feebook_in(
+        &dir,
+        &[
+            "receipt",
+            payment.to_str().unwrap(),
+            "--format",
+            "json",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            "samples/orders/2026-11.csv",
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("WX202611-00139 was already paid on receipt SJ2026-000001"),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists(), "nothing written");
+}

@@ -234,27 +234,39 @@ fn already_billed(
         .flat_map(|b| b.orders.iter().map(|&i| orders[i].number.as_str()))
         .collect();
     let mut clashes = Vec::new();
-    // Notices of a month are dated in it or in the next two.
+    let mut paid = 0;
+    // Notices of a month are dated in it or in the next two; so are the
+    // receipts of its orders paid at the counter (a 月结 order paid so
+    // would be charged twice).
     let mut month = period;
     for _ in 0..3 {
         let entries = j.list(Some(month)).map_err(|e| {
             eprintln!("error: {e}");
             USAGE
         })?;
-        for e in entries
-            .iter()
-            .filter(|e| e.kind == DocKind::BillingNotice && e.voided.is_none())
-        {
+        for e in entries.iter().filter(|e| {
+            matches!(e.kind, DocKind::BillingNotice | DocKind::Receipt) && e.voided.is_none()
+        }) {
             let Ok(snap) = serde_json::from_str::<Snapshot>(&e.snapshot) else {
                 continue;
             };
             let lines = snap.data["lines"].as_array().cloned().unwrap_or_default();
             for l in lines {
-                if let Some(n) = l["number"].as_str()
+                if e.kind == DocKind::BillingNotice {
+                    if let Some(n) = l["number"].as_str()
+                        && wanted.contains(n)
+                    {
+                        clashes.push(format!(
+                            "{n} is already on billing notice {} ({}, {})",
+                            e.number, e.party, e.date
+                        ));
+                    }
+                } else if let Some(n) = l["reference"].as_str().map(str::trim)
                     && wanted.contains(n)
                 {
+                    paid += 1;
                     clashes.push(format!(
-                        "{n} is already on billing notice {} ({}, {})",
+                        "{n} was already paid on receipt {} ({}, {})",
                         e.number, e.party, e.date
                     ));
                 }
@@ -270,12 +282,17 @@ fn already_billed(
         return Ok(());
     }
     eprintln!(
-        "error: {} order{} of {}-{:02} {} already billed:",
+        "error: {} order{} of {}-{:02} {} already {}:",
         clashes.len(),
         if clashes.len() == 1 { "" } else { "s" },
         period.0,
         period.1,
-        if clashes.len() == 1 { "is" } else { "are" }
+        if clashes.len() == 1 { "is" } else { "are" },
+        match (paid, clashes.len() - paid) {
+            (0, _) => "billed",
+            (_, 0) => "paid",
+            _ => "billed or paid",
+        }
     );
     for c in clashes.iter().take(10) {
         eprintln!("  {c}");
@@ -283,9 +300,16 @@ fn already_billed(
     if clashes.len() > 10 {
         eprintln!("  … and {} more", clashes.len() - 10);
     }
-    eprintln!(
-        "  = help: billing a month twice would charge customers twice; to re-issue a notice, void it first (`feebook void NUMBER --reason …`), or print it again with `feebook reissue NUMBER`"
-    );
+    if paid < clashes.len() {
+        eprintln!(
+            "  = help: billing a month twice would charge customers twice; to re-issue a notice, void it first (`feebook void NUMBER --reason …`), or print it again with `feebook reissue NUMBER`"
+        );
+    }
+    if paid > 0 {
+        eprintln!(
+            "  = help: an order paid at the counter is 即时结算, not 月结: correct its 结算方式, or void the receipt if it was issued by mistake"
+        );
+    }
     Err(PROBLEMS)
 }
 
