@@ -352,6 +352,32 @@ pub fn check_with_journal(p: &Payment, tx: &Issuing<'_>) -> Result<Vec<Diagnosti
             .into_iter()
             .filter(|e| receipt_lists(e, key))
             .collect();
+        // An order billed on a notice is paid with the notice, not alone
+        // (an earlier receipt for it is said below, which is more to the
+        // point).
+        if notice.is_none()
+            && earlier.is_empty()
+            && let Some(billed) = tx
+                .mentioning(DocKind::BillingNotice, key)?
+                .into_iter()
+                .find(|e| notice_lists(e, key))
+        {
+            problems.push(
+                Diagnostic::error(
+                    "billed-on-notice",
+                    format!(
+                        "`{key}` is billed on notice {} ({}, {}): paid here too, it would be paid twice",
+                        billed.number, billed.party, billed.date
+                    ),
+                )
+                .at(reference.loc, "on a billing notice")
+                .hint(format!(
+                    "receipt the notice as a whole: `settlement: monthly` and `billing_notice: {}`",
+                    billed.number
+                )),
+            );
+            continue;
+        }
         // Already said: the notice these orders are on was paid by them.
         if earlier.iter().all(|e| facts.paid_by.contains(&e.number)) {
             continue;
@@ -555,6 +581,19 @@ fn receipt_pays(e: &Entry, notice: &str) -> bool {
         d.get("billing_notice")
             .and_then(|n| n.as_str())
             .is_some_and(|n| n.trim() == notice)
+    })
+}
+
+/// Whether one of a billing notice's lines is the order `number`.
+fn notice_lists(e: &Entry, number: &str) -> bool {
+    snapshot_data(e).is_some_and(|d| {
+        d.get("lines")
+            .and_then(|l| l.as_array())
+            .is_some_and(|lines| {
+                lines
+                    .iter()
+                    .any(|l| l.get("number").and_then(|n| n.as_str()) == Some(number))
+            })
     })
 }
 

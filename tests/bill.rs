@@ -686,6 +686,14 @@ fn a_billing_notice_is_receipted_once_and_in_full() {
         &["paid-before-notice"],
     );
 
+    refused(
+        "at-the-counter.yaml",
+        &sample
+            .replace("billing_notice: TZ202612-0016\n", "")
+            .replace("settlement: monthly", "settlement: immediate"),
+        &["billed-on-notice"],
+    );
+
     // The notice paid in full, by its customer: issued, stamped 已交费.
     let (code, err, out) = receipt(
         "paid.yaml",
