@@ -404,10 +404,18 @@ fn a_name_that_prints_nothing_or_acts_is_refused() {
 /// Issues `order.yaml` holding `text` in `d`; it must be refused (exit 1)
 /// with nothing written and no journal made. Returns what it said.
 fn refused_order(d: &std::path::Path, text: &str) -> String {
-    let file = d.join("order.yaml");
+    refused(d, &["order", "--format", "md"], "order.yaml", text)
+}
+
+/// Runs `command` (with its options) on the file `name` holding `text` in
+/// `d`, with its journal and outputs in `d`; it must be refused (exit 1)
+/// with nothing written and no journal made. Returns what it said.
+fn refused(d: &std::path::Path, command: &[&str], name: &str, text: &str) -> String {
+    let file = d.join(name);
     std::fs::write(&file, text).unwrap();
     let out = feebook()
-        .args(["order", "--format", "md", "--journal"])
+        .args(command)
+        .arg("--journal")
         .arg(d.join("j.sqlite"))
         .arg("-o")
         .arg(d.join("out/"))
@@ -472,21 +480,9 @@ fn a_character_no_font_has_is_pointed_at_in_the_input_file() {
             .unwrap()
             .replacen("#\n", "# 冯𠮷 in a comment\n", 1)
             .replace("payer: 滨江云帆科技有限公司", "payer: 冯𠮷");
-    let file = d.join("payment.yaml");
-    std::fs::write(&file, payment).unwrap();
-    let out = feebook()
-        .args(["receipt", "--journal"])
-        .arg(d.join("j.sqlite"))
-        .arg("-o")
-        .arg(d.join("out/"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let err = refused(&d, &["receipt"], "payment.yaml", &payment);
     assert!(err.contains("payment.yaml:7:9"), "{err}");
     assert!(err.contains("in `payer` (冯𠮷)"), "{err}");
-    assert!(!d.join("out").exists() && !d.join("j.sqlite").exists());
 
     let job = std::fs::read_to_string(format!(
         "{root}/samples/jobs/BJ2026-0031-bathroom-waterproofing.yaml"
@@ -527,22 +523,12 @@ fn a_character_no_font_has_is_pointed_at_in_the_input_file() {
 #[test]
 fn a_payment_too_large_to_add_up_points_at_the_item() {
     let d = temp_dir("payment-sum");
-    let file = d.join("payment.yaml");
-    std::fs::write(
-        &file,
+    let err = refused(
+        &d,
+        &["receipt"],
+        "payment.yaml",
         "date: 2026-11-24\npayer: 滨江云帆科技有限公司\nitems:\n  - {description: a, amount: \"10.00\"}\n  - {description: b, amount: \"999999999999.00\"}\n  - {description: c, amount: \"10.00\"}\namount: \"148.00\"\nmethod: card\nchannel: finance_counter\nreceived_by: finance\nsettlement: immediate\n",
-    )
-    .unwrap();
-    let out = feebook()
-        .args(["receipt", "--journal"])
-        .arg(d.join("j.sqlite"))
-        .arg("-o")
-        .arg(d.join("out/"))
-        .arg(&file)
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    );
     assert!(err.contains("payment.yaml:5:30"), "{err}");
     assert!(err.contains("[invalid-amount]"), "{err}");
 }
@@ -558,27 +544,12 @@ fn a_document_dated_out_of_all_reason_is_refused_at_its_date() {
     ))
     .unwrap();
     for year in ["0999", "9999"] {
-        let file = d.join("payment.yaml");
-        std::fs::write(
-            &file,
-            sample.replace("date: 2026-11-24", &format!("date: {year}-11-24")),
-        )
-        .unwrap();
-        let out = feebook()
-            .args(["receipt", "--journal"])
-            .arg(d.join("j.sqlite"))
-            .arg("-o")
-            .arg(d.join("out/"))
-            .arg(&file)
-            .output()
-            .unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{err}");
+        let text = sample.replace("date: 2026-11-24", &format!("date: {year}-11-24"));
+        let err = refused(&d, &["receipt"], "payment.yaml", &text);
         assert!(
             err.contains("[date-out-of-range]") && err.contains("payment.yaml:6:7"),
             "{err}"
         );
-        assert!(!d.join("out").exists() && !d.join("j.sqlite").exists());
     }
 }
 
