@@ -392,10 +392,7 @@ pub fn check_with_journal(p: &Payment, tx: &Issuing<'_>) -> Result<Vec<Diagnosti
                     ),
                 )
                 .at(reference.loc, "paid before")
-                .hint(format!(
-                    "to print that receipt again: `feebook reissue {}`; if it was wrong, void it first: `feebook void {} --reason ...`",
-                    first.number, first.number
-                )),
+                .hint(reissue_or_void(&first.number)),
             );
         }
     }
@@ -458,18 +455,7 @@ fn check_notice(
         );
         return Ok(facts);
     }
-    facts.orders = snapshot_data(&notice).map(|d| {
-        d.get("lines")
-            .and_then(|l| l.as_array())
-            .map(|lines| {
-                lines
-                    .iter()
-                    .filter_map(|l| l.get("number").and_then(|n| n.as_str()))
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
-    });
+    facts.orders = Some(line_texts(&notice, "number"));
     if p.date.value < notice.date {
         problems.push(
             Diagnostic::error(
@@ -509,7 +495,6 @@ fn check_notice(
         .collect();
     let paid: rust_decimal::Decimal = earlier.iter().filter_map(|e| e.amount).sum();
     let this = p.amount.value.amount();
-    let yuan = |d: rust_decimal::Decimal| format!("¥{}", d.round_dp(2));
     if !earlier.is_empty() && paid >= billed {
         facts.paid_by = earlier.iter().map(|e| e.number.clone()).collect();
         problems.push(
@@ -522,10 +507,7 @@ fn check_notice(
                 ),
             )
             .at(loc, "paid before")
-            .hint(format!(
-                "to print that receipt again: `feebook reissue {}`; if it was wrong, void it first: `feebook void {} --reason ...`",
-                earlier[0].number, earlier[0].number
-            )),
+            .hint(reissue_or_void(&earlier[0].number)),
         );
     } else if paid + this != billed {
         let before = if earlier.is_empty() {
@@ -554,6 +536,18 @@ fn check_notice(
     Ok(facts)
 }
 
+/// What to do about an earlier receipt that already paid.
+fn reissue_or_void(number: &str) -> String {
+    format!(
+        "to print that receipt again: `feebook reissue {number}`; if it was wrong, void it first: `feebook void {number} --reason ...`"
+    )
+}
+
+/// A journal amount as documents write it (¥1,044.00).
+fn yuan(d: rust_decimal::Decimal) -> String {
+    Money::from_decimal_rounded(d).map_or_else(|_| format!("¥{d}"), |m| m.yuan())
+}
+
 /// The earlier receipts, for a message: `SJ2026-000004 of 2026-12-08 (¥255.00)`.
 fn describe_receipts(receipts: &[Entry]) -> String {
     receipts
@@ -571,8 +565,8 @@ fn describe_receipts(receipts: &[Entry]) -> String {
 
 /// A document's data, as its journal snapshot keeps it.
 fn snapshot_data(e: &Entry) -> Option<serde_json::Value> {
-    let snapshot: serde_json::Value = serde_json::from_str(&e.snapshot).ok()?;
-    snapshot.get("data").cloned()
+    let mut snapshot: serde_json::Value = serde_json::from_str(&e.snapshot).ok()?;
+    snapshot.get_mut("data").map(serde_json::Value::take)
 }
 
 /// Whether a receipt pays this billing notice.
@@ -584,30 +578,28 @@ fn receipt_pays(e: &Entry, notice: &str) -> bool {
     })
 }
 
+/// The `field` of each line of a document (a notice's order `number`, a
+/// receipt's `reference`), trimmed, as its journal snapshot keeps it.
+fn line_texts(e: &Entry, field: &str) -> Vec<String> {
+    let data = snapshot_data(e);
+    let lines = data
+        .as_ref()
+        .and_then(|d| d.get("lines"))
+        .and_then(|l| l.as_array());
+    lines
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.get(field)?.as_str())
+        .map(|t| t.trim().to_string())
+        .collect()
+}
+
 /// Whether one of a billing notice's lines is the order `number`.
 fn notice_lists(e: &Entry, number: &str) -> bool {
-    snapshot_data(e).is_some_and(|d| {
-        d.get("lines")
-            .and_then(|l| l.as_array())
-            .is_some_and(|lines| {
-                lines
-                    .iter()
-                    .any(|l| l.get("number").and_then(|n| n.as_str()) == Some(number))
-            })
-    })
+    line_texts(e, "number").iter().any(|n| n == number)
 }
 
 /// Whether one of a receipt's lines refers to `reference`.
 fn receipt_lists(e: &Entry, reference: &str) -> bool {
-    snapshot_data(e).is_some_and(|d| {
-        d.get("lines")
-            .and_then(|l| l.as_array())
-            .is_some_and(|lines| {
-                lines.iter().any(|l| {
-                    l.get("reference")
-                        .and_then(|r| r.as_str())
-                        .is_some_and(|r| r.trim() == reference)
-                })
-            })
-    })
+    line_texts(e, "reference").iter().any(|r| r == reference)
 }

@@ -79,10 +79,14 @@ fn locate_missing_glyphs(
         .into_iter()
         .map(|m| {
             let d = Diagnostic::error("missing-glyph", m.to_string())
-                .hint("add a font that has it with `--font-dir DIR`, or write the text without it (a name, as it is registered, with a common character)");
+                .hint(feebook::documents::MISSING_GLYPH_HINT);
             let place = files.iter().rev().find_map(|(id, f)| {
                 let at = written_at(&f.text, m.ch)?;
-                Some(feebook::source::Loc::new(*id, at as u32, (at + m.ch.len_utf8()) as u32))
+                Some(feebook::source::Loc::new(
+                    *id,
+                    at as u32,
+                    (at + m.ch.len_utf8()) as u32,
+                ))
             });
             match place {
                 Some(loc) => d.at(loc, "no font has it"),
@@ -586,7 +590,7 @@ pub fn missing_glyphs(fonts: &FontSet, o: &feebook::order::OrderInput) -> Vec<Di
                     Some(p) => d.at_place(p, "no font has it"),
                     None => d,
                 }
-                .hint("add a font that has it with `--font-dir DIR`, or write the text without it (a name, as it is registered, with a common character)"),
+                .hint(feebook::documents::MISSING_GLYPH_HINT),
             );
         }
     }

@@ -413,13 +413,13 @@ impl Renderer {
         }
         Err(missing
             .iter()
-            .map(|m| {
-                Diagnostic::error("missing-glyph", m.to_string())
-                    .hint("add a font that has it with `--font-dir DIR`, or write the text without it (a name, as it is registered, with a common character)")
-            })
+            .map(|m| Diagnostic::error("missing-glyph", m.to_string()).hint(MISSING_GLYPH_HINT))
             .collect())
     }
 }
+
+/// What to do about a character no font has.
+pub const MISSING_GLYPH_HINT: &str = "add a font that has it with `--font-dir DIR`, or write the text without it (a name, as it is registered, with a common character)";
 
 /// What a kind's Typst template reads as `/data.json`: the document's data,
 /// or for a batched kind a batch of one.

@@ -522,8 +522,11 @@ impl Checker<'_> {
                             (Some(InputSource::Tax), _, _) => sample.tax.to_string(),
                             (Some(InputSource::Quantity), _, _) => sample.quantity.to_string(),
                             (None, Some(_), _) => return None,
-                            (None, None, InputType::Labour | InputType::Materials) => {
-                                format!("{} 行", 2)
+                            (None, None, InputType::Labour) => {
+                                format!("{} 行", rows.labour.len())
+                            }
+                            (None, None, InputType::Materials) => {
+                                format!("{} 行", rows.materials.len())
                             }
                             (None, None, kind) => sample.text(kind)?.to_string(),
                         };
