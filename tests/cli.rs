@@ -706,3 +706,50 @@ fn font_dir_searches_subfolders_and_refuses_a_folder_without_fonts() {
     assert!(d.join("out.pdf").exists());
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Rule warnings do not stop a command, but whoever runs it sees them, once
+/// (`police` reads the rules again for every job it checks).
+#[test]
+fn rule_warnings_are_shown_once_by_every_command() {
+    let d = temp_dir("rule-warnings");
+    let rules = d.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    let sample_rules = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+    for f in std::fs::read_dir(sample_rules).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, rules.join(f.file_name().unwrap())).unwrap();
+    }
+    let calendar = std::fs::read_to_string(rules.join("calendar.yaml")).unwrap();
+    let first = "    - {name: 春节调休, date: 2025-01-26}\n";
+    assert!(calendar.contains(first));
+    // 2025-03-05 is a Wednesday, a working day anyway.
+    let calendar = calendar.replace(
+        first,
+        &format!("{first}    - {{name: 多余, date: 2025-03-05}}\n"),
+    );
+    std::fs::write(rules.join("calendar.yaml"), calendar).unwrap();
+    let job = |n: &str| format!("{}/samples/jobs/{n}", env!("CARGO_MANIFEST_DIR"));
+    let out = feebook()
+        .arg("police")
+        .arg("--rules")
+        .arg(&rules)
+        .arg(job("BJ2026-0031-bathroom-waterproofing.yaml"))
+        .arg(job("BJ2026-0034-office-partition.yaml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("calendar-redundant").count(), 1, "{err}");
+    assert!(err.contains("calendar.yaml:26:"), "{err}");
+    assert!(err.contains("have 0 errors, 1 warning; going on"), "{err}");
+
+    let out = feebook()
+        .current_dir(&d)
+        .args(["quote", "--format", "json", "-o", "quote.json"])
+        .arg(job("BJ2026-0031-bathroom-waterproofing.yaml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("calendar-redundant").count(), 1, "{err}");
+    assert!(d.join("quote.json").exists());
+}

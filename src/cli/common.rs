@@ -24,7 +24,27 @@ pub fn load_rules(args: &RulesArgs) -> Result<(Rules, Sources), u8> {
     }
     let warnings_only = loaded.diagnostics.iter().all(|d| !d.is_error());
     match loaded.rules {
-        Some(r) if warnings_only => Ok((r, loaded.sources)),
+        Some(r) if warnings_only => {
+            // Warnings do not stop the command, but whoever runs it should
+            // see them: a missing holiday year changes "the next working
+            // day", an unused formula input is likely a typo.
+            // Once per process: `police` reads the rules again for each job.
+            static SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+            if !loaded.diagnostics.is_empty()
+                && !SHOWN.swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                eprint!(
+                    "{}",
+                    diagnostic::render_all(&loaded.diagnostics, &loaded.sources)
+                );
+                eprintln!(
+                    "note: the rules in {} have {}; going on",
+                    loaded.origin,
+                    diagnostic::summary(&loaded.diagnostics)
+                );
+            }
+            Ok((r, loaded.sources))
+        }
         _ => {
             eprint!(
                 "{}",
