@@ -78,7 +78,7 @@ use sha2::{Digest, Sha256};
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The schema version this feebook writes and reads (`PRAGMA user_version`).
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// `PRAGMA application_id` of a feebook journal ("FEEB"). It tells a feebook
 /// journal from any other SQLite database, so that pointing `--journal` at
@@ -88,7 +88,12 @@ const APPLICATION_ID: i32 = 0x4645_4542;
 /// Schema migrations: `MIGRATIONS[v]` brings a journal from version `v` to
 /// `v + 1` (version 0 is an empty file). They run in order inside one write
 /// transaction, so a journal is never left half-migrated. Append, never edit.
-const MIGRATIONS: &[&str] = &[SCHEMA_V1];
+const MIGRATIONS: &[&str] = &[SCHEMA_V1, SCHEMA_V2];
+
+/// The version whose migration is followed by [`backfill_refs`]: the
+/// references of the entries recorded before it are read from their
+/// snapshots by the same code that reads a new entry's.
+const REFS_SINCE: i64 = 2;
 
 const SCHEMA_V1: &str = r#"
 -- One row per issued document. Rows are never deleted: voiding fills the
@@ -157,6 +162,28 @@ CREATE TRIGGER series_only_grows BEFORE UPDATE ON series
 WHEN NEW.series IS NOT OLD.series OR NEW.kind IS NOT OLD.kind OR NEW.last_seq < OLD.last_seq
 BEGIN
     SELECT RAISE(ABORT, 'feebook journal series counters only grow');
+END;
+"#;
+
+const SCHEMA_V2: &str = r#"
+-- What each entry refers to (see `refs_of`): a billing notice its work
+-- orders, a receipt its references and its billing notice. Looking up who
+-- already billed or paid a number is then an index lookup instead of a
+-- scan of every snapshot, however many years the journal holds.
+CREATE TABLE entry_ref (
+    ref   TEXT    NOT NULL,
+    entry INTEGER NOT NULL REFERENCES entry (id),
+    PRIMARY KEY (ref, entry)
+) STRICT, WITHOUT ROWID;
+
+CREATE TRIGGER entry_ref_never_deleted BEFORE DELETE ON entry_ref
+BEGIN
+    SELECT RAISE(ABORT, 'feebook journal references are never deleted');
+END;
+
+CREATE TRIGGER entry_ref_never_updated BEFORE UPDATE ON entry_ref
+BEGIN
+    SELECT RAISE(ABORT, 'feebook journal references are immutable');
 END;
 "#;
 
@@ -635,8 +662,11 @@ impl Journal {
         // Read again under the write lock: another process may have created
         // or migrated the schema while we waited for the lock.
         let (_, version) = self.schema_state(&tx)?;
-        for migration in MIGRATIONS.iter().skip(version as usize) {
+        for (from, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             tx.execute_batch(migration).map_err(|e| self.err(e))?;
+            if from as i64 + 1 == REFS_SINCE {
+                backfill_refs(&tx, &self.path, self.timeout)?;
+            }
         }
         tx.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(|e| self.err(e))?;
@@ -767,6 +797,12 @@ impl Journal {
     /// The entry with this number, if any.
     pub fn find(&self, number: &str) -> Result<Option<Entry>, JournalError> {
         find_in(&self.conn, &self.path, self.timeout, number)
+    }
+
+    /// The documents, not voided, that refer to `reference`: see
+    /// [`Issuing::referring`].
+    pub fn referring(&self, reference: &str) -> Result<Vec<Entry>, JournalError> {
+        referring_in(&self.conn, &self.path, self.timeout, reference)
     }
 
     /// Entries, all or those dated in one month (`(year, month)`), ordered by
@@ -938,12 +974,11 @@ impl Issuing<'_> {
         Ok(last + 1)
     }
 
-    /// The documents of `kind`, not voided, whose snapshot holds the string
-    /// `text` (a document number, a work order's number), oldest first, as
-    /// this transaction sees them. A prefilter: the caller reads the
-    /// snapshots to see where the text stands in them.
-    pub fn mentioning(&self, kind: DocKind, text: &str) -> Result<Vec<Entry>, JournalError> {
-        mentioning_in(&self.tx, self.path, self.timeout, kind, text)
+    /// The documents, not voided, that refer to `reference` (see
+    /// [`refs_of`]: a work order's number, a billing notice's), oldest
+    /// first, as this transaction sees them.
+    pub fn referring(&self, reference: &str) -> Result<Vec<Entry>, JournalError> {
+        referring_in(&self.tx, self.path, self.timeout, reference)
     }
 
     /// Records an entry. Its `seq` must be exactly [`Issuing::next_seq`] of
@@ -1028,6 +1063,11 @@ impl Issuing<'_> {
                 ],
             )
             .map_err(err)?;
+        // `check_entry` saw that the snapshot is JSON.
+        if let Ok(snapshot) = serde_json::from_str::<serde_json::Value>(&entry.snapshot) {
+            let id = savepoint.last_insert_rowid();
+            insert_refs(&savepoint, id, entry.kind, &snapshot).map_err(err)?;
+        }
         savepoint
             .execute(
                 "INSERT INTO series (series, kind, last_seq) VALUES (?1, ?2, ?3) \
@@ -1227,33 +1267,96 @@ fn find_in(
     raw.map(|r| r.into_entry(path)).transpose()
 }
 
-fn mentioning_in(
+fn referring_in(
     conn: &Connection,
     path: &Path,
     timeout: Duration,
-    kind: DocKind,
-    text: &str,
+    reference: &str,
 ) -> Result<Vec<Entry>, JournalError> {
     let err = |e| JournalError::sqlite(path, timeout, e);
-    // The snapshot is JSON: look for the text as JSON writes it inside a
-    // string, so that a quote or a backslash in it still matches.
-    let quoted = serde_json::to_string(text).unwrap_or_default();
-    let needle = quoted
-        .strip_prefix('"')
-        .and_then(|q| q.strip_suffix('"'))
-        .unwrap_or(text);
-    if needle.is_empty() {
-        return Ok(Vec::new());
-    }
     let sql = format!(
-        "SELECT {ENTRY_COLUMNS} FROM entry WHERE kind = ?1 AND void_reason IS NULL \
-         AND instr(snapshot, ?2) > 0 ORDER BY id"
+        "SELECT {ENTRY_COLUMNS} FROM entry \
+         WHERE id IN (SELECT entry FROM entry_ref WHERE ref = ?1) AND void_reason IS NULL \
+         ORDER BY id"
     );
-    let mut stmt = conn.prepare(&sql).map_err(err)?;
+    let mut stmt = conn.prepare_cached(&sql).map_err(err)?;
     let rows = stmt
-        .query_map(params![kind.as_str(), needle], RawEntry::from_row)
+        .query_map([reference.trim()], RawEntry::from_row)
         .map_err(err)?;
     rows.map(|r| r.map_err(err)?.into_entry(path)).collect()
+}
+
+/// The numbers a document refers to, read from its snapshot
+/// (`{"kind", "format", "data"}`): a billing notice's work orders
+/// (`data.lines[].number`), a receipt's references (`data.lines[].reference`)
+/// and the billing notice it pays (`data.billing_notice`). Trimmed, blank
+/// ones left out, each once.
+pub fn refs_of(kind: DocKind, snapshot: &serde_json::Value) -> Vec<String> {
+    let data = &snapshot["data"];
+    let lines = data["lines"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let line_field =
+        |field: &str| -> Vec<&str> { lines.iter().filter_map(|l| l[field].as_str()).collect() };
+    let texts: Vec<&str> = match kind {
+        DocKind::BillingNotice => line_field("number"),
+        DocKind::Receipt => {
+            let mut t = line_field("reference");
+            t.extend(data["billing_notice"].as_str());
+            t
+        }
+        DocKind::WorkOrder => Vec::new(),
+    };
+    let mut refs: Vec<String> = texts
+        .into_iter()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    refs.sort();
+    refs.dedup();
+    refs
+}
+
+fn insert_refs(
+    conn: &Connection,
+    id: i64,
+    kind: DocKind,
+    snapshot: &serde_json::Value,
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached("INSERT INTO entry_ref (ref, entry) VALUES (?1, ?2)")?;
+    for r in refs_of(kind, snapshot) {
+        stmt.execute(params![r, id])?;
+    }
+    Ok(())
+}
+
+/// Fills `entry_ref` for the entries recorded before it existed. Run once,
+/// inside the migration's transaction.
+fn backfill_refs(conn: &Connection, path: &Path, timeout: Duration) -> Result<(), JournalError> {
+    let err = |e| JournalError::sqlite(path, timeout, e);
+    let mut stmt = conn
+        .prepare("SELECT id, kind, snapshot FROM entry WHERE kind IN ('billing_notice', 'receipt')")
+        .map_err(err)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(err)?;
+    for row in rows {
+        let (id, kind, snapshot) = row.map_err(err)?;
+        let kind = kind
+            .parse::<DocKind>()
+            .map_err(|e| JournalError::corrupt(path, format!("entry {id}: {e}")))?;
+        // A snapshot that is not JSON cannot be reissued either; it refers
+        // to nothing rather than stopping every later use of the journal.
+        if let Ok(snapshot) = serde_json::from_str::<serde_json::Value>(&snapshot) {
+            insert_refs(conn, id, kind, &snapshot).map_err(err)?;
+        }
+    }
+    Ok(())
 }
 
 /// The missing sequence numbers of a series, from 1 to the highest number
@@ -1456,6 +1559,117 @@ mod tests {
 
     fn seqs(j: &Journal) -> Vec<u64> {
         j.list(None).unwrap().iter().map(|e| e.seq).collect()
+    }
+
+    /// An entry whose snapshot is `{"kind", "format", "data"}` as documents
+    /// write it.
+    fn document(kind: DocKind, series: &str, seq: u64, data: serde_json::Value) -> NewEntry {
+        let snapshot = serde_json::json!({"kind": "x", "format": "pdf", "data": data}).to_string();
+        NewEntry {
+            kind,
+            series: format!("{series}#"),
+            seq,
+            number: format!("{series}{seq:04}"),
+            date: date("2026-12-01"),
+            party: "张文博".into(),
+            amount: Some("361.50".parse().unwrap()),
+            content_hash: sha256_hex(snapshot.as_bytes()),
+            snapshot,
+        }
+    }
+
+    fn numbers(entries: Vec<Entry>) -> Vec<String> {
+        entries.into_iter().map(|e| e.number).collect()
+    }
+
+    #[test]
+    fn documents_are_found_by_what_they_refer_to() {
+        let t = TempDir::new("refs");
+        let mut j = Journal::open(&t.journal()).unwrap();
+        let mut tx = j.begin().unwrap();
+        let notice = serde_json::json!({"lines": [
+            {"number": "WX202611-00139"}, {"number": " WX202611-00198 "}, {"amount": "1"}
+        ]});
+        tx.record(&document(DocKind::BillingNotice, "TZ-", 1, notice))
+            .unwrap();
+        let receipt = serde_json::json!({"billing_notice": "TZ-0001", "lines": [
+            {"reference": "WX202611-00139"}, {"reference": ""}, {"reference": "WX202611-00139"}
+        ]});
+        tx.record(&document(DocKind::Receipt, "SJ-", 1, receipt))
+            .unwrap();
+        assert_eq!(
+            numbers(tx.referring("WX202611-00139").unwrap()),
+            ["TZ-0001", "SJ-0001"]
+        );
+        tx.commit().unwrap();
+        assert_eq!(numbers(j.referring("WX202611-00198").unwrap()), ["TZ-0001"]);
+        assert_eq!(numbers(j.referring(" TZ-0001").unwrap()), ["SJ-0001"]);
+        // Exact: a number that another begins with, or a blank, is not it.
+        assert!(j.referring("WX202611-0013").unwrap().is_empty());
+        assert!(j.referring("").unwrap().is_empty());
+        j.void("SJ-0001", "开错", date("2026-12-02")).unwrap();
+        assert_eq!(numbers(j.referring("WX202611-00139").unwrap()), ["TZ-0001"]);
+        let e = j
+            .conn
+            .execute("DELETE FROM entry_ref", [])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("never deleted"), "{e}");
+    }
+
+    #[test]
+    fn a_version_1_journal_gets_the_references_of_its_entries() {
+        let t = TempDir::new("v1");
+        let path = t.journal();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(SCHEMA_V1).unwrap();
+            conn.pragma_update(None, "application_id", APPLICATION_ID)
+                .unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            let insert = |e: &NewEntry| {
+                conn.execute(
+                    "INSERT INTO entry (kind, series, seq, number, date, party, amount, content_hash, snapshot) \
+                     VALUES (?1, ?2, ?3, ?4, '2026-12-01', ?5, ?6, ?7, ?8)",
+                    params![e.kind.as_str(), e.series, e.seq as i64, e.number, e.party,
+                            e.amount.map(|a| a.to_string()), e.content_hash, e.snapshot],
+                )
+                .unwrap();
+            };
+            insert(&document(
+                DocKind::BillingNotice,
+                "TZ-",
+                1,
+                serde_json::json!({"lines": [{"number": "WX-1"}, {"number": "WX-2"}]}),
+            ));
+            insert(&document(
+                DocKind::Receipt,
+                "SJ-",
+                1,
+                serde_json::json!({"billing_notice": "TZ-0001", "lines": [{"reference": "WX-1"}]}),
+            ));
+            let mut broken = document(DocKind::Receipt, "SJ-", 2, serde_json::json!({}));
+            broken.snapshot = "not json".into();
+            insert(&broken);
+        }
+        let j = Journal::open(&path).unwrap();
+        let version: i64 = j
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, SCHEMA_VERSION);
+        assert_eq!(
+            numbers(j.referring("WX-1").unwrap()),
+            ["TZ-0001", "SJ-0001"]
+        );
+        assert_eq!(numbers(j.referring("WX-2").unwrap()), ["TZ-0001"]);
+        assert_eq!(numbers(j.referring("TZ-0001").unwrap()), ["SJ-0001"]);
+        let refs: i64 = j
+            .conn
+            .query_row("SELECT count(*) FROM entry_ref", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(refs, 4);
     }
 
     #[test]

@@ -348,9 +348,9 @@ pub fn check_with_journal(p: &Payment, tx: &Issuing<'_>) -> Result<Vec<Diagnosti
             continue;
         }
         let earlier: Vec<Entry> = tx
-            .mentioning(DocKind::Receipt, key)?
+            .referring(key)?
             .into_iter()
-            .filter(|e| receipt_lists(e, key))
+            .filter(|e| e.kind == DocKind::Receipt && receipt_lists(e, key))
             .collect();
         // An order billed on a notice is paid with the notice, not alone
         // (an earlier receipt for it is said below, which is more to the
@@ -358,9 +358,9 @@ pub fn check_with_journal(p: &Payment, tx: &Issuing<'_>) -> Result<Vec<Diagnosti
         if notice.is_none()
             && earlier.is_empty()
             && let Some(billed) = tx
-                .mentioning(DocKind::BillingNotice, key)?
+                .referring(key)?
                 .into_iter()
-                .find(|e| notice_lists(e, key))
+                .find(|e| e.kind == DocKind::BillingNotice && notice_lists(e, key))
         {
             problems.push(
                 Diagnostic::error(
@@ -489,9 +489,9 @@ fn check_notice(
         return Ok(facts);
     };
     let earlier: Vec<Entry> = tx
-        .mentioning(DocKind::Receipt, number)?
+        .referring(number)?
         .into_iter()
-        .filter(|e| receipt_pays(e, number))
+        .filter(|e| e.kind == DocKind::Receipt && receipt_pays(e, number))
         .collect();
     let paid: rust_decimal::Decimal = earlier.iter().filter_map(|e| e.amount).sum();
     let this = p.amount.value.amount();

@@ -235,48 +235,31 @@ fn already_billed(
         .collect();
     let mut clashes = Vec::new();
     let mut paid = 0;
-    // Notices of a month are dated in it or in the next two; so are the
-    // receipts of its orders paid at the counter (a 月结 order paid so
-    // would be charged twice).
-    let mut month = period;
-    for _ in 0..3 {
-        let entries = j.list(Some(month)).map_err(|e| {
+    // Whatever month they were dated in: a 月结 order paid at the counter
+    // would be charged twice, and one on a notice would be billed twice.
+    let mut wanted: Vec<&str> = wanted.into_iter().collect();
+    wanted.sort_unstable();
+    for n in wanted {
+        let entries = j.referring(n).map_err(|e| {
             eprintln!("error: {e}");
             USAGE
         })?;
-        for e in entries.iter().filter(|e| {
-            matches!(e.kind, DocKind::BillingNotice | DocKind::Receipt) && e.voided.is_none()
-        }) {
-            let Ok(snap) = serde_json::from_str::<Snapshot>(&e.snapshot) else {
-                continue;
-            };
-            let lines = snap.data["lines"].as_array().cloned().unwrap_or_default();
-            for l in lines {
-                if e.kind == DocKind::BillingNotice {
-                    if let Some(n) = l["number"].as_str()
-                        && wanted.contains(n)
-                    {
-                        clashes.push(format!(
-                            "{n} is already on billing notice {} ({}, {})",
-                            e.number, e.party, e.date
-                        ));
-                    }
-                } else if let Some(n) = l["reference"].as_str().map(str::trim)
-                    && wanted.contains(n)
-                {
+        for e in entries {
+            match e.kind {
+                DocKind::BillingNotice => clashes.push(format!(
+                    "{n} is already on billing notice {} ({}, {})",
+                    e.number, e.party, e.date
+                )),
+                DocKind::Receipt => {
                     paid += 1;
                     clashes.push(format!(
                         "{n} was already paid on receipt {} ({}, {})",
                         e.number, e.party, e.date
                     ));
                 }
+                DocKind::WorkOrder => {}
             }
         }
-        month = if month.1 == 12 {
-            (month.0 + 1, 1)
-        } else {
-            (month.0, month.1 + 1)
-        };
     }
     if clashes.is_empty() {
         return Ok(());
