@@ -243,6 +243,35 @@ impl FromStr for DocKind {
     }
 }
 
+/// Reading a journal's entries by number and by what refers to them: a
+/// [`Journal`] as it stands, or an [`Issuing`] transaction as it sees it
+/// (what a receipt is checked against under the write lock; `police`
+/// checks against the journal as it stands, without issuing).
+pub trait Lookup {
+    /// The entry with this number.
+    fn find(&self, number: &str) -> Result<Option<Entry>, JournalError>;
+    /// The documents, not voided, that refer to `reference`, oldest first.
+    fn referring(&self, reference: &str) -> Result<Vec<Entry>, JournalError>;
+}
+
+impl Lookup for Journal {
+    fn find(&self, number: &str) -> Result<Option<Entry>, JournalError> {
+        Journal::find(self, number)
+    }
+    fn referring(&self, reference: &str) -> Result<Vec<Entry>, JournalError> {
+        Journal::referring(self, reference)
+    }
+}
+
+impl Lookup for Issuing<'_> {
+    fn find(&self, number: &str) -> Result<Option<Entry>, JournalError> {
+        Issuing::find(self, number)
+    }
+    fn referring(&self, reference: &str) -> Result<Vec<Entry>, JournalError> {
+        Issuing::referring(self, reference)
+    }
+}
+
 /// A document about to be recorded.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewEntry {

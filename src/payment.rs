@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use crate::diagnostic::{Diagnostic, did_you_mean};
-use crate::journal::{DocKind, Entry, Issuing, JournalError};
+use crate::journal::{DocKind, Entry, JournalError, Lookup};
 use crate::money::Money;
 use crate::order::Settlement;
 use crate::rules::Rules;
@@ -318,7 +318,7 @@ pub fn field_place(p: &Payment, field: &str) -> Option<crate::diagnostic::Place>
 /// paid in full by this payment and the earlier receipts for it, not more;
 /// no work order it lists was paid on an earlier receipt. Voided receipts
 /// do not count. A payer other than the notice's customer is a warning.
-pub fn check_with_journal(p: &Payment, tx: &Issuing<'_>) -> Result<Vec<Diagnostic>, JournalError> {
+pub fn check_with_journal(p: &Payment, tx: &impl Lookup) -> Result<Vec<Diagnostic>, JournalError> {
     let mut problems = Vec::new();
     let notice = p.billing_notice.as_ref().map(|n| (n.value.trim(), n.loc));
     let mut facts = NoticeFacts::default();
@@ -410,7 +410,7 @@ struct NoticeFacts {
 
 fn check_notice(
     p: &Payment,
-    tx: &Issuing<'_>,
+    tx: &impl Lookup,
     number: &str,
     loc: Loc,
     problems: &mut Vec<Diagnostic>,

@@ -694,6 +694,17 @@ fn a_billing_notice_is_receipted_once_and_in_full() {
         &["billed-on-notice"],
     );
 
+    // `police` checks a payment against the journal as `receipt` would,
+    // issuing nothing.
+    let police = |name: &str| feebook_in(&dir, &["police", dir.join(name).to_str().unwrap()]);
+    let (code, _, err) = police("partial.yaml");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("[amount-not-billed]"), "{err}");
+    std::fs::write(dir.join("sample.yaml"), &sample).unwrap();
+    let (code, out, err) = police("sample.yaml");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("no problems"), "{out}");
+
     // The notice paid in full, by its customer: issued, stamped 已交费.
     let (code, err, out) = receipt(
         "paid.yaml",
@@ -708,6 +719,9 @@ fn a_billing_notice_is_receipted_once_and_in_full() {
 
     // Paid again: refused, naming the receipt that paid it.
     refused("again.yaml", &sample, &["already-paid"]);
+    let (code, _, err) = police("sample.yaml");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("[already-paid]"), "{err}");
     let (_, err, _) = receipt("again2.yaml", &sample);
     assert!(err.contains(&first), "{err}");
     // …and one of its orders on another payment is refused too.

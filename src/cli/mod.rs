@@ -274,6 +274,10 @@ enum Command {
         files: Vec<PathBuf>,
         #[arg(long, value_parser = parse_encoding)]
         encoding: Option<feebook::tabular::Encoding>,
+        /// Check payments against this journal too, as `receipt` would
+        /// (default: output/journal.sqlite when it exists).
+        #[arg(long, value_name = "PATH")]
+        journal: Option<PathBuf>,
         #[command(flatten)]
         rules: RulesArgs,
     },
@@ -479,8 +483,9 @@ pub fn run() -> ExitCode {
         Command::Police {
             files,
             encoding,
+            journal,
             rules,
-        } => police::run(&rules, &files, encoding),
+        } => police::run(&rules, &files, encoding, journal.as_deref()),
         Command::Reissue {
             number,
             format,

@@ -1,7 +1,7 @@
 //! `feebook police FILE...`: check records (work orders, payments, quotes)
 //! against the policies without rendering anything.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use feebook::diagnostic::{self, Diagnostic};
 use feebook::payment::{self, Payment};
@@ -11,15 +11,29 @@ use feebook::source::SourceFile;
 
 use super::common::{load_rules, read_input};
 use super::documents::{check_job, read_orders};
-use super::{OK, PROBLEMS, RulesArgs};
+use super::render::DEFAULT_JOURNAL;
+use super::{OK, PROBLEMS, RulesArgs, USAGE};
 
 pub fn run(
     rules_args: &RulesArgs,
     files: &[PathBuf],
     encoding: Option<feebook::tabular::Encoding>,
+    journal: Option<&Path>,
 ) -> u8 {
     let run = || -> Result<(usize, Vec<Diagnostic>, Vec<Diagnostic>, feebook::source::Sources), u8> {
         let (rules, mut sources) = load_rules(rules_args)?;
+        // Named, it must be there; the default is used when it exists.
+        let journal = match journal {
+            Some(path) => Some(open_existing(path)?),
+            None => {
+                let default = Path::new(DEFAULT_JOURNAL);
+                if default.exists() {
+                    Some(open_existing(default)?)
+                } else {
+                    None
+                }
+            }
+        };
         let mut results = Vec::new();
         let mut shown: Vec<Diagnostic> = Vec::new();
         let mut records = 0;
@@ -59,6 +73,13 @@ pub fn run(
                             if !problems.is_empty() {
                                 results.extend(problems);
                                 continue;
+                            }
+                            if let Some(j) = &journal {
+                                let problems = payment::check_with_journal(p, j).map_err(|e| {
+                                    eprintln!("error: {e}");
+                                    USAGE
+                                })?;
+                                results.extend(problems);
                             }
                             let label =
                                 format!("payment from {} on {}", p.payer.value, p.date.value);
@@ -135,6 +156,15 @@ pub fn run(
             if errors > 0 { PROBLEMS } else { OK }
         }
     }
+}
+
+fn open_existing(path: &Path) -> Result<feebook::journal::Journal, u8> {
+    let j = feebook::journal::Journal::open_existing(path).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })?;
+    super::render::protect(path);
+    Ok(j)
 }
 
 /// What a YAML file given to `police` holds.

@@ -29,11 +29,14 @@ pub struct RenderArgs {
     pub font_dir: Option<PathBuf>,
 }
 
+/// Where the journal is unless `--journal` says otherwise.
+pub const DEFAULT_JOURNAL: &str = "output/journal.sqlite";
+
 /// Options of commands that issue numbered documents.
 #[derive(clap::Args, Debug, Clone)]
 pub struct JournalArgs {
     /// The issued-document journal (SQLite).
-    #[arg(long, value_name = "PATH", default_value = "output/journal.sqlite")]
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_JOURNAL)]
     pub journal: PathBuf,
 }
 
