@@ -125,9 +125,9 @@ pub fn load_texts(origin: Origin, files: Vec<(String, String)>) -> Loaded {
     let mut diagnostics = Vec::new();
     let mut parsed = Vec::new();
     for &id in &ids {
-        match crate::yaml::parse::<model::RuleFile>(&sources, id, "rule file") {
+        match crate::yaml::parse_all::<model::RuleFile>(&sources, id, "rule file") {
             Ok(file) => parsed.push((id, file)),
-            Err(d) => diagnostics.push(d),
+            Err(d) => diagnostics.extend(d),
         }
     }
     // A file that did not parse is missing from the merge, so every

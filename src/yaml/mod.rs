@@ -6,6 +6,8 @@
 //! error turned into a [`Diagnostic`] that points at the file, line and
 //! column.
 
+mod recover;
+
 use serde::de::DeserializeOwned;
 
 use crate::diagnostic::Diagnostic;
@@ -37,6 +39,104 @@ pub fn parse<T: DeserializeOwned>(
     result.map_err(|e| yaml_error(file, &text, &e, what))
 }
 
+/// How many mistakes of one file [`parse_all`] reports at most: enough for
+/// any real editing session, and each costs a read of the file.
+const MAX_PER_FILE: usize = 25;
+
+/// Like [`parse`], but a file that does not read is searched for its later
+/// mistakes too (see [`recover`]), so that one run shows all of them.
+pub fn parse_all<T: DeserializeOwned>(
+    sources: &Sources,
+    file: FileId,
+    what: &str,
+) -> Result<T, Vec<Diagnostic>> {
+    let Some(source) = sources.get(file) else {
+        return Err(vec![Diagnostic::error("internal", "file not registered")]);
+    };
+    let read = |text: &str| {
+        with_loading_file(file, || {
+            serde_saphyr::from_str_with_options::<T>(text, options())
+        })
+    };
+    let text = source.text.clone();
+    let mut error = match read(&text) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    let mut found = vec![yaml_error(file, &text, &error, what)];
+    let mut masked = text.to_string();
+    while found.len() < MAX_PER_FILE && value_does_not_fit(&error) {
+        let Some(at) = error_offset(&masked, &error) else {
+            break;
+        };
+        let Some((range, key)) = recover::unit_at(&masked, at) else {
+            break;
+        };
+        let end = range.end;
+        recover::mask(&mut masked, range);
+        let next = match read(&masked) {
+            Ok(_) => break,
+            Err(e) => e,
+        };
+        let masked_field = key.is_some_and(|k| {
+            let message = next.without_snippet().to_string();
+            message.contains(&format!("missing field `{k}`"))
+        });
+        if !value_does_not_fit(&next)
+            || error_offset(&masked, &next).is_none_or(|o| o <= end)
+            || masked_field
+        {
+            break;
+        }
+        found.push(yaml_error(file, &masked, &next, what));
+        error = next;
+    }
+    if found.len() == MAX_PER_FILE
+        && let Some(last) = found.last_mut()
+    {
+        last.hints.push(format!(
+            "feebook stopped looking after {MAX_PER_FILE} mistakes in this file; fix these and check again"
+        ));
+    }
+    Err(found)
+}
+
+/// A well-formed value that does not fit the model (a wrong type, an
+/// unknown or missing field, a duplicate key), as opposed to YAML that
+/// does not parse, after which nothing is certain.
+fn value_does_not_fit(e: &serde_saphyr::Error) -> bool {
+    use serde_saphyr::Error as E;
+    matches!(
+        e.without_snippet(),
+        E::Message { .. }
+            | E::SerdeInvalidType { .. }
+            | E::SerdeInvalidValue { .. }
+            | E::SerdeInvalidLength { .. }
+            | E::SerdeUnknownVariant { .. }
+            | E::SerdeUnknownField { .. }
+            | E::SerdeMissingField { .. }
+            | E::DuplicateMappingKey { .. }
+            | E::InvalidBooleanStrict { .. }
+            | E::InvalidScalar { .. }
+            | E::NullIntoString { .. }
+    ) || matches!(
+        e.without_snippet(),
+        E::Unexpected { expected, .. }
+            if matches!(*expected, "string scalar" | "scalar" | "sequence start" | "mapping start")
+    )
+}
+
+/// Where the parser places an error, in bytes.
+fn error_offset(text: &str, e: &serde_saphyr::Error) -> Option<usize> {
+    let loc = e.location()?;
+    let offset = loc
+        .span()
+        .byte_offset()
+        .map(|b| b as usize)
+        .unwrap_or_else(|| line_col_to_byte(text, loc.line(), loc.column()));
+    Some(offset.min(text.len()))
+}
+
 fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> Diagnostic {
     use serde_saphyr::MessageFormatter;
     let inner = e.without_snippet();
@@ -53,6 +153,9 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
     let (code, hint): (&'static str, Option<String>) = classify(&raw, what, from_serde);
     let mut message = raw.replace(", set DuplicateKeyPolicy in Options if acceptable", "");
     let mut hint = hint;
+    if code == "invalid-value" && message.ends_with(" scalar") {
+        message = "a list or a mapping where one value is expected".into();
+    }
     // chrono's parse errors do not say they are about a date.
     const CHRONO: [&str; 6] = [
         "input is out of range",
@@ -67,14 +170,8 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
         hint = Some("write dates as YYYY-MM-DD, e.g. 2026-11-16".into());
     }
     let mut d = Diagnostic::error(code, message).hint_opt(hint);
-    if let Some(loc) = e.location() {
-        let span = loc.span();
-        let start = span
-            .byte_offset()
-            .map(|b| b as usize)
-            .unwrap_or_else(|| line_col_to_byte(text, loc.line(), loc.column()));
-        let len = span.byte_len().unwrap_or(0).max(1) as usize;
-        let start = start.min(text.len());
+    if let (Some(loc), Some(start)) = (e.location(), error_offset(text, e)) {
+        let len = loc.span().byte_len().unwrap_or(0).max(1) as usize;
         let end = snap_end(text, start, len);
         // serde-saphyr places a missing field at the mapping's last key;
         // the user looks for the mapping, so point at its first key.
@@ -251,6 +348,11 @@ fn classify(message: &str, what: &str, from_serde: bool) -> (&'static str, Optio
         (
             "invalid-value",
             Some("write `true` or `false` (yes/no/on/off are not booleans here)".into()),
+        )
+    } else if message == "expected string scalar" || message == "expected scalar" {
+        (
+            "invalid-value",
+            Some("write the one value after the colon, e.g. `name: 华庭物业`; quote it if it starts with `[` or `{`".into()),
         )
     } else if message.contains("expected sequence") {
         (
