@@ -133,11 +133,13 @@ fn read_yaml(
     let is_list = text.lines().any(|l| l.starts_with("orders:"));
     let id = sources.add(SourceFile::new(name, text));
     let orders = if is_list {
-        crate::yaml::parse::<List>(sources, id, "orders file").map(|l| l.orders)
+        // Every order that does not read is reported, not only the first.
+        crate::yaml::parse_all::<List>(sources, id, "orders file").map(|l| l.orders)
     } else {
-        crate::yaml::parse::<OrderFile>(sources, id, "order file").map(|o| vec![o])
-    }
-    .map_err(|d| vec![d])?;
+        crate::yaml::parse::<OrderFile>(sources, id, "order file")
+            .map(|o| vec![o])
+            .map_err(|d| vec![d])
+    }?;
     Ok(OrdersRead {
         rows: orders.iter().map(|o| Ok(o.to_input())).collect(),
         file: name.to_string(),

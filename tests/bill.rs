@@ -799,3 +799,49 @@ fn an_order_already_paid_on_a_receipt_is_not_billed() {
     );
     assert!(!dir.join("out").exists(), "nothing written");
 }
+
+/// A YAML list of orders reports every order that does not read, each at
+/// its place, not only the first.
+#[test]
+fn every_unreadable_order_of_a_yaml_list_is_reported() {
+    let dir = temp("yaml-orders");
+    let sample =
+        std::fs::read_to_string(format!("{ROOT}/samples/orders/indoor-cleaning-1203.yaml"))
+            .unwrap();
+    let order = |edit: &dyn Fn(&str) -> String| -> String {
+        let body: String = sample
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(|l| format!("{}\n", edit(l)))
+            .collect();
+        // `- ` before the first key, the rest indented under it.
+        let mut item = String::new();
+        for (i, l) in body.lines().enumerate() {
+            item.push_str(if i == 0 { "  - " } else { "    " });
+            item.push_str(l);
+            item.push('\n');
+        }
+        item
+    };
+    let text = format!(
+        "orders:\n{}{}{}",
+        order(&|l| l.replace("quantity: 85", "quantity: 八十五")),
+        order(&|l| l.to_string()),
+        order(&|l| l.replace("staff:", "staf:")),
+    );
+    let path = dir.join("orders.yaml");
+    std::fs::write(&path, &text).unwrap();
+    let (code, _, err) = bill(&dir, &[path.to_str().unwrap(), "--month", "2026-11"], None);
+    assert_eq!(code, 1, "{err}");
+    let line_of = |needle: &str| text.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    assert!(
+        err.contains(&format!("orders.yaml:{}:", line_of("八十五"))),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("orders.yaml:{}:", line_of("staf:"))),
+        "{err}"
+    );
+    assert!(err.contains("unknown field `staf`"), "{err}");
+    assert!(!dir.join("out").exists(), "nothing is written");
+}

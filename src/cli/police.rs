@@ -60,12 +60,15 @@ pub fn run(
                     text.clone().unwrap_or_default(),
                 ));
                 let payments = if list {
-                    feebook::yaml::parse::<List>(&sources, id, "payments file").map(|l| l.payments)
+                    feebook::yaml::parse_all::<List>(&sources, id, "payments file")
+                        .map(|l| l.payments)
                 } else {
-                    feebook::yaml::parse::<Payment>(&sources, id, "payment").map(|p| vec![p])
+                    feebook::yaml::parse::<Payment>(&sources, id, "payment")
+                        .map(|p| vec![p])
+                        .map_err(|d| vec![d])
                 };
                 match payments {
-                    Err(d) => results.push(d),
+                    Err(d) => results.extend(d),
                     Ok(ps) => {
                         for p in &ps {
                             records += 1;
