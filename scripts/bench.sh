@@ -38,7 +38,8 @@ fi
 if [[ $what == all || $what == notices ]]; then
   echo "== a month of 10,417 billing notices (goal: ≥ 400 notices/s on 2 cores, peak memory < 200 MB)"
   target/release/examples/gen_orders 30000 --customers 17000 --regulars 170 --seed 1 -o "$work/orders.csv"
-  /usr/bin/time -f "wall %e s, peak memory %M KB" \
+  # FEEBOOK_TIMINGS: each phase's wall and CPU time, on stderr.
+  FEEBOOK_TIMINGS=1 /usr/bin/time -f "wall %e s, peak memory %M KB" \
     "$bin" bill "$work/orders.csv" --month 2026-11 --journal "$work/j.sqlite" -o "$work/bill/" >"$work/bill.log"
   tail -n 20 "$work/bill.log" | head -n 3
   echo "notices: $(ls "$work/bill" | grep -c '^billing-notice-')"

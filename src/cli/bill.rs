@@ -56,6 +56,7 @@ pub fn run(
     o: BillOpts,
 ) -> u8 {
     let go = || -> Result<(), u8> {
+        let mut timings = Timings::from_env();
         let Some(period) = parse_month(&o.month) else {
             eprintln!(
                 "error: --month `{}` is not a month; write YYYY-MM, e.g. 2026-11",
@@ -81,6 +82,7 @@ pub fn run(
         }
         let (orders, problems, rejected, amounts) =
             read_month(&rules, &r, &mut sources, files, period, &o);
+        timings.lap("rules and orders read");
         // Checked before anything is written, even with `--skip-invalid`:
         // no row is to blame alone, so none can be skipped for it.
         if let Err(d) = amounts.finish(&format!("the orders of {}", o.month)) {
@@ -148,6 +150,7 @@ pub fn run(
             bills.retain(|b| batch::shard_of(&b.customer, &b.address, n) == k - 1);
         }
         already_billed(journal, &orders, &bills, period)?;
+        timings.lap("grouped, journal checked");
         std::fs::create_dir_all(&out_dir).map_err(|e| {
             eprintln!("error: cannot create `{}`: {e}", out_dir.display());
             USAGE
@@ -165,6 +168,7 @@ pub fn run(
             &sources,
             shard.is_some(),
         )?;
+        timings.lap(&format!("{} notices issued", issued.len()));
 
         // Reconcile: the notices as issued add up to the summary.
         let summary = batch::summarize(period, &orders, &bills, rejected.len());
@@ -188,6 +192,7 @@ pub fn run(
                 &format!("billing-notices-{}{suffix}", o.month),
                 &sources,
             )?;
+            timings.lap("print volumes bound");
         }
         if shard.is_none_or(|(k, _)| k == 1) {
             let base = format!("register-{}", o.month);
@@ -210,11 +215,55 @@ pub fn run(
                 &out_dir.join(format!("summary-{}.json", o.month)),
                 json.as_bytes(),
             )?;
+            timings.lap("register and summary written");
         }
         super::out(&summary.text());
         Ok(())
     };
     go().map_or_else(|c| c, |()| OK)
+}
+
+/// Phase times on stderr when `FEEBOOK_TIMINGS` is set, for benchmarks
+/// (`scripts/bench.sh notices` reports the notices' own rate from them).
+/// Each phase's wall time and the CPU time all threads spent in it.
+struct Timings(Option<(std::time::Instant, f64)>);
+
+impl Timings {
+    fn from_env() -> Timings {
+        Timings(
+            std::env::var_os("FEEBOOK_TIMINGS").map(|_| (std::time::Instant::now(), cpu_seconds())),
+        )
+    }
+
+    fn lap(&mut self, what: &str) {
+        if let Some((start, cpu)) = &mut self.0 {
+            let now = cpu_seconds();
+            eprintln!(
+                "timing: {what}: {:.2} s ({:.2} s of CPU)",
+                start.elapsed().as_secs_f64(),
+                now - *cpu
+            );
+            *start = std::time::Instant::now();
+            *cpu = now;
+        }
+    }
+}
+
+/// User and system CPU time of the whole process so far.
+#[cfg(unix)]
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage only writes the struct it is given.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut u) } != 0 {
+        return 0.0;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(u.ru_utime) + secs(u.ru_stime)
+}
+
+#[cfg(not(unix))]
+fn cpu_seconds() -> f64 {
+    0.0
 }
 
 /// Refuses to bill an order twice: an order already on a billing notice

@@ -1,10 +1,11 @@
 //! Reading YAML documents into model types, with located errors.
 //!
 //! All YAML feebook reads (rule files, job files, work orders, payments)
-//! goes through [`parse`]: strict booleans (`no` is not `false`), duplicate
+//! goes through [`parse`] or [`parse_all`]: strict booleans (`no` is not `false`), duplicate
 //! keys rejected, decimals read from their text by the model types, and an
 //! error turned into a [`Diagnostic`] that points at the file, line and
-//! column.
+//! column. [`parse_all`] goes on past the first error to report every
+//! entry of a file that does not read (rule files, lists of orders).
 
 mod recover;
 
