@@ -124,14 +124,16 @@ pub struct Quote {
     pub signoffs: Vec<Signoff>,
 }
 
-/// Reads a job file into `sources` and parses it.
+/// Reads a job file into `sources` and parses it; a file that does not
+/// read reports every labour, material, revision or sign-off row that does
+/// not, not only the first.
 pub fn load_job(
     sources: &mut Sources,
     name: &str,
     text: String,
-) -> Result<(FileId, JobFile), Diagnostic> {
+) -> Result<(FileId, JobFile), Vec<Diagnostic>> {
     let id = sources.add(crate::source::SourceFile::new(name, text));
-    crate::yaml::parse::<JobFile>(sources, id, "job file").map(|job| (id, job))
+    crate::yaml::parse_all::<JobFile>(sources, id, "job file").map(|job| (id, job))
 }
 
 /// Prices a job and each of its revisions.

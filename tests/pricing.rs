@@ -341,7 +341,7 @@ fn bad_job_fixtures_are_reported_with_their_place() {
         let mut sources = Sources::new();
         let text = std::fs::read_to_string(&path).unwrap();
         let problems = match load_job(&mut sources, &format!("jobs/{name}.yaml"), text) {
-            Err(d) => vec![d],
+            Err(d) => d,
             Ok((_, job)) => match price_job(&r, &job) {
                 Ok(_) => panic!("{name}: priced without complaint"),
                 Err(p) => p,

@@ -132,8 +132,8 @@ pub fn approve(rules_args: &RulesArgs, path: &Path, o: ApproveOpts) -> u8 {
         let text = read_input(path, "job file")?;
         let name = path.display().to_string();
         let mut sources = Sources::new();
-        let (_, job) = quote::load_job(&mut sources, &name, text.clone())
-            .map_err(|d| report(&[d], &sources))?;
+        let (_, job) =
+            quote::load_job(&mut sources, &name, text.clone()).map_err(|d| report(&d, &sources))?;
         let q = quote::price_job(&rules, &job).map_err(|p| report(&p, &sources))?;
         if o.date < job.date.value {
             eprintln!(
@@ -163,7 +163,7 @@ pub fn approve(rules_args: &RulesArgs, path: &Path, o: ApproveOpts) -> u8 {
         // Check the edited file exactly as it will be written.
         let mut sources = Sources::new();
         let (_, edited) = quote::load_job(&mut sources, &name, new_text.clone())
-            .map_err(|d| report(&[d], &sources))?;
+            .map_err(|d| report(&d, &sources))?;
         let (after, problems) = job_status(&rules, &edited, &q);
         if !problems.is_empty() {
             eprint!("{}", diagnostic::render_all(&problems, &sources));

@@ -224,7 +224,7 @@ pub fn check_job(rules_args: &RulesArgs, path: &Path) -> Result<Checked, u8> {
     let (rules, mut sources) = load_rules(rules_args)?;
     let text = read_input(path, "job file")?;
     let (file, job) = quote::load_job(&mut sources, &path.display().to_string(), text)
-        .map_err(|d| report(&[d], &sources))?;
+        .map_err(|d| report(&d, &sources))?;
     let _ = file;
     let q = quote::price_job(&rules, &job).map_err(|p| report(&p, &sources))?;
     let (status, approval_problems) = approval::quote_status(&rules, &job, &q);
