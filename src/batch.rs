@@ -303,9 +303,10 @@ impl Summary {
         ] {
             s.push_str(&format!("  {title}:\n"));
             for l in lines {
+                // Names are padded by terminal columns: 汉字 take two.
                 s.push_str(&format!(
-                    "    {:<12} {:>6} orders  {:>14}\n",
-                    l.name,
+                    "    {} {:>6} orders  {:>14}\n",
+                    crate::text::pad(&l.name, 16),
                     l.orders,
                     l.amount.yuan()
                 ));
@@ -356,6 +357,19 @@ mod tests {
         o.item.total = Money::parse(yuan).unwrap();
         o.item.net = o.item.total;
         o
+    }
+
+    #[test]
+    fn the_summary_text_keeps_its_columns_whatever_the_names() {
+        let orders = vec![order("WX-1", "3.00"), order("WX-2", "1,234.50")];
+        let bills = group(&orders, Default::default());
+        let text = summarize((2026, 11), &orders, &bills, 0).text();
+        let rows: Vec<&str> = text.lines().filter(|l| l.contains(" orders  ")).collect();
+        assert!(rows.len() >= 3, "{text}");
+        let column =
+            |l: &str| unicode_width::UnicodeWidthStr::width(&l[..l.find(" orders").unwrap()]);
+        // 月结, 工程部 or 客户服务中心, 复印: 汉字 of every count line up.
+        assert!(rows.iter().all(|l| column(l) == column(rows[0])), "{text}");
     }
 
     #[test]

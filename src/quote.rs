@@ -696,7 +696,7 @@ pub fn explain(q: &Quote) -> String {
             let _ = writeln!(
                 out,
                 "  {} {} 人 × {} {}{conv} × {}/{}{over} = {}",
-                pad(&r.title, 8),
+                crate::text::pad(&r.title, 8),
                 r.staff,
                 r.time,
                 r.time_unit,
@@ -782,12 +782,6 @@ pub fn explain(q: &Quote) -> String {
         }
     }
     out
-}
-
-/// Pads to a display width (汉字 count two columns).
-fn pad(s: &str, width: usize) -> String {
-    let w = unicode_width::UnicodeWidthStr::width(s);
-    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
 }
 
 fn origin_name(o: pricing::InputOrigin) -> &'static str {

@@ -8,6 +8,13 @@ pub fn is_control(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `s` padded with spaces to `width` terminal columns (汉字 take two), for
+/// columns of names in plain-text output.
+pub fn pad(s: &str, width: usize) -> String {
+    let w = unicode_width::UnicodeWidthStr::width(s);
+    format!("{s}{}", " ".repeat(width.saturating_sub(w)))
+}
+
 /// Characters that print nothing: spaces and the zero-width ones.
 fn is_blank(c: char) -> bool {
     c.is_whitespace()
