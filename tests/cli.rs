@@ -753,3 +753,28 @@ fn rule_warnings_are_shown_once_by_every_command() {
     assert_eq!(err.matches("calendar-redundant").count(), 1, "{err}");
     assert!(d.join("quote.json").exists());
 }
+
+/// `police` reads the journal only to check payments: work orders are
+/// checked without one, and a journal named but missing stops a payment's
+/// check rather than passing it unchecked.
+#[test]
+fn police_opens_the_journal_for_payments_only() {
+    let d = temp_dir("police-journal");
+    let missing = d.join("none.sqlite");
+    let (code, out, err) = run(&[
+        "police",
+        "--journal",
+        missing.to_str().unwrap(),
+        "samples/orders/indoor-cleaning-1203.yaml",
+    ]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    let (code, _, err) = run(&[
+        "police",
+        "--journal",
+        missing.to_str().unwrap(),
+        "samples/payments/monthly-1203.yaml",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("does not exist"), "{err}");
+    assert!(!missing.exists(), "police must not create a journal");
+}

@@ -22,18 +22,8 @@ pub fn run(
 ) -> u8 {
     let run = || -> Result<(usize, Vec<Diagnostic>, Vec<Diagnostic>, feebook::source::Sources), u8> {
         let (rules, mut sources) = load_rules(rules_args)?;
-        // Named, it must be there; the default is used when it exists.
-        let journal = match journal {
-            Some(path) => Some(open_existing(path)?),
-            None => {
-                let default = Path::new(DEFAULT_JOURNAL);
-                if default.exists() {
-                    Some(open_existing(default)?)
-                } else {
-                    None
-                }
-            }
-        };
+        // Opened for the first payment only: orders and jobs do not need it.
+        let mut opened: Option<Option<feebook::journal::Journal>> = None;
         let mut results = Vec::new();
         let mut shown: Vec<Diagnostic> = Vec::new();
         let mut records = 0;
@@ -77,7 +67,10 @@ pub fn run(
                                 results.extend(problems);
                                 continue;
                             }
-                            if let Some(j) = &journal {
+                            if opened.is_none() {
+                                opened = Some(open_journal(journal)?);
+                            }
+                            if let Some(Some(j)) = &opened {
                                 let problems = payment::check_with_journal(p, j).map_err(|e| {
                                     eprintln!("error: {e}");
                                     USAGE
@@ -157,6 +150,22 @@ pub fn run(
                 }
             ));
             if errors > 0 { PROBLEMS } else { OK }
+        }
+    }
+}
+
+/// The journal payments are checked against: the one named, which must
+/// exist, or the default one when it exists.
+fn open_journal(named: Option<&Path>) -> Result<Option<feebook::journal::Journal>, u8> {
+    match named {
+        Some(path) => open_existing(path).map(Some),
+        None => {
+            let default = Path::new(DEFAULT_JOURNAL);
+            if default.exists() {
+                open_existing(default).map(Some)
+            } else {
+                Ok(None)
+            }
         }
     }
 }
