@@ -828,6 +828,13 @@ impl Journal {
         find_in(&self.conn, &self.path, self.timeout, number)
     }
 
+    /// The sequence number the next entry of `series` would take, as the
+    /// journal stands (another process may take it first: an issuer that
+    /// renders before it takes the lock checks again in its transaction).
+    pub fn next_seq(&self, series: &str) -> Result<u64, JournalError> {
+        next_seq_in(&self.conn, &self.path, self.timeout, series)
+    }
+
     /// The documents, not voided, that refer to `reference`: see
     /// [`Issuing::referring`].
     pub fn referring(&self, reference: &str) -> Result<Vec<Entry>, JournalError> {
@@ -976,31 +983,7 @@ impl Issuing<'_> {
     /// earlier in this transaction. For a batch, take this once and record
     /// `seq`, `seq + 1`, … in order.
     pub fn next_seq(&self, series: &str) -> Result<u64, JournalError> {
-        // The series counter and the entries agree unless the file was
-        // edited by hand; continuing after the larger of the two means a
-        // number is never issued twice even then.
-        let counter: Option<i64> = self
-            .tx
-            .query_row(
-                "SELECT last_seq FROM series WHERE series = ?1",
-                [series],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.err(e))?;
-        let max: Option<i64> = self
-            .tx
-            .query_row(
-                "SELECT max(seq) FROM entry WHERE series = ?1",
-                [series],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))?;
-        let last = counter.unwrap_or(0).max(max.unwrap_or(0));
-        let last = u64::try_from(last).map_err(|_| {
-            JournalError::corrupt(self.path, format!("series {series} ends at {last}"))
-        })?;
-        Ok(last + 1)
+        next_seq_in(&self.tx, self.path, self.timeout, series)
     }
 
     /// The documents, not voided, that refer to `reference` (see
@@ -1294,6 +1277,37 @@ fn find_in(
         .optional()
         .map_err(err)?;
     raw.map(|r| r.into_entry(path)).transpose()
+}
+
+fn next_seq_in(
+    conn: &Connection,
+    path: &Path,
+    timeout: Duration,
+    series: &str,
+) -> Result<u64, JournalError> {
+    let err = |e| JournalError::sqlite(path, timeout, e);
+    // The series counter and the entries agree unless the file was
+    // edited by hand; continuing after the larger of the two means a
+    // number is never issued twice even then.
+    let counter: Option<i64> = conn
+        .query_row(
+            "SELECT last_seq FROM series WHERE series = ?1",
+            [series],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(err)?;
+    let max: Option<i64> = conn
+        .query_row(
+            "SELECT max(seq) FROM entry WHERE series = ?1",
+            [series],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    let last = counter.unwrap_or(0).max(max.unwrap_or(0));
+    let last = u64::try_from(last)
+        .map_err(|_| JournalError::corrupt(path, format!("series {series} ends at {last}")))?;
+    Ok(last + 1)
 }
 
 fn referring_in(

@@ -845,3 +845,66 @@ fn every_unreadable_order_of_a_yaml_list_is_reported() {
     assert!(err.contains("unknown field `staf`"), "{err}");
     assert!(!dir.join("out").exists(), "nothing is written");
 }
+
+/// Two runs billing the same month at once, on one journal: they render
+/// side by side (neither holds the journal while rendering), and the one
+/// that records second finds the orders billed and issues nothing. The
+/// month is billed once, numbers 1 to 73, without a gap.
+#[test]
+fn two_runs_billing_one_month_at_once_bill_it_once() {
+    let dir = temp("two-runs");
+    let journal = dir.join("journal.sqlite");
+    let spawn = |out: &str| {
+        Command::new(env!("CARGO_BIN_EXE_feebook"))
+            .args(["bill", "samples/orders/2026-11.csv", "--month", "2026-11"])
+            .arg("--journal")
+            .arg(&journal)
+            .arg("-o")
+            .arg(dir.join(out))
+            .current_dir(ROOT)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let runs = [spawn("a"), spawn("b")];
+    let outs: Vec<_> = runs
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let codes: Vec<_> = outs.iter().map(|o| o.status.code()).collect();
+    let errs: Vec<_> = outs
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .collect();
+    assert!(
+        codes.contains(&Some(0)) && codes.contains(&Some(1)),
+        "{codes:?}\n{}",
+        errs.join("\n")
+    );
+    let refused = &errs[codes.iter().position(|c| *c == Some(1)).unwrap()];
+    assert!(refused.contains("already billed"), "{refused}");
+    let listed = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .args(["journal", "--format", "json", "--journal"])
+        .arg(&journal)
+        .output()
+        .unwrap();
+    let j: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let text = j.to_string();
+    assert!(text.contains("TZ202612-0073"), "{text}");
+    assert!(!text.contains("TZ202612-0074"), "{text}");
+    // The refused run leaves none of its files behind.
+    let leftovers = ["a", "b"]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(dir.join(d)).ok())
+        .flatten()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp")
+        })
+        .count();
+    assert_eq!(leftovers, 0);
+}

@@ -18,7 +18,7 @@ use feebook::diagnostic::{self, Diagnostic, Place};
 use feebook::documents::{Format, Kind, Renderer, bind, model};
 use feebook::fsutil;
 use feebook::issue::{self, Snapshot};
-use feebook::journal::{DocKind, NewEntry};
+use feebook::journal::{DocKind, Lookup, NewEntry};
 use feebook::order::{OrderInput, PricedOrder};
 use feebook::par;
 use feebook::policy;
@@ -266,8 +266,10 @@ fn cpu_seconds() -> f64 {
     0.0
 }
 
-/// Refuses to bill an order twice: an order already on a billing notice
-/// (not void) issued for the same month stops the run.
+/// Refuses to bill an order twice: an order already on a billing notice,
+/// or paid on a receipt (neither void), stops the run. Checked here, before
+/// anything is rendered, and again in the transaction that records the
+/// notices (another run may have billed them meanwhile).
 fn already_billed(
     journal: &JournalArgs,
     orders: &[PricedOrder],
@@ -278,30 +280,38 @@ fn already_billed(
         return Ok(());
     }
     let j = open_journal(journal)?;
-    let wanted: std::collections::HashSet<&str> = bills
+    let clashes = billed_before(&j, orders, bills).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })?;
+    refuse_billed_before(&clashes, period)
+}
+
+/// What a notice or receipt (not void) already says of the orders `bills`
+/// would bill, whatever month it was dated in: a 月结 order paid at the
+/// counter would be charged twice, and one on a notice billed twice.
+fn billed_before(
+    j: &impl Lookup,
+    orders: &[PricedOrder],
+    bills: &[CustomerBill],
+) -> Result<Clashes, feebook::journal::JournalError> {
+    let mut wanted: Vec<&str> = bills
         .iter()
         .flat_map(|b| b.orders.iter().map(|&i| orders[i].number.as_str()))
         .collect();
-    let mut clashes = Vec::new();
-    let mut paid = 0;
-    // Whatever month they were dated in: a 月结 order paid at the counter
-    // would be charged twice, and one on a notice would be billed twice.
-    let mut wanted: Vec<&str> = wanted.into_iter().collect();
     wanted.sort_unstable();
+    wanted.dedup();
+    let mut c = Clashes::default();
     for n in wanted {
-        let entries = j.referring(n).map_err(|e| {
-            eprintln!("error: {e}");
-            USAGE
-        })?;
-        for e in entries {
+        for e in j.referring(n)? {
             match e.kind {
-                DocKind::BillingNotice => clashes.push(format!(
+                DocKind::BillingNotice => c.lines.push(format!(
                     "{n} is already on billing notice {} ({}, {})",
                     e.number, e.party, e.date
                 )),
                 DocKind::Receipt => {
-                    paid += 1;
-                    clashes.push(format!(
+                    c.paid += 1;
+                    c.lines.push(format!(
                         "{n} was already paid on receipt {} ({}, {})",
                         e.number, e.party, e.date
                     ));
@@ -310,6 +320,18 @@ fn already_billed(
             }
         }
     }
+    Ok(c)
+}
+
+#[derive(Default)]
+struct Clashes {
+    lines: Vec<String>,
+    /// How many of them are receipts.
+    paid: usize,
+}
+
+fn refuse_billed_before(c: &Clashes, period: (i32, u32)) -> Result<(), u8> {
+    let (clashes, paid) = (&c.lines, c.paid);
     if clashes.is_empty() {
         return Ok(());
     }
@@ -555,10 +577,11 @@ fn notice_data(
     )
 }
 
-/// Issues the notices. Unsharded: one journal transaction takes a number
-/// per notice, every notice is rendered in parallel to a temporary file, the
-/// entries are recorded and committed, and only then do the files get their
-/// names; a failed render rolls everything back, no number consumed.
+/// Issues the notices. Unsharded: every notice is rendered in parallel to a
+/// temporary file with the numbers the journal would give now, outside its
+/// lock; then one short transaction checks that the numbers are still free
+/// and the orders still unbilled, records the entries and commits, and
+/// only then do the files get their names. A failed render takes no number.
 ///
 /// Sharded (several machines on one journal): every notice of the shard is
 /// first rendered with a placeholder number, outside the journal, so that a
@@ -718,9 +741,14 @@ fn issue_notices<'b>(
         Ok(())
     };
     let mut j = open_journal(journal)?;
-    // A month takes a while; other issuers wait for the journal rather than fail.
-    let _ = j.set_busy_timeout(std::time::Duration::from_secs(3600));
     let series = pattern.series(date);
+    let journal_err = |e| report(&issue::journal_error(e), sources);
+    // In the recording transaction, under the journal's lock: another run
+    // may have billed these orders since `already_billed` looked.
+    let still_unbilled = |tx: &feebook::journal::Issuing<'_>| -> Result<(), u8> {
+        let clashes = billed_before(tx, orders, bills).map_err(journal_err)?;
+        refuse_billed_before(&clashes, period)
+    };
     let ok: Vec<Rendered> = if sharded {
         let trial = render_all(0, false);
         let failed = failures(&trial);
@@ -728,17 +756,13 @@ fn issue_notices<'b>(
             eprintln!("error: rendering failed; no notice was issued and no number was taken");
             return Err(report(&failed, sources));
         }
-        let mut tx = j
-            .begin()
-            .map_err(|e| report(&issue::journal_error(e), sources))?;
-        let first = tx
-            .next_seq(&series)
-            .map_err(|e| report(&issue::journal_error(e), sources))?;
+        let mut tx = j.begin().map_err(journal_err)?;
+        still_unbilled(&tx)?;
+        let first = tx.next_seq(&series).map_err(journal_err)?;
         // Record with the real numbers: the same data as the trial's
         // render, so the snapshots are those of the final documents.
         record(&mut tx, &series, first).map_err(|p| report(&p, sources))?;
-        tx.commit()
-            .map_err(|e| report(&issue::journal_error(e), sources))?;
+        tx.commit().map_err(journal_err)?;
         let rendered = render_all(first, true);
         let failed = failures(&rendered);
         if !failed.is_empty() {
@@ -751,29 +775,65 @@ fn issue_notices<'b>(
         }
         rendered.into_iter().flatten().collect()
     } else {
-        let mut tx = j
-            .begin()
-            .map_err(|e| report(&issue::journal_error(e), sources))?;
-        let first = tx
-            .next_seq(&series)
-            .map_err(|e| report(&issue::journal_error(e), sources))?;
-        let rendered = render_all(first, true);
-        let failed = failures(&rendered);
-        if !failed.is_empty() {
-            cleanup(&rendered);
-            eprintln!("error: rendering failed; no notice was issued and no number was taken");
-            return Err(report(&failed, sources));
-        }
-        let ok: Vec<Rendered> = rendered.into_iter().flatten().collect();
-        if let Err(p) = record(&mut tx, &series, first) {
-            for r in &ok {
-                let _ = std::fs::remove_file(&r.tmp);
+        // Rendered with the numbers the journal would give now, outside its
+        // lock (a month takes minutes, and a cashier's receipt must not wait
+        // for it); then one short transaction checks that no other run took
+        // them meanwhile, records and commits. Notice numbers are taken by
+        // billing runs only, so a second try is rare.
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let first = j.next_seq(&series).map_err(journal_err)?;
+            let rendered = render_all(first, true);
+            let failed = failures(&rendered);
+            if !failed.is_empty() {
+                cleanup(&rendered);
+                eprintln!("error: rendering failed; no notice was issued and no number was taken");
+                return Err(report(&failed, sources));
             }
-            return Err(report(&p, sources));
+            let ok: Vec<Rendered> = rendered.into_iter().flatten().collect();
+            let remove = |ok: &[Rendered]| {
+                for r in ok {
+                    let _ = std::fs::remove_file(&r.tmp);
+                }
+            };
+            let mut tx = match j.begin() {
+                Ok(tx) => tx,
+                Err(e) => {
+                    remove(&ok);
+                    return Err(journal_err(e));
+                }
+            };
+            let checked =
+                still_unbilled(&tx).and_then(|()| tx.next_seq(&series).map_err(journal_err));
+            let now = match checked {
+                Ok(now) => now,
+                Err(code) => {
+                    remove(&ok);
+                    return Err(code);
+                }
+            };
+            if now != first {
+                drop(tx);
+                remove(&ok);
+                if tries == 3 {
+                    eprintln!(
+                        "error: other runs keep issuing billing notices of series {series} while this one renders; no notice was issued\n  = help: run again once they are done"
+                    );
+                    return Err(USAGE);
+                }
+                continue;
+            }
+            if let Err(p) = record(&mut tx, &series, first) {
+                remove(&ok);
+                return Err(report(&p, sources));
+            }
+            if let Err(e) = tx.commit() {
+                remove(&ok);
+                return Err(journal_err(e));
+            }
+            break ok;
         }
-        tx.commit()
-            .map_err(|e| report(&issue::journal_error(e), sources))?;
-        ok
     };
     let mut out = Vec::new();
     for (r, b) in ok.into_iter().zip(bills) {
