@@ -908,3 +908,29 @@ fn two_runs_billing_one_month_at_once_bill_it_once() {
         .count();
     assert_eq!(leftovers, 0);
 }
+
+/// `FEEBOOK_TIMINGS` (for benchmarks) reports each phase with its wall and
+/// CPU time; without it, nothing of the kind is printed.
+#[test]
+fn timings_are_printed_when_asked_for() {
+    let dir = temp("timings");
+    let run = |timings: bool, out: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_feebook"));
+        c.args(["bill", "samples/orders/2026-11.csv", "--month", "2026-11"])
+            .args(["--format", "json", "--journal"])
+            .arg(dir.join(format!("{out}.sqlite")))
+            .arg("-o")
+            .arg(dir.join(out))
+            .current_dir(ROOT);
+        if timings {
+            c.env("FEEBOOK_TIMINGS", "1");
+        }
+        let o = c.output().unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let err = run(true, "with");
+    assert!(err.contains("timing: 73 notices issued: "), "{err}");
+    assert!(err.contains(" s of CPU)"), "{err}");
+    assert!(!run(false, "without").contains("timing:"));
+}
