@@ -1279,6 +1279,16 @@ fn find_in(
     raw.map(|r| r.into_entry(path)).transpose()
 }
 
+/// The highest sequence number ever issued in `series`, by its counter.
+fn series_counter(conn: &Connection, series: &str) -> rusqlite::Result<Option<i64>> {
+    conn.query_row(
+        "SELECT last_seq FROM series WHERE series = ?1",
+        [series],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
 fn next_seq_in(
     conn: &Connection,
     path: &Path,
@@ -1289,14 +1299,7 @@ fn next_seq_in(
     // The series counter and the entries agree unless the file was
     // edited by hand; continuing after the larger of the two means a
     // number is never issued twice even then.
-    let counter: Option<i64> = conn
-        .query_row(
-            "SELECT last_seq FROM series WHERE series = ?1",
-            [series],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(err)?;
+    let counter = series_counter(conn, series).map_err(err)?;
     let max: Option<i64> = conn
         .query_row(
             "SELECT max(seq) FROM entry WHERE series = ?1",
@@ -1411,14 +1414,7 @@ fn gaps_in(
     series: &str,
 ) -> Result<Vec<RangeInclusive<u64>>, JournalError> {
     let err = |e| JournalError::sqlite(path, timeout, e);
-    let counter: Option<i64> = conn
-        .query_row(
-            "SELECT last_seq FROM series WHERE series = ?1",
-            [series],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(err)?;
+    let counter = series_counter(conn, series).map_err(err)?;
     let mut stmt = conn
         .prepare("SELECT seq FROM entry WHERE series = ?1 ORDER BY seq")
         .map_err(err)?;
