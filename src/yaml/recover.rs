@@ -67,7 +67,7 @@ pub(super) fn unit_at(text: &str, offset: usize) -> Option<(Range<usize>, Option
             let line = &text[ls[i].clone()];
             let key = line[ind..]
                 .split_once(':')
-                .map(|(k, _)| k.trim().to_string());
+                .map(|(k, _)| k.trim().trim_matches(['"', '\'']).to_string());
             (i, ind, key)
         }
         None => return None,
