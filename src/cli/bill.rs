@@ -700,11 +700,6 @@ fn issue_notices<'b>(
             .cloned()
             .collect()
     };
-    let cleanup = |rendered: &[Result<Rendered, Vec<Diagnostic>>]| {
-        for r in rendered.iter().flatten() {
-            let _ = std::fs::remove_file(&r.tmp);
-        }
-    };
     // The journal keeps each notice's data (its snapshot, for reissuing)
     // and the data's hash. They are made again here, one notice at a time,
     // from the same inputs as the render: holding a month's snapshots until
@@ -765,15 +760,15 @@ fn issue_notices<'b>(
         tx.commit().map_err(journal_err)?;
         let rendered = render_all(first, true);
         let failed = failures(&rendered);
+        let written = Written(rendered.into_iter().flatten().collect());
         if !failed.is_empty() {
-            cleanup(&rendered);
             eprintln!(
                 "error: notices {} … were issued but could not be written; render them with `feebook reissue NUMBER`",
                 pattern.number(date, first)
             );
             return Err(report(&failed, sources));
         }
-        rendered.into_iter().flatten().collect()
+        written.keep()
     } else {
         // Rendered with the numbers the journal would give now, outside its
         // lock (a month takes minutes, and a cashier's receipt must not wait
@@ -786,36 +781,15 @@ fn issue_notices<'b>(
             let first = j.next_seq(&series).map_err(journal_err)?;
             let rendered = render_all(first, true);
             let failed = failures(&rendered);
+            // Dropped on any way out but the last, the files go with it.
+            let written = Written(rendered.into_iter().flatten().collect());
             if !failed.is_empty() {
-                cleanup(&rendered);
                 eprintln!("error: rendering failed; no notice was issued and no number was taken");
                 return Err(report(&failed, sources));
             }
-            let ok: Vec<Rendered> = rendered.into_iter().flatten().collect();
-            let remove = |ok: &[Rendered]| {
-                for r in ok {
-                    let _ = std::fs::remove_file(&r.tmp);
-                }
-            };
-            let mut tx = match j.begin() {
-                Ok(tx) => tx,
-                Err(e) => {
-                    remove(&ok);
-                    return Err(journal_err(e));
-                }
-            };
-            let checked =
-                still_unbilled(&tx).and_then(|()| tx.next_seq(&series).map_err(journal_err));
-            let now = match checked {
-                Ok(now) => now,
-                Err(code) => {
-                    remove(&ok);
-                    return Err(code);
-                }
-            };
-            if now != first {
-                drop(tx);
-                remove(&ok);
+            let mut tx = j.begin().map_err(journal_err)?;
+            still_unbilled(&tx)?;
+            if tx.next_seq(&series).map_err(journal_err)? != first {
                 if tries == 3 {
                     eprintln!(
                         "error: other runs keep issuing billing notices of series {series} while this one renders; no notice was issued\n  = help: run again once they are done"
@@ -824,15 +798,9 @@ fn issue_notices<'b>(
                 }
                 continue;
             }
-            if let Err(p) = record(&mut tx, &series, first) {
-                remove(&ok);
-                return Err(report(&p, sources));
-            }
-            if let Err(e) = tx.commit() {
-                remove(&ok);
-                return Err(journal_err(e));
-            }
-            break ok;
+            record(&mut tx, &series, first).map_err(|p| report(&p, sources))?;
+            tx.commit().map_err(journal_err)?;
+            break written.keep();
         }
     };
     let mut out = Vec::new();
@@ -894,6 +862,25 @@ struct Rendered {
     number: String,
     tmp: PathBuf,
     final_path: PathBuf,
+}
+
+/// Rendered notices in their temporary files, removed when this is dropped
+/// unless [`Written::keep`] took them: whatever way a failed issue leaves,
+/// it leaves no file behind.
+struct Written(Vec<Rendered>);
+
+impl Written {
+    fn keep(mut self) -> Vec<Rendered> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+impl Drop for Written {
+    fn drop(&mut self) {
+        for r in &self.0 {
+            let _ = std::fs::remove_file(&r.tmp);
+        }
+    }
 }
 
 fn progress_bar(n: usize) -> Option<indicatif::ProgressBar> {
