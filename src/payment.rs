@@ -286,6 +286,18 @@ pub fn check(rules: &Rules, p: &Payment) -> Vec<Diagnostic> {
     problems
 }
 
+/// What a payment pays, each with its place: the billing notice it names
+/// and the work orders its lines refer to, trimmed, blank ones left out.
+pub fn pays(p: &Payment) -> impl Iterator<Item = (&str, Loc)> {
+    let notice = p.billing_notice.iter().map(|n| (n.value.trim(), n.loc));
+    let references = p
+        .items
+        .iter()
+        .filter_map(|i| i.value.reference.as_ref())
+        .map(|r| (r.value.trim(), r.loc));
+    notice.chain(references).filter(|(k, _)| !k.is_empty())
+}
+
 /// The stamp a receipt carries: 现金收讫 for instant settlement, 已交费 for
 /// a billing notice paid.
 pub fn stamp(p: &Payment) -> &'static str {

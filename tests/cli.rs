@@ -778,3 +778,40 @@ fn police_opens_the_journal_for_payments_only() {
     assert!(err.contains("does not exist"), "{err}");
     assert!(!missing.exists(), "police must not create a journal");
 }
+
+/// Two payments checked together that pay the same notice: `receipt` would
+/// refuse the second, and so does `police`, at its place.
+#[test]
+fn police_finds_a_notice_paid_by_two_payments() {
+    let d = temp_dir("police-twice");
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/payments/monthly-1203.yaml"
+    ))
+    .unwrap();
+    let item: String = sample
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .enumerate()
+        .map(|(i, l)| format!("{}{l}\n", if i == 0 { "  - " } else { "    " }))
+        .collect();
+    let list = d.join("payments.yaml");
+    std::fs::write(&list, format!("payments:\n{item}{item}")).unwrap();
+    // In a folder without output/journal.sqlite: no journal is read.
+    let out = feebook()
+        .current_dir(&d)
+        .arg("police")
+        .arg(&list)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("[paid-twice]").count(), 1, "{err}");
+    let second = 2
+        + item.lines().count()
+        + item
+            .lines()
+            .position(|l| l.contains("billing_notice"))
+            .unwrap();
+    assert!(err.contains(&format!("payments.yaml:{second}:")), "{err}");
+}

@@ -24,6 +24,10 @@ pub fn run(
         let (rules, mut sources) = load_rules(rules_args)?;
         // Opened for the first payment only: orders and jobs do not need it.
         let mut opened: Option<Option<feebook::journal::Journal>> = None;
+        // What the payments checked so far pay, and where: `receipt` would
+        // refuse the second payment of a notice or work order.
+        let mut paid: std::collections::HashMap<String, feebook::source::Loc> =
+            std::collections::HashMap::new();
         let mut results = Vec::new();
         let mut shown: Vec<Diagnostic> = Vec::new();
         let mut records = 0;
@@ -76,6 +80,22 @@ pub fn run(
                                     USAGE
                                 })?;
                                 results.extend(problems);
+                            }
+                            if let Some((key, loc, first)) = payment::pays(p)
+                                .find_map(|(k, loc)| paid.get(k).map(|first| (k, loc, *first)))
+                            {
+                                results.push(
+                                    Diagnostic::error(
+                                        "paid-twice",
+                                        format!("`{key}` is paid by two of the payments checked"),
+                                    )
+                                    .at(loc, "paid again here")
+                                    .also(first, "paid here first")
+                                    .hint("a billing notice or work order is paid once: remove one of the two payments"),
+                                );
+                            }
+                            for (k, loc) in payment::pays(p) {
+                                paid.entry(k.to_string()).or_insert(loc);
                             }
                             let label =
                                 format!("payment from {} on {}", p.payer.value, p.date.value);
