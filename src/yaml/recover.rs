@@ -6,7 +6,8 @@
 //! every later place is unchanged), and the file read again: the next error
 //! is the next mistake. The part masked is the innermost list item (`- …`)
 //! holding the mistake, or else the entry of a top-level section holding
-//! it (a formula of `formulas:`, a role of `roles:`). An error that masking
+//! it (a formula of `formulas:`, a role of `roles:`), or else the top-level
+//! field it is in (a job's `notes:`). An error that masking
 //! could have caused is not reported, and the search stops there: one
 //! before the masked part or at it (an emptied list), a missing field that
 //! was masked, or anything but a value that does not fit (a YAML syntax
@@ -61,9 +62,10 @@ pub(super) fn unit_at(text: &str, offset: usize) -> Option<(Range<usize>, Option
         .find(|&&(i, ind)| is_item(&text[ls[i].clone()], ind))
     {
         Some(&(i, ind)) => (i, ind, None),
-        // Below a top-level key: the entry of that section.
-        None if chain.len() >= 2 && chain.last()?.1 == 0 => {
-            let (i, ind) = chain[chain.len() - 2];
+        // Below a top-level key: the entry of that section; at one (a
+        // field of a job or a payment): that field.
+        None if chain.last()?.1 == 0 => {
+            let (i, ind) = chain[chain.len().saturating_sub(2)];
             let line = &text[ls[i].clone()];
             let key = line[ind..]
                 .split_once(':')
@@ -158,8 +160,18 @@ mod tests {
             unit(text, "r:"),
             ("  r:\n  - x\n  - y".into(), Some("r".into()))
         );
-        // A top-level key itself has nothing around it to mask.
-        assert!(unit_at("organization: 5\n", 3).is_none());
+        // A top-level field: itself.
+        let text = "date: 2026-13-45\nnotes: [a]\nlabour:\n  - x\n";
+        assert_eq!(
+            unit(text, "[a]"),
+            ("notes: [a]".into(), Some("notes".into()))
+        );
+        assert_eq!(
+            unit(text, "labour"),
+            ("labour:\n  - x".into(), Some("labour".into()))
+        );
+        // Nothing but comments: nothing to mask.
+        assert!(unit_at("# only a comment\n", 3).is_none());
     }
 
     #[test]
