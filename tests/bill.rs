@@ -934,3 +934,39 @@ fn timings_are_printed_when_asked_for() {
     assert!(err.contains(" s of CPU)"), "{err}");
     assert!(!run(false, "without").contains("timing:"));
 }
+
+/// `feebook journal` lines its amounts up, printed as documents print them
+/// (`¥1,044.00`), whatever the names.
+#[test]
+fn the_journal_listing_lines_up_its_amounts() {
+    let dir = temp("journal-text");
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            "samples/orders/2026-11.csv",
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .args(["journal", "--journal"])
+        .arg(dir.join("journal.sqlite"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let ends: std::collections::BTreeSet<usize> = text
+        .lines()
+        .filter(|l| l.starts_with("  TZ") && !l.contains(" … "))
+        .map(|l| {
+            let start = l.find('¥').unwrap();
+            let end = start + l[start..].find("  ").unwrap();
+            unicode_width::UnicodeWidthStr::width(&l[..end])
+        })
+        .collect();
+    assert_eq!(ends.len(), 1, "{text}");
+    assert!(text.contains("¥1,044.00"), "{text}");
+}

@@ -212,16 +212,24 @@ pub fn list(journal: &JournalArgs, month: Option<&str>, format: OutputFormat) ->
                     out.journal,
                     month.map(|m| format!(", {m}")).unwrap_or_default()
                 );
-                for se in &out.series {
+                // Amounts as documents print them, right-aligned; names
+                // last, where their width does not matter.
+                let yuan = |a: &str| {
+                    feebook::money::Money::parse(a).map_or_else(|_| format!("¥{a}"), |m| m.yuan())
+                };
+                let width = |t: &str| unicode_width::UnicodeWidthStr::width(t);
+                let totals: Vec<String> = out.series.iter().map(|se| yuan(&se.total)).collect();
+                let total_w = totals.iter().map(|t| width(t)).max().unwrap_or(0);
+                for (se, total) in out.series.iter().zip(&totals) {
                     s.push_str(&format!(
-                        "  {:<16} {:<15} {} … {}  {} issued, {} void, total ¥{}{}\n",
+                        "  {:<16} {:<15} {} … {}  {:>5} issued, {:>3} void, total {:>total_w$}{}\n",
                         se.series,
                         se.kind,
                         se.first,
                         se.last,
                         se.count,
                         se.voided,
-                        se.total,
+                        total,
                         if se.gaps.is_empty() {
                             String::new()
                         } else {
@@ -232,17 +240,26 @@ pub fn list(journal: &JournalArgs, month: Option<&str>, format: OutputFormat) ->
                 if out.series.is_empty() {
                     s.push_str("  nothing issued\n");
                 }
-                for e in &out.entries {
+                let amounts: Vec<String> = out
+                    .entries
+                    .iter()
+                    .map(|e| e.amount.as_deref().map(yuan).unwrap_or_default())
+                    .collect();
+                let amount_w = amounts.iter().map(|a| width(a)).max().unwrap_or(0);
+                let number_w = out
+                    .entries
+                    .iter()
+                    .map(|e| width(e.number))
+                    .max()
+                    .unwrap_or(0);
+                for (e, amount) in out.entries.iter().zip(&amounts) {
                     s.push_str(&format!(
-                        "  {}  {}  {:<14} {}  {}{}\n",
+                        "  {:<number_w$}  {}  {:<14}  {:>amount_w$}  {}{}\n",
                         e.number,
                         e.date,
                         e.kind,
+                        amount,
                         feebook::text::printable(e.party),
-                        e.amount
-                            .as_deref()
-                            .map(|a| format!("¥{a}"))
-                            .unwrap_or_default(),
                         e.voided
                             .map(|r| format!("  作废：{}", feebook::text::printable(r)))
                             .unwrap_or_default()
