@@ -815,3 +815,42 @@ fn police_finds_a_notice_paid_by_two_payments() {
             .unwrap();
     assert!(err.contains(&format!("payments.yaml:{second}:")), "{err}");
 }
+
+/// `-o -` writes the document to standard output (and nothing else there),
+/// never to a file named `-`; `bill`, which writes a folder, refuses it.
+#[test]
+fn dash_writes_the_document_to_standard_output() {
+    let d = temp_dir("stdout");
+    let job = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/jobs/BJ2026-0031-bathroom-waterproofing.yaml"
+    );
+    let quote = |format: &str| {
+        feebook()
+            .current_dir(&d)
+            .args(["quote", job, "--format", format, "-o", "-"])
+            .output()
+            .unwrap()
+    };
+    let md = quote("md");
+    assert_eq!(md.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&md.stdout);
+    assert!(text.starts_with("# 特约维修价格确认单"), "{text}");
+    let pdf = quote("pdf");
+    assert_eq!(pdf.status.code(), Some(0));
+    assert!(pdf.stdout.starts_with(b"%PDF"));
+    assert!(pdf.stdout.windows(5).any(|w| w == b"%%EOF"), "a whole PDF");
+    assert!(!d.join("-").exists(), "a file named - was written");
+    let bill = feebook()
+        .current_dir(&d)
+        .args([
+            "bill",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/samples/orders/2026-11.csv"),
+        ])
+        .args(["--month", "2026-11", "-o", "-"])
+        .output()
+        .unwrap();
+    assert_eq!(bill.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bill.stderr).contains("writes a folder"));
+    assert!(!d.join("output").exists());
+}

@@ -65,6 +65,17 @@ pub fn run(
             return Err(USAGE);
         };
         let shard = shard(o.shard.as_deref())?;
+        if render_args
+            .out
+            .as_deref()
+            .is_some_and(super::render::is_stdout)
+        {
+            eprintln!(
+                "error: `bill` writes a folder of files (notices, print volumes, register, summary), not one document\n  = help: give a folder with -o, or none for output/bill-{}",
+                o.month
+            );
+            return Err(USAGE);
+        }
         files.iter().for_each(|f| super::render::protect(f));
         let (rules, mut sources) = load_rules(rules_args)?;
         let r = renderer(render_args)?;
@@ -926,6 +937,24 @@ pub(super) fn write_register(
     } else {
         vec![orders.iter().collect()]
     };
+    if super::render::is_stdout(path) && volumes.len() > 1 {
+        eprintln!(
+            "error: the register of {}-{:02} runs to {} volumes of at most {REGISTER_ROWS_PER_VOLUME} rows, each a file of its own\n  = help: give a file or a folder with -o",
+            period.0,
+            period.1,
+            volumes.len()
+        );
+        return Err(USAGE);
+    }
+    let number = format!("register-{}-{:02}", period.0, period.1);
+    if super::render::is_stdout(path) {
+        let vol = volumes.first().into_iter().flatten().copied();
+        let reg = model::register(rules, period, date, vol);
+        let bytes = r
+            .render(Kind::Register, &reg, format, date, &number)
+            .map_err(|p| report(&p, sources))?;
+        return super::render::write(path, &bytes);
+    }
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -941,7 +970,6 @@ pub(super) fn write_register(
         || format.extension().into(),
         |e| e.to_string_lossy().into_owned(),
     );
-    let number = format!("register-{}-{:02}", period.0, period.1);
     // Volumes are rendered as many at a time as there are threads, and
     // Typst's caches emptied after each round: a volume's layout is of no
     // use to the next, and kept it would hold two or three volumes in memory

@@ -401,7 +401,10 @@ fn issue_form<T: serde::Serialize>(
     render(r, kind, &data(SPECIMEN), o.format, date, SPECIMEN, sources)?;
     let pattern = issue::pattern(rules, kind).map_err(|d| report(&[d], sources))?;
     let mut j = open_journal(journal)?;
-    check_writable(&output_path(render_args, kind, SPECIMEN, o.format))?;
+    check_writable(
+        &output_path(render_args, kind, SPECIMEN, o.format),
+        o.format,
+    )?;
     let issued = issue::issue(
         &mut j,
         kind,

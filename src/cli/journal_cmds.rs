@@ -116,7 +116,7 @@ pub fn void(
             &format!("{number}-作废"),
             snap.format,
         );
-        check_writable(&path)?;
+        check_writable(&path, snap.format)?;
         tx.commit().map_err(|e| {
             eprintln!("error: {e}");
             USAGE

@@ -1,6 +1,7 @@
 //! Shared by the commands that render documents: templates, fonts, where
 //! the output goes.
 
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -15,8 +16,8 @@ use super::common::report;
 /// Options of every rendering command.
 #[derive(clap::Args, Debug, Clone)]
 pub struct RenderArgs {
-    /// Output file, or a folder to write into. Default: output/ with a name
-    /// from the document number.
+    /// Output file, a folder to write into, or `-` for standard output.
+    /// Default: output/ with a name from the document number.
     #[arg(short = 'o', long = "out", value_name = "PATH")]
     pub out: Option<PathBuf>,
     /// Folder whose typst/, html/ and md/ templates replace the built-in
@@ -59,7 +60,12 @@ pub fn renderer(args: &RenderArgs) -> Result<Renderer, u8> {
     }
 }
 
-/// Where a document goes: `-o FILE`, `-o DIR/`, or output/NAME.EXT.
+/// `-o -`: the document goes to standard output, not to a file.
+pub fn is_stdout(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Where a document goes: `-o FILE`, `-o DIR/`, `-o -`, or output/NAME.EXT.
 pub fn output_path(args: &RenderArgs, kind: Kind, name: &str, format: Format) -> PathBuf {
     let file = format!(
         "{}-{}.{}",
@@ -68,6 +74,7 @@ pub fn output_path(args: &RenderArgs, kind: Kind, name: &str, format: Format) ->
         format.extension()
     );
     match &args.out {
+        Some(p) if is_stdout(p) => p.clone(),
         Some(p) if p.is_dir() || p.as_os_str().to_string_lossy().ends_with('/') => {
             p.join(fsutil::sanitize_file_name(&file))
         }
@@ -95,6 +102,9 @@ pub fn protect(path: &Path) {
 /// link is followed (the file it names is written, the link kept); an
 /// existing folder, device or pipe, and a file this run reads, are refused.
 pub fn check_target(path: &Path) -> Result<PathBuf, u8> {
+    if is_stdout(path) {
+        return Ok(path.to_path_buf());
+    }
     let target = match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => path.canonicalize().unwrap_or_else(|_| {
             // A link to a file yet to be written: the path it names.
@@ -127,7 +137,14 @@ pub fn check_target(path: &Path) -> Result<PathBuf, u8> {
 /// Before a number is taken: the folder `path` goes in exists or can be
 /// made, a file can be created there, and `path` itself may be written.
 /// A number must not be used up by a document that cannot be written.
-pub fn check_writable(path: &Path) -> Result<(), u8> {
+pub fn check_writable(path: &Path, format: Format) -> Result<(), u8> {
+    if is_stdout(path) {
+        return if format == Format::Pdf && std::io::stdout().is_terminal() {
+            Err(pdf_on_terminal())
+        } else {
+            Ok(())
+        };
+    }
     let target = check_target(path)?;
     let dir = target
         .parent()
@@ -147,8 +164,30 @@ pub fn check_writable(path: &Path) -> Result<(), u8> {
     })
 }
 
-/// Writes atomically and prints the path.
+fn pdf_on_terminal() -> u8 {
+    eprintln!(
+        "error: a PDF is not shown on a terminal\n  = help: redirect it (`-o - > file.pdf`), give a file with -o, or choose --format html, md or json"
+    );
+    USAGE
+}
+
+/// Writes atomically and prints the path; `-` writes the bytes to standard
+/// output and prints nothing else there.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), u8> {
+    if is_stdout(path) {
+        if bytes.starts_with(b"%PDF") && std::io::stdout().is_terminal() {
+            return Err(pdf_on_terminal());
+        }
+        let mut stdout = std::io::stdout().lock();
+        return match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            Err(e) => {
+                eprintln!("error: cannot write the document to standard output: {e}");
+                Err(USAGE)
+            }
+        };
+    }
     let target = check_target(path)?;
     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
         && let Err(e) = std::fs::create_dir_all(dir)
