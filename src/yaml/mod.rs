@@ -83,10 +83,20 @@ pub fn parse_all<T: DeserializeOwned>(
             let message = next.without_snippet().to_string();
             message.contains(&format!("missing field `{k}`"))
         });
-        if !value_does_not_fit(&next)
-            || error_offset(&masked, &next).is_none_or(|o| o <= end)
-            || masked_field
-        {
+        let at = error_offset(&masked, &next);
+        if at.is_none_or(|o| o <= end) || masked_field {
+            break;
+        }
+        if !value_does_not_fit(&next) {
+            // YAML that does not parse: masking's own doing if it is right
+            // after the part masked (a flow collection cut in two), the
+            // file's if further on. Reported then, but nothing after it.
+            let gap = at
+                .and_then(|o| masked.get(end..o))
+                .map_or(0, |t| t.lines().filter(|l| !l.trim().is_empty()).count());
+            if gap > 2 {
+                found.push(yaml_error(file, &masked, &next, what));
+            }
             break;
         }
         found.push(yaml_error(file, &masked, &next, what));

@@ -10,8 +10,9 @@
 //! field it is in (a job's `notes:`). An error that masking
 //! could have caused is not reported, and the search stops there: one
 //! before the masked part or at it (an emptied list), a missing field that
-//! was masked, or anything but a value that does not fit (a YAML syntax
-//! error after masking may be masking's own).
+//! was masked, or YAML that no longer parses right after the masked part
+//! (a flow collection cut in two). YAML that does not parse further on is
+//! the file's own: reported, and the search ends there.
 
 use std::ops::Range;
 
