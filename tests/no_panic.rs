@@ -1,5 +1,6 @@
 //! The loaders and the expression parser never panic, whatever the input.
 
+use feebook::diagnostic::Place;
 use feebook::rules::{self, Origin, embedded};
 use proptest::prelude::*;
 
@@ -33,7 +34,21 @@ proptest! {
         damaged.push_str(&text[ins..cut(ins + b)]);
         damaged.push_str(&text[e..]);
         files[file].1 = damaged;
-        let _ = rules::load_texts(Origin::Embedded, files);
+        let loaded = rules::load_texts(Origin::Embedded, files);
+        // Every place shown is inside its file, on character boundaries,
+        // and no problem is reported twice (looking for a file's later
+        // mistakes reads it again and again).
+        for d in &loaded.diagnostics {
+            if let Place::Span(loc) = &d.primary.place {
+                let text = &loaded.sources.get(loc.file).unwrap().text;
+                let (start, end) = (loc.start as usize, loc.end as usize);
+                prop_assert!(end <= text.len() && text.is_char_boundary(start) && text.is_char_boundary(end), "{d:?}");
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for d in &loaded.diagnostics {
+            prop_assert!(seen.insert(format!("{:?}{}", d.primary.place, d.message)), "twice: {d:?}");
+        }
     }
 
     #[test]
