@@ -704,6 +704,7 @@ fn a_billing_notice_is_receipted_once_and_in_full() {
     let (code, out, err) = police("sample.yaml");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("no problems"), "{out}");
+    assert!(out.contains("payments also against the journal"), "{out}");
 
     // The notice paid in full, by its customer: issued, stamped 已交费.
     let (code, err, out) = receipt(

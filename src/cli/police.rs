@@ -20,7 +20,11 @@ pub fn run(
     encoding: Option<feebook::tabular::Encoding>,
     journal: Option<&Path>,
 ) -> u8 {
-    let run = || -> Result<(usize, Vec<Diagnostic>, Vec<Diagnostic>, feebook::source::Sources), u8> {
+    #[allow(clippy::type_complexity)]
+    let run = || -> Result<
+        (usize, Vec<Diagnostic>, Vec<Diagnostic>, feebook::source::Sources, Option<String>),
+        u8,
+    > {
         let (rules, mut sources) = load_rules(rules_args)?;
         // Opened for the first payment only: orders and jobs do not need it.
         let mut opened: Option<Option<feebook::journal::Journal>> = None;
@@ -151,18 +155,26 @@ pub fn run(
                 }
             }
         }
-        Ok((records, results, shown, sources))
+        // Said in the verdict, so that nobody takes a payment for checked
+        // against a journal that was not there.
+        let against = opened
+            .flatten()
+            .map(|j| j.path().display().to_string());
+        Ok((records, results, shown, sources, against))
     };
     match run() {
         Err(code) => code,
-        Ok((records, results, shown, sources)) => {
+        Ok((records, results, shown, sources, against)) => {
             eprint!("{}", diagnostic::render_all(&results, &sources));
             let mut all = results;
             all.extend(shown);
             let errors = all.iter().filter(|d| d.is_error()).count();
             super::out(&format!(
-                "checked {records} record{}: {}\n",
+                "checked {records} record{}{}: {}\n",
                 if records == 1 { "" } else { "s" },
+                against
+                    .map(|p| format!(" (payments also against the journal {p})"))
+                    .unwrap_or_default(),
                 if all.is_empty() {
                     "no problems".into()
                 } else {
