@@ -35,6 +35,15 @@ fn bill(dir: &Path, args: &[&str], threads: Option<usize>) -> (i32, String, Stri
     )
 }
 
+/// The sample month billed as JSON: the quickest whole run.
+const SAMPLE_MONTH_JSON: [&str; 5] = [
+    "samples/orders/2026-11.csv",
+    "--month",
+    "2026-11",
+    "--format",
+    "json",
+];
+
 fn summary(dir: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("out/summary-2026-11.json")).unwrap())
         .unwrap()
@@ -43,17 +52,7 @@ fn summary(dir: &Path) -> serde_json::Value {
 #[test]
 fn notices_reconcile_with_the_summary_to_the_cent() {
     let dir = temp("reconcile");
-    let (code, _, err) = bill(
-        &dir,
-        &[
-            "samples/orders/2026-11.csv",
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
     assert_eq!(code, 0, "{err}");
     let s = summary(&dir);
     let mut total = rust_decimal::Decimal::ZERO;
@@ -607,17 +606,7 @@ fn feebook_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
 #[test]
 fn a_billing_notice_is_receipted_once_and_in_full() {
     let dir = temp("receipt-notice");
-    let (code, _, err) = bill(
-        &dir,
-        &[
-            "samples/orders/2026-11.csv",
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
     assert_eq!(code, 0, "{err}");
     let sample =
         std::fs::read_to_string(format!("{ROOT}/samples/payments/monthly-1203.yaml")).unwrap();
@@ -782,17 +771,7 @@ fn an_order_already_paid_on_a_receipt_is_not_billed() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = bill(
-        &dir,
-        &[
-            "samples/orders/2026-11.csv",
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("WX202611-00139 was already paid on receipt SJ2026-000001"),
@@ -941,17 +920,7 @@ fn timings_are_printed_when_asked_for() {
 #[test]
 fn the_journal_listing_lines_up_its_amounts() {
     let dir = temp("journal-text");
-    let (code, _, err) = bill(
-        &dir,
-        &[
-            "samples/orders/2026-11.csv",
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
     assert_eq!(code, 0, "{err}");
     let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
         .args(["journal", "--journal"])
