@@ -58,6 +58,25 @@ fn bench_check(c: &mut Criterion) {
         b.iter(|| rules::load_texts(Origin::Embedded, black_box(files.clone())))
     });
     g.bench_function("sample rules", |b| b.iter(rules::load_embedded));
+    // Where the time goes: the YAML parser's events alone, then serde-saphyr
+    // reading them into the model (spans, duplicate keys, strict booleans),
+    // for the catalogue file only. `check` adds the other files and validation.
+    let (_, catalogue) = files
+        .iter()
+        .find(|(n, _)| n.ends_with("catalog-2026.yaml"))
+        .expect("the generated catalogue");
+    g.bench_function("10000-item catalogue: YAML events only", |b| {
+        b.iter(|| granit_parser::Parser::new_from_str(black_box(catalogue)).count())
+    });
+    g.bench_function("10000-item catalogue: read into the model", |b| {
+        b.iter(|| {
+            serde_saphyr::from_str_with_options::<rules::model::RuleFile>(
+                black_box(catalogue),
+                serde_saphyr::options! { strict_booleans: true },
+            )
+            .expect("the generated catalogue reads")
+        })
+    });
     g.finish();
 }
 

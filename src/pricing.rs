@@ -398,6 +398,18 @@ pub fn evaluate(
             .hint("make the total line the sum of the cost, fee and tax lines (mark subtotals `kind: subtotal`)"),
         ]);
     }
+    if total < Money::ZERO {
+        return Err(vec![
+            Diagnostic::error(
+                "negative-price",
+                format!(
+                    "{context}: formula `{}` comes to {total}, less than nothing",
+                    formula.id
+                ),
+            )
+            .hint("a price is never negative (a refund or a correction is a void and a new document): check the inputs, and bound the formula with `max(0, ...)` or a minimum in the rules"),
+        ]);
+    }
     Ok(FormulaResult {
         formula: formula.id.clone(),
         title: formula.title.clone(),

@@ -145,3 +145,32 @@ fn json_diagnostics_carry_file_line_column_and_code() {
     assert_eq!(j["code"], "unknown-reference");
     assert_eq!(j["severity"], "error");
 }
+
+#[test]
+fn a_formula_that_can_come_to_less_than_nothing_is_a_warning() {
+    // The letting commission without its 500-yuan floor, less a fixed fee:
+    // small rents give a negative price, which pricing refuses.
+    let files: Vec<(String, String)> = sample_files()
+        .into_iter()
+        .map(|(n, t)| {
+            let t = if n == "rules/formulas.yaml" {
+                let bounded = "expr: max(monthly_rent * commission_rate, 500)";
+                assert!(t.contains(bounded));
+                t.replace(bounded, "expr: monthly_rent * commission_rate - 500")
+            } else {
+                t
+            };
+            (n, t)
+        })
+        .collect();
+    let loaded = rules::load_texts(Origin::Embedded, files);
+    let shown = render_all(&loaded.diagnostics, &loaded.sources);
+    assert!(loaded.rules.is_some(), "a warning keeps the rules usable");
+    assert_eq!(loaded.diagnostics.len(), 1, "{shown}");
+    let d = &loaded.diagnostics[0];
+    assert_eq!((d.code, d.is_error()), ("negative-price", false), "{shown}");
+    assert!(
+        shown.contains("with monthly_rent = 123.45, its total is -438.28"),
+        "{shown}"
+    );
+}

@@ -54,7 +54,9 @@ const TRIAL_INPUTS: [TrialInputs; 3] = [
     TrialInputs {
         money: "0.35",
         rate: "12.5%",
-        quantity: "2.5",
+        // Not a multiple of a tenth: a total rounded to the 角 or the
+        // yuan differs from its lines even when every price is whole.
+        quantity: "2.37",
         count: "1",
         tax: "13%",
         labour: [(1, 1, 1), (3, 7, 4999)],
@@ -488,7 +490,9 @@ impl Checker<'_> {
                     compiled
                         .inputs
                         .iter()
-                        .filter(|i| i.default.is_none() && !i.fixed)
+                        // An input with a default can still be given by
+                        // an order or a job: only a fixed one cannot.
+                        .filter(|i| !i.fixed)
                         .filter_map(|i| {
                             let text = sample.text(i.kind)?;
                             Some((
@@ -511,28 +515,52 @@ impl Checker<'_> {
                     "trial",
                 );
                 let Err(problems) = result else { continue };
-                let Some(sum) = problems.iter().find(|d| d.code == "lines-do-not-add-up") else {
-                    continue;
-                };
                 let with: Vec<String> = compiled
                     .inputs
                     .iter()
                     .filter_map(|i| {
-                        let value = match (i.from, &i.default, i.kind) {
+                        let value = match (i.from, i.fixed, i.kind) {
                             (Some(InputSource::Tax), _, _) => sample.tax.to_string(),
                             (Some(InputSource::Quantity), _, _) => sample.quantity.to_string(),
-                            (None, Some(_), _) => return None,
-                            (None, None, InputType::Labour) => {
+                            (None, true, _) => return None,
+                            (None, false, InputType::Labour) => {
                                 format!("{} 行", rows.labour.len())
                             }
-                            (None, None, InputType::Materials) => {
+                            (None, false, InputType::Materials) => {
                                 format!("{} 行", rows.materials.len())
                             }
-                            (None, None, kind) => sample.text(kind)?.to_string(),
+                            (None, false, kind) => sample.text(kind)?.to_string(),
                         };
                         Some(format!("{} = {value}", i.name))
                     })
                     .collect();
+                let with = if with.is_empty() {
+                    "its defaults".to_string()
+                } else {
+                    with.join(", ")
+                };
+                if let Some(negative) = problems.iter().find(|d| d.code == "negative-price") {
+                    let comes_to = negative
+                        .message
+                        .split_once("comes to ")
+                        .and_then(|(_, rest)| rest.split(',').next())
+                        .unwrap_or("less than nothing");
+                    self.push(
+                        Diagnostic::warning(
+                            "negative-price",
+                            format!(
+                                "formula `{}` can come to less than nothing: with {with}, its total is {comes_to}",
+                                compiled.id
+                            ),
+                        )
+                        .at(total_line.expr.loc, "can be negative")
+                        .hint("pricing refuses a negative price: bound the total with `max(0, ...)` or give the item a minimum charge"),
+                    );
+                    break;
+                }
+                let Some(sum) = problems.iter().find(|d| d.code == "lines-do-not-add-up") else {
+                    continue;
+                };
                 let found = sum
                     .message
                     .split_once("add up to ")
@@ -543,7 +571,7 @@ impl Checker<'_> {
                         format!(
                             "the cost, fee and tax lines of formula `{}` do not add up to its total: with {}, they add up to {found}",
                             compiled.id,
-                            if with.is_empty() { "its defaults".to_string() } else { with.join(", ") }
+                            with
                         ),
                     )
                     .at(total_line.expr.loc, "not the sum of the cost, fee and tax lines")
@@ -1007,6 +1035,24 @@ impl Checker<'_> {
             }
             let default = match &input.default {
                 Some(text) => match parse_default(kind, &text.value) {
+                    Ok(expr::Value::Num(n))
+                        if kind == InputType::Money && n.is_sign_negative() && !n.is_zero() =>
+                    {
+                        self.push(
+                            Diagnostic::error(
+                                "negative-amount",
+                                format!(
+                                    "default of `{}` is negative: {}",
+                                    name.value,
+                                    text.value.trim()
+                                ),
+                            )
+                            .at(text.loc, "negative")
+                            .hint("amounts in rule files are never negative; a discount is a line of the formula, bounded with `max(0, ...)`"),
+                        );
+                        ok = false;
+                        None
+                    }
                     Ok(v) => Some(v),
                     Err(message) => {
                         self.push(
