@@ -132,16 +132,25 @@ fn read_yaml(
     })?;
     let is_list = text.lines().any(|l| l.starts_with("orders:"));
     let id = sources.add(SourceFile::new(name, text));
-    let orders = if is_list {
-        // Every order that does not read is reported, not only the first.
-        crate::yaml::parse_all::<List>(sources, id, "orders file").map(|l| l.orders)
+    let (orders, bad) = if is_list {
+        // Every order that does not read is reported, not only the first,
+        // each as a bad row of its own: the others read.
+        match crate::yaml::parse_salvaging::<List>(sources, id, "orders file") {
+            Ok(l) => (l.orders, Vec::new()),
+            Err((Some(l), bad)) => (l.orders, bad),
+            Err((None, problems)) => return Err(problems),
+        }
     } else {
-        crate::yaml::parse::<OrderFile>(sources, id, "order file")
-            .map(|o| vec![o])
-            .map_err(|d| vec![d])
-    }?;
+        let order =
+            crate::yaml::parse::<OrderFile>(sources, id, "order file").map_err(|d| vec![d])?;
+        (vec![order], Vec::new())
+    };
     Ok(OrdersRead {
-        rows: orders.iter().map(|o| Ok(o.to_input())).collect(),
+        rows: orders
+            .iter()
+            .map(|o| Ok(o.to_input()))
+            .chain(bad.into_iter().map(|d| Err(vec![d])))
+            .collect(),
         file: name.to_string(),
     })
 }
@@ -221,6 +230,7 @@ pub fn read_table(rules: &Rules, table: &Table) -> Result<Vec<RowResult>, Vec<Di
         .rows
         .iter()
         .map(|row| read_row(&table.file, &map, row, &inputs, &shared))
+        .chain(table.bad_rows.iter().map(|e| Err(vec![tabular_diag(e)])))
         .collect())
 }
 

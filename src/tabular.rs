@@ -104,8 +104,14 @@ pub struct Table {
     /// kept as `""` so that indices stay aligned with the cells; blank
     /// headers at the end are dropped.
     pub headers: Vec<String>,
-    /// The data rows, without completely empty ones.
+    /// The data rows, without completely empty ones, nor those in
+    /// `bad_rows`.
     pub rows: Vec<Row>,
+    /// Rows that cannot be read as a row of the table (more cells than the
+    /// header has, a value beside the table, a cell showing an error): each
+    /// is a problem of its own row, which `--skip-invalid` can set aside,
+    /// not of the whole file.
+    pub bad_rows: Vec<TabularError>,
 }
 
 /// One data row.
@@ -442,6 +448,7 @@ fn parse_csv(name: &str, text: &str) -> Result<Table, TabularError> {
     // Rows seen before the header is settled: possible title rows.
     let mut leading: Vec<(usize, csv::StringRecord)> = Vec::new();
     let mut rows = Vec::new();
+    let mut bad_rows = Vec::new();
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -454,7 +461,15 @@ fn parse_csv(name: &str, text: &str) -> Result<Table, TabularError> {
             continue;
         }
         if let Some(h) = &header {
-            rows.push(csv_row(name, h, &record, number, delimiter)?);
+            if record.len() != h.width
+                && let Some(e) = quote_across_rows(name, h, &record, number)
+            {
+                return Err(e);
+            }
+            match csv_row(name, h, &record, number, delimiter) {
+                Ok(row) => rows.push(row),
+                Err(e) => bad_rows.push(e),
+            }
             continue;
         }
         if filled >= 2 {
@@ -486,6 +501,7 @@ fn parse_csv(name: &str, text: &str) -> Result<Table, TabularError> {
         sheet: None,
         headers: header.names,
         rows,
+        bad_rows,
     })
 }
 
@@ -696,6 +712,50 @@ fn csv_row(
         }
     }
     Ok(Row { number, cells })
+}
+
+/// A record of the wrong width with a line break inside a cell: a quote
+/// that is not closed where its cell ends (`"华庭大厦,1379…`) has read the
+/// lines after it into that cell, up to the next quote or the end of the
+/// file. Which of those lines were rows of their own cannot be told, so
+/// this is a problem of the file, not of one row that could be set aside.
+/// (A quoted cell that rightly holds a line break, an address on two
+/// lines, leaves the row as wide as the header.)
+fn quote_across_rows(
+    name: &str,
+    header: &CsvHeader,
+    record: &csv::StringRecord,
+    number: usize,
+) -> Option<TabularError> {
+    let (i, cell) = record
+        .iter()
+        .enumerate()
+        .find(|(_, c)| c.contains(['\n', '\r']))?;
+    let lines = cell.lines().count().saturating_sub(1).max(1);
+    let column = header
+        .names
+        .get(i)
+        .filter(|h| !h.is_empty())
+        .cloned()
+        .unwrap_or_else(|| column_letter(i));
+    Some(
+        TabularError::new(
+            name,
+            format!(
+                "a quoted value in column {column} runs on over the next {lines} line{}, \
+                 so this row has {} cells, not {}: a quote `\"` is not closed where the cell ends",
+                if lines == 1 { "" } else { "s" },
+                record.len(),
+                header.width
+            ),
+        )
+        .at_row(number)
+        .in_column(column)
+        .with_hint(
+            "close the quote at the end of the value, or delete the stray quote; the rows it \
+             ran over are read again once it is fixed",
+        ),
+    )
 }
 
 fn stray_value(name: &str, row: usize, letter: &str, value: &str) -> TabularError {
@@ -932,10 +992,16 @@ fn build_sheet_table(
     })?;
 
     let mut rows = Vec::new();
+    let mut bad_rows = Vec::new();
     while let Some(row) = cells.peek().map(|c| c.row) {
         let number = row as usize + 1;
         let mut values = vec![String::new(); headers.len()];
+        // The row's first problem; the rest of it is not read.
+        let mut bad = None;
         while let Some(cell) = cells.next_if(|c| c.row == row) {
+            if bad.is_some() {
+                continue;
+            }
             let inside = (first_col..=last_col).contains(&cell.col);
             match cell.value {
                 CellValue::Text(text) if inside => {
@@ -943,30 +1009,35 @@ fn build_sheet_table(
                 }
                 CellValue::Text(text) => {
                     let letter = column_letter(cell.col as usize);
-                    return Err(stray_value(name, number, &letter, &text));
+                    bad = Some(stray_value(name, number, &letter, &text));
                 }
                 CellValue::Problem(problem) => {
                     let letter = column_letter(cell.col as usize);
-                    return Err(TabularError::new(
-                        name,
-                        format!("cell {letter}{number} {problem}"),
-                    )
-                    .at_row(number)
-                    .in_column(label(cell.col))
-                    .with_hint("correct the cell (or the formula behind it) and save again"));
+                    bad = Some(
+                        TabularError::new(name, format!("cell {letter}{number} {problem}"))
+                            .at_row(number)
+                            .in_column(label(cell.col))
+                            .with_hint(
+                                "correct the cell (or the formula behind it) and save again",
+                            ),
+                    );
                 }
             }
         }
-        rows.push(Row {
-            number,
-            cells: values,
-        });
+        match bad {
+            Some(e) => bad_rows.push(e),
+            None => rows.push(Row {
+                number,
+                cells: values,
+            }),
+        }
     }
     Ok(Table {
         file: name.to_owned(),
         sheet: Some(sheet),
         headers,
         rows,
+        bad_rows,
     })
 }
 
@@ -1395,6 +1466,12 @@ mod tests {
         read_csv_bytes("orders.csv", text.as_bytes(), None).unwrap_err()
     }
 
+    /// The one row of a table that could not be read.
+    fn bad_row(table: Table) -> TabularError {
+        assert_eq!(table.bad_rows.len(), 1, "{:?}", table.bad_rows);
+        table.bad_rows.into_iter().next().unwrap()
+    }
+
     fn numbers(table: &Table) -> Vec<usize> {
         table.rows.iter().map(|r| r.number).collect()
     }
@@ -1544,8 +1621,10 @@ mod tests {
         assert_eq!(table.rows[0].cells, ["1", "", ""]);
         assert_eq!(table.rows[1].cells, ["2", "3", ""]);
 
-        // Long rows are an error at their row.
-        let err = csv_err("单号,地址,数量\nA1,幸福路,1\n\nA2,幸福小区3栋,2单元,2\n");
+        // Long rows are an error at their row; the other rows read.
+        let table = csv("单号,地址,数量\nA1,幸福路,1\n\nA2,幸福小区3栋,2单元,2\nA3,幸福路,3\n");
+        assert_eq!(numbers(&table), [2, 5]);
+        let err = bad_row(table);
         assert_eq!(err.row, Some(4));
         assert_eq!(
             err.to_string(),
@@ -1560,8 +1639,32 @@ mod tests {
         let padded = csv("a,b,,\n1,2,,\n");
         assert_eq!(padded.headers, ["a", "b"]);
         assert_eq!(padded.rows[0].cells, ["1", "2"]);
-        let stray = csv_err("a,b,,\n1,2,,x\n");
+        let stray = bad_row(csv("a,b,,\n1,2,,x\n"));
         assert_eq!((stray.row, stray.column.as_deref()), (Some(2), Some("D")));
+    }
+
+    #[test]
+    fn a_quote_left_open_fails_the_file_not_one_row() {
+        // The quote opened in row 3 runs to the end: rows 4 and 5 are
+        // inside it, and no row can be set aside for them.
+        let err = csv_err(concat!(
+            "单号,地址,数量\n",
+            "A1,幸福路,1\n",
+            "A2,\"幸福小区3栋,2\n",
+            "A3,幸福路,3\n",
+            "A4,幸福路,4\n",
+        ));
+        assert_eq!((err.row, err.column.as_deref()), (Some(3), Some("地址")));
+        assert!(
+            err.message.starts_with(
+                "a quoted value in column 地址 runs on over the next 2 lines, so this row has 2 cells, not 3"
+            ),
+            "{err}"
+        );
+        // A quoted line break in a row as wide as the header is an address
+        // on two lines.
+        let table = csv("单号,地址,数量\nA1,\"幸福小区\n3栋\",1\n");
+        assert_eq!(table.rows[0].cells[1], "幸福小区\n3栋");
     }
 
     #[test]
@@ -1884,7 +1987,8 @@ mod tests {
 
     #[test]
     fn xlsx_error_cell_is_reported_at_its_cell() {
-        let err = read_xlsx_bytes("orders.xlsx", &fixture_bytes(), Some("核对")).unwrap_err();
+        let table = read_xlsx_bytes("orders.xlsx", &fixture_bytes(), Some("核对")).unwrap();
+        let err = bad_row(table);
         assert_eq!(err.row, Some(4));
         assert_eq!(err.column.as_deref(), Some("金额"));
         assert_eq!(
@@ -1945,7 +2049,7 @@ mod tests {
         let sheet = workbook.worksheet_from_index(0).unwrap();
         sheet.write_string(7, 5, "stray").unwrap();
         let bytes = workbook.save_to_buffer().unwrap();
-        let err = read_xlsx_bytes("t.xlsx", &bytes, None).unwrap_err();
+        let err = bad_row(read_xlsx_bytes("t.xlsx", &bytes, None).unwrap());
         assert_eq!((err.row, err.column.as_deref()), (Some(8), Some("F")));
     }
 

@@ -940,3 +940,117 @@ fn the_journal_listing_lines_up_its_amounts() {
     assert_eq!(ends.len(), 1, "{text}");
     assert!(text.contains("¥1,044.00"), "{text}");
 }
+
+/// `--skip-invalid` sets aside the bad rows and only them: a row with cells
+/// beside the table, an order of a YAML list that does not read, an order
+/// without a number. A file that does not read as a table (a quote left
+/// open, which swallows the rows after it) fails the run whatever the
+/// flag, and a file that is not there is an I/O error (exit 2).
+#[test]
+fn skip_invalid_sets_aside_bad_rows_not_whole_files() {
+    let dir = temp("skip-rows");
+    let sample = std::fs::read_to_string(format!("{ROOT}/samples/orders/2026-11.csv")).unwrap();
+    let lines: Vec<&str> = sample.lines().collect();
+    // The header, one row with two extra cells, and three good rows.
+    let csv = format!(
+        "{}\n{},x,y\n{}\n{}\n{}\n",
+        lines[0], lines[1], lines[2], lines[3], lines[4]
+    );
+    let csv_path = dir.join("orders.csv");
+    std::fs::write(&csv_path, &csv).unwrap();
+    let order = std::fs::read_to_string(format!("{ROOT}/samples/orders/indoor-cleaning-1203.yaml"))
+        .unwrap();
+    let item = |number: Option<&str>, edit: &dyn Fn(&str) -> String| -> String {
+        let mut out = String::new();
+        if let Some(n) = number {
+            out.push_str(&format!("  - number: {n}\n"));
+        }
+        for (i, l) in order
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .enumerate()
+        {
+            out.push_str(if i == 0 && number.is_none() {
+                "  - "
+            } else {
+                "    "
+            });
+            out.push_str(&edit(l));
+            out.push('\n');
+        }
+        out
+    };
+    let yaml = format!(
+        "orders:\n{}{}{}",
+        item(Some("WX202611-90001"), &|l| l
+            .replace("quantity: 85", "quantity: 八十五")),
+        item(Some("WX202611-90002"), &|l| l.to_string()),
+        item(None, &|l| l.to_string()),
+    );
+    let yaml_path = dir.join("orders.yaml");
+    std::fs::write(&yaml_path, &yaml).unwrap();
+    let (code, out, err) = bill(
+        &dir,
+        &[
+            csv_path.to_str().unwrap(),
+            yaml_path.to_str().unwrap(),
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+            "--skip-invalid",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("this row has 17 cells but the header has 15 columns"),
+        "{err}"
+    );
+    assert!(err.contains("error[no-number]"), "{err}");
+    assert!(err.contains("3 rows skipped"), "{err}");
+    // Three CSV rows and the one good YAML order are billed.
+    assert!(out.contains("2026-11: 4 orders"), "{out}");
+    let rejected = std::fs::read_to_string(dir.join("out/rejected-2026-11.csv")).unwrap();
+    let line_of = |needle: &str| yaml.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let csv_name = csv_path.display().to_string();
+    let yaml_name = yaml_path.display().to_string();
+    assert!(rejected.contains(&format!("{csv_name},2,,")), "{rejected}");
+    assert!(
+        rejected.contains(&format!("{yaml_name},{},", line_of("八十五"))),
+        "{rejected}"
+    );
+    assert_eq!(rejected.lines().count(), 4, "{rejected}");
+
+    // A quote left open: the file, not a row.
+    let dir = temp("skip-open-quote");
+    let open = csv.replacen(",华庭", ",\"华庭", 1);
+    assert_ne!(open, csv, "the sample's addresses start with 华庭");
+    std::fs::write(&csv_path, &open).unwrap();
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            csv_path.to_str().unwrap(),
+            "--month",
+            "2026-11",
+            "--skip-invalid",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("a quote `\"` is not closed"), "{err}");
+    assert!(
+        err.contains("sets aside bad rows, not whole files"),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists(), "nothing is written");
+
+    // A file that is not there.
+    let (code, _, err) = bill(
+        &dir,
+        &["no-such-orders.csv", "--month", "2026-11", "--skip-invalid"],
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot read `no-such-orders.csv`"), "{err}");
+}

@@ -48,6 +48,22 @@ struct Rejected {
     reasons: Vec<String>,
 }
 
+/// What the month's order files gave.
+struct MonthRead {
+    /// The month's orders, priced.
+    orders: Vec<PricedOrder>,
+    /// Every problem, in the order of the files and rows.
+    problems: Vec<Diagnostic>,
+    rejected: Vec<Rejected>,
+    amounts: AmountGuard,
+    /// Files that do not read as a whole (not a table, no header, a quote
+    /// that swallows the rows after it): no row is to blame, so
+    /// `--skip-invalid` cannot set them aside.
+    unreadable: Vec<String>,
+    /// Orders that read but were served in another month, by month.
+    other_months: std::collections::BTreeMap<String, usize>,
+}
+
 pub fn run(
     rules_args: &RulesArgs,
     render_args: &RenderArgs,
@@ -91,9 +107,50 @@ pub fn run(
         if let Some(w) = feebook::calendar::missing_years_warning(&rules.calendar, years) {
             eprint!("{}", diagnostic::render_all(&[w], &sources));
         }
-        let (orders, problems, rejected, amounts) =
-            read_month(&rules, &r, &mut sources, files, period, &o);
+        for f in files {
+            if let Err(e) = std::fs::metadata(f) {
+                eprintln!(
+                    "error: cannot read `{}`: {e}\n  = help: check the path",
+                    f.display()
+                );
+                return Err(USAGE);
+            }
+        }
+        let MonthRead {
+            orders,
+            problems,
+            rejected,
+            amounts,
+            unreadable,
+            other_months,
+        } = read_month(&rules, &r, &mut sources, files, period, &o);
         timings.lap("rules and orders read");
+        if !unreadable.is_empty() {
+            eprint!("{}", diagnostic::render_all(&problems, &sources));
+            eprintln!(
+                "error: {} cannot be read as a table of work orders; nothing was written\n  = help: `--skip-invalid` sets aside bad rows, not whole files: correct the file{} and bill again",
+                unreadable
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if unreadable.len() == 1 { "" } else { "s" },
+            );
+            return Err(PROBLEMS);
+        }
+        if !other_months.is_empty() {
+            let n: usize = other_months.values().sum();
+            let months: Vec<String> = other_months
+                .iter()
+                .map(|(m, k)| format!("{m}: {k}"))
+                .collect();
+            eprintln!(
+                "note: {n} order{} served in other months left out ({}); only orders served in {} are billed",
+                if n == 1 { "" } else { "s" },
+                months.join(", "),
+                o.month
+            );
+        }
         // Checked before anything is written, even with `--skip-invalid`:
         // no row is to blame alone, so none can be skipped for it.
         if let Err(d) = amounts.finish(&format!("the orders of {}", o.month)) {
@@ -118,7 +175,7 @@ pub fn run(
                 return Err(PROBLEMS);
             }
             let path = out_dir.join(format!("rejected-{}.csv", o.month));
-            write_file(&path, rejected_csv(&rejected).as_bytes())?;
+            write_file(&path, rejected_csv(&rejected, &sources).as_bytes())?;
             eprintln!(
                 "warning: {rows} row{} skipped; listed with reasons in {}",
                 if rows == 1 { "" } else { "s" },
@@ -127,8 +184,13 @@ pub fn run(
         }
         if orders.is_empty() {
             eprintln!(
-                "error: no valid work orders served in {} in the files given",
-                o.month
+                "error: no valid work orders served in {} in the files given{}",
+                o.month,
+                if other_months.is_empty() {
+                    String::new()
+                } else {
+                    "\n  = help: the files hold orders of other months (see the note above): check --month".to_string()
+                }
             );
             return Err(PROBLEMS);
         }
@@ -424,15 +486,12 @@ fn read_month(
     files: &[PathBuf],
     period: (i32, u32),
     opts: &BillOpts,
-) -> (
-    Vec<PricedOrder>,
-    Vec<Diagnostic>,
-    Vec<Rejected>,
-    AmountGuard,
-) {
+) -> MonthRead {
     let mut problems = Vec::new();
+    let mut other_months = std::collections::BTreeMap::new();
     let mut amounts = AmountGuard::default();
     let mut rejected: Vec<Rejected> = Vec::new();
+    let mut unreadable = Vec::new();
     let reject =
         |rejected: &mut Vec<Rejected>, problems: &mut Vec<Diagnostic>, p: Vec<Diagnostic>| {
             let place = p
@@ -449,8 +508,23 @@ fn read_month(
     let mut seen = std::collections::HashMap::new();
     let mut orders = Vec::new();
     let mut take = |o: OrderInput, rejected: &mut Vec<Rejected>, problems: &mut Vec<Diagnostic>| {
+        let Some(number) = o.number.clone().filter(|n| !n.trim().is_empty()) else {
+            // An order file for `feebook order` has no number yet: it
+            // gets one when its work order is issued.
+            let d = Diagnostic::error("no-number", "this work order has no number (单号)");
+            let d = match o.place("customer").or_else(|| o.place("item")) {
+                Some(p) => d.at_place(p, "whose number?"),
+                None => d,
+            };
+            return reject(
+                rejected,
+                problems,
+                vec![d.hint(
+                    "bill orders by the numbers their work orders were issued under: give `number:` (issue the work order first with `feebook order` if it has none)",
+                )],
+            );
+        };
         // Duplicate numbers: the second and later rows are rejected.
-        let number = o.number.clone().unwrap_or_default();
         if let Some(first) = seen.get(&number) {
             let mut d = Diagnostic::error(
                 "duplicate-order",
@@ -480,6 +554,9 @@ fn read_month(
             Err(p) => return reject(rejected, problems, p),
         };
         if !in_month(priced.service_date, period) {
+            *other_months
+                .entry(priced.service_date.format("%Y-%m").to_string())
+                .or_insert(0) += 1;
             return;
         }
         if opts.format == Format::Pdf {
@@ -515,8 +592,11 @@ fn read_month(
                 }
             }
             // A file that cannot be read at all rejects nothing row by row,
-            // but nothing of it is billed either.
-            Err(p) => reject(&mut rejected, &mut problems, p),
+            // and fails the run.
+            Err(p) => {
+                unreadable.push(f.display().to_string());
+                problems.extend(p);
+            }
         }
     }
     // Report in the order of the files and rows, as a clerk fixes them.
@@ -528,7 +608,14 @@ fn read_month(
         }
         problems.clear();
     }
-    (orders, problems, rejected, amounts)
+    MonthRead {
+        orders,
+        problems,
+        rejected,
+        amounts,
+        unreadable,
+        other_months,
+    }
 }
 
 fn place_key(p: &Place) -> (String, usize) {
@@ -539,7 +626,7 @@ fn place_key(p: &Place) -> (String, usize) {
     }
 }
 
-fn rejected_csv(rows: &[Rejected]) -> String {
+fn rejected_csv(rows: &[Rejected], sources: &Sources) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["file", "row", "column", "reasons"]);
     for r in rows {
@@ -550,9 +637,12 @@ fn rejected_csv(rows: &[Rejected]) -> String {
                 column.clone().unwrap_or_default(),
             ),
             Place::File(f) => (f.clone(), String::new(), String::new()),
-            Place::Span(_) | Place::Line { .. } | Place::Nowhere => {
-                (String::new(), String::new(), String::new())
+            // An order of a YAML list: its line and column.
+            Place::Span(loc) => {
+                let p = sources.position(*loc);
+                (p.file, p.line.to_string(), p.column.to_string())
             }
+            Place::Line { .. } | Place::Nowhere => (String::new(), String::new(), String::new()),
         };
         let _ = w.write_record([file, row, column, r.reasons.join("; ")]);
     }

@@ -51,8 +51,27 @@ pub fn parse_all<T: DeserializeOwned>(
     file: FileId,
     what: &str,
 ) -> Result<T, Vec<Diagnostic>> {
+    match parse_salvaging(sources, file, what) {
+        Ok(v) => Ok(v),
+        Err((_, found)) => Err(found),
+    }
+}
+
+/// Like [`parse_all`], but a file whose every mistake could be set aside
+/// also gives what it holds without them: a list of orders less the orders
+/// that do not read. Only for files whose set-aside parts are whole records
+/// (list items); in a rule file, a formula less its bad line would be
+/// another formula.
+pub fn parse_salvaging<T: DeserializeOwned>(
+    sources: &Sources,
+    file: FileId,
+    what: &str,
+) -> Result<T, (Option<T>, Vec<Diagnostic>)> {
     let Some(source) = sources.get(file) else {
-        return Err(vec![Diagnostic::error("internal", "file not registered")]);
+        return Err((
+            None,
+            vec![Diagnostic::error("internal", "file not registered")],
+        ));
     };
     let read = |text: &str| {
         with_loading_file(file, || {
@@ -65,6 +84,7 @@ pub fn parse_all<T: DeserializeOwned>(
         Err(e) => e,
     };
     let mut found = vec![yaml_error(file, &text, &error, what)];
+    let mut salvaged = None;
     let mut masked = text.to_string();
     while found.len() < MAX_PER_FILE && value_does_not_fit(&error) {
         let Some(at) = error_offset(&masked, &error) else {
@@ -76,7 +96,10 @@ pub fn parse_all<T: DeserializeOwned>(
         let end = range.end;
         recover::mask(&mut masked, range);
         let next = match read(&masked) {
-            Ok(_) => break,
+            Ok(v) => {
+                salvaged = Some(v);
+                break;
+            }
             Err(e) => e,
         };
         let masked_field = key.is_some_and(|k| {
@@ -109,7 +132,7 @@ pub fn parse_all<T: DeserializeOwned>(
             "feebook stopped looking after {MAX_PER_FILE} mistakes in this file; fix these and check again"
         ));
     }
-    Err(found)
+    Err((salvaged, found))
 }
 
 /// A well-formed value that does not fit the model (a wrong type, an
