@@ -18,19 +18,69 @@ pub fn write_atomic_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
+    stage_with(path, write)?.publish()
+}
+
+/// A file written in full, flushed to disk, under a temporary name beside
+/// its target: [`Staged::publish`] gives it the target's name. Dropped
+/// unpublished, it is removed. For a run that writes several files and
+/// must name them all at once, after the step that makes them valid (the
+/// journal's commit).
+#[derive(Debug)]
+pub struct Staged {
+    tmp: PathBuf,
+    /// The file renamed over: the one a symbolic link names.
+    target: PathBuf,
+    /// The name as given.
+    given: PathBuf,
+    published: bool,
+}
+
+impl Staged {
+    /// The name the file gets when published, as given.
+    pub fn target(&self) -> &Path {
+        &self.given
+    }
+
+    /// Where the file is until published.
+    pub fn tmp(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Renames the file over its target.
+    pub fn publish(mut self) -> std::io::Result<()> {
+        std::fs::rename(&self.tmp, &self.target)?;
+        self.published = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes a file as [`write_atomic_with`] does, but leaves it under its
+/// temporary name: see [`Staged`].
+pub fn stage_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> std::io::Result<Staged> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let given = path.to_path_buf();
     // A symbolic link keeps pointing at the file, which is what is replaced.
-    let resolved;
     let path = match std::fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => {
-            resolved = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-            resolved.as_path()
+            path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
         }
-        _ => path,
+        _ => path.to_path_buf(),
     };
     // A file replaced keeps its permissions (a job file readable by its
     // group stays so).
-    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let permissions = std::fs::metadata(&path).ok().map(|m| m.permissions());
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -39,31 +89,32 @@ pub fn write_atomic_with(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
-        write(&mut f)?;
-        let f = f.into_inner().map_err(|e| e.into_error())?;
-        if let Some(p) = permissions {
-            f.set_permissions(p)?;
-        }
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    let staged = Staged {
+        tmp: dir.join(format!(
+            ".{name}.{}.{}.tmp",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed)
+        )),
+        target: path.clone(),
+        given,
+        published: false,
+    };
+    // On an error, `staged` is dropped and the temporary file removed.
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&staged.tmp)?);
+    write(&mut f)?;
+    let f = f.into_inner().map_err(|e| e.into_error())?;
+    if let Some(p) = permissions {
+        f.set_permissions(p)?;
     }
-    result
+    f.sync_all()?;
+    Ok(staged)
 }
 
 /// Turns text from customer data (a name, a document number) into a safe
 /// file-name component: no path separators, no `..`, no control characters,
 /// no leading dot, bounded length. Chinese is kept.
 pub fn sanitize_file_name(text: &str) -> String {
+    const MAX_NAME_CHARS: usize = 80;
     let mut out: String = text
         .chars()
         .map(|c| match c {
@@ -76,7 +127,21 @@ pub fn sanitize_file_name(text: &str) -> String {
     while out.starts_with('.') {
         out.remove(0);
     }
-    let out: String = out.chars().take(80).collect();
+    // At most 80 characters (240 bytes of Chinese, inside every file
+    // system's 255), cut in the name and never in the extension: a long
+    // customer name must not leave `….p` for `….pdf`.
+    let out: String = match out.rsplit_once('.') {
+        Some((stem, ext))
+            if !ext.is_empty()
+                && ext.len() <= 5
+                && ext.chars().all(|c| c.is_ascii_alphanumeric())
+                && out.chars().count() > MAX_NAME_CHARS =>
+        {
+            let keep = MAX_NAME_CHARS - 1 - ext.len();
+            format!("{}.{ext}", stem.chars().take(keep).collect::<String>())
+        }
+        _ => out.chars().take(MAX_NAME_CHARS).collect(),
+    };
     if out.is_empty() || out.chars().all(|c| c == '_') {
         "document".to_string()
     } else {
@@ -145,5 +210,21 @@ mod tests {
             );
         }
         assert_eq!(sanitize_file_name("华庭大厦 1201 室"), "华庭大厦_1201_室");
+    }
+
+    #[test]
+    fn a_long_name_is_cut_before_its_extension() {
+        let customer = "滨江云帆科技有限公司".repeat(8);
+        let name = format!("billing-notice-TZ202612-0003-{customer}.pdf");
+        let safe = sanitize_file_name(&name);
+        assert_eq!(safe.chars().count(), 80);
+        assert!(
+            safe.starts_with("billing-notice-TZ202612-0003-滨江云帆"),
+            "{safe}"
+        );
+        assert!(safe.ends_with(".pdf"), "{safe}");
+        // A short name, or one without an extension, is cut as it was.
+        assert_eq!(sanitize_file_name("a.pdf"), "a.pdf");
+        assert_eq!(sanitize_file_name(&"字".repeat(90)).chars().count(), 80);
     }
 }

@@ -279,6 +279,9 @@ fn shards_split_the_customers_without_overlap() {
     let dir = temp("shards");
     let mut seen = std::collections::BTreeSet::new();
     let mut total = 0;
+    // The shards' summaries, added up.
+    let mut sums = [rust_decimal::Decimal::ZERO; 2];
+    let mut counts = [0u64; 3];
     for k in 1..=3 {
         let sub = dir.join(format!("k{k}"));
         std::fs::create_dir_all(&sub).unwrap();
@@ -315,8 +318,32 @@ fn shards_split_the_customers_without_overlap() {
                 total += 1;
             }
         }
+        let summary: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(sub.join(format!("summary-2026-11-shard{k}of3.json"))).unwrap(),
+        )
+        .unwrap();
+        for (sum, key) in sums.iter_mut().zip(["total", "billed_total"]) {
+            *sum += summary[key]
+                .as_str()
+                .unwrap()
+                .parse::<rust_decimal::Decimal>()
+                .unwrap();
+        }
+        for (count, key) in counts.iter_mut().zip(["orders", "customers", "notices"]) {
+            *count += summary[key].as_u64().unwrap();
+        }
     }
     assert_eq!(total, 73, "every customer billed once");
+    // Each shard's summary covers its customers: together, the month's.
+    let month = summary(&{
+        let whole = dir.join("whole");
+        let (code, _, err) = bill(&whole, &SAMPLE_MONTH_JSON, None);
+        assert_eq!(code, 0, "{err}");
+        whole
+    });
+    assert_eq!(sums[0].to_string(), month["total"].as_str().unwrap());
+    assert_eq!(sums[1].to_string(), month["billed_total"].as_str().unwrap());
+    assert_eq!(counts, [300, 73, 73]);
     // One journal, three shards: the numbers are still one gapless series.
     let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
         .args(["journal", "--format", "json", "--journal"])
@@ -1053,4 +1080,51 @@ fn skip_invalid_sets_aside_bad_rows_not_whole_files() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("cannot read `no-such-orders.csv`"), "{err}");
+}
+
+/// `feebook bill … | head -1`: the pipe closes after the first line, and
+/// the run still writes every file before it stops, so that the month is
+/// not left recorded without its register and summary.
+#[test]
+fn a_closed_output_pipe_does_not_stop_the_run_halfway() {
+    let dir = temp("closed-pipe");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .arg("bill")
+        .args(SAMPLE_MONTH_JSON)
+        .arg("--journal")
+        .arg(dir.join("journal.sqlite"))
+        .arg("-o")
+        .arg(dir.join("out"))
+        .current_dir(ROOT)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before the run writes a line.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let names: Vec<String> = files(&dir.join("out"))
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(
+        names
+            .iter()
+            .filter(|n| n.starts_with("billing-notice-"))
+            .count(),
+        73
+    );
+    for name in ["register-2026-11.json", "summary-2026-11.json"] {
+        assert!(names.iter().any(|n| n == name), "{name} missing: {names:?}");
+    }
+    assert!(
+        !names.iter().any(|n| n.ends_with(".tmp")),
+        "no temporary file left: {names:?}"
+    );
 }

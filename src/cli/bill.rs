@@ -228,7 +228,69 @@ pub fn run(
             eprintln!("error: cannot create `{}`: {e}", out_dir.display());
             USAGE
         })?;
-        let issued = issue_notices(
+        let suffix = shard
+            .map(|(k, n)| format!("-shard{k}of{n}"))
+            .unwrap_or_default();
+        // A shard's summary covers its customers, so that the shards'
+        // summaries add up to the month; the rejected rows (every shard
+        // reads every row) are counted in the first's.
+        let summary = match shard {
+            None => batch::summarize(period, &orders, &bills, rejected.len()),
+            Some((k, n)) => {
+                let mine: Vec<PricedOrder> = orders
+                    .iter()
+                    .filter(|o| batch::shard_of(&o.customer, &o.address, n) == k - 1)
+                    .cloned()
+                    .collect();
+                let rejected = if k == 1 { rejected.len() } else { 0 };
+                batch::summarize(period, &mine, &bills, rejected)
+            }
+        };
+        // The register and the summary are written before any notice is
+        // issued, under temporary names, and the print volumes bound before
+        // the notices are recorded: once they are, only renames are left,
+        // so a run stopped then (killed, its output pipe closed) does not
+        // leave the month recorded without them.
+        let mut staged = Vec::new();
+        if shard.is_none_or(|(k, _)| k == 1) {
+            let base = format!("register-{}", o.month);
+            let ext = if o.format == Format::Json {
+                "json"
+            } else {
+                o.format.extension()
+            };
+            staged.extend(write_register(
+                &rules,
+                &r,
+                &orders,
+                (period, date),
+                o.format,
+                &out_dir.join(format!("{base}.{ext}")),
+                &sources,
+            )?);
+            timings.lap("register rendered");
+        }
+        let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
+        staged.push(
+            stage(
+                &out_dir.join(format!("summary-{}{suffix}.json", o.month)),
+                json.as_bytes(),
+            )
+            .map_err(|p| report(&p, &sources))?,
+        );
+        let bind = |notices: &[PathBuf]| -> Result<Vec<fsutil::Staged>, u8> {
+            if o.format != Format::Pdf || notices.is_empty() {
+                return Ok(Vec::new());
+            }
+            print_volumes(
+                notices,
+                o.volume,
+                &out_dir,
+                &format!("billing-notices-{}{suffix}", o.month),
+                &sources,
+            )
+        };
+        let (issued, volumes) = issue_notices(
             &rules,
             &r,
             journal,
@@ -240,60 +302,32 @@ pub fn run(
             &out_dir,
             &sources,
             shard.is_some(),
+            &bind,
         )?;
         timings.lap(&format!("{} notices issued", issued.len()));
 
         // Reconcile: the notices as issued add up to the summary.
-        let summary = batch::summarize(period, &orders, &bills, rejected.len());
         let issued_total: feebook::money::Money = issued.iter().map(|(_, _, b)| b.total).sum();
-        if issued_total != summary.billed_total && shard.is_none() {
+        if issued_total != summary.billed_total {
             eprintln!(
-                "error: internal: notices total {} but the month bills {}",
+                "error: internal: notices total {} but the summary bills {}",
                 issued_total.yuan(),
                 summary.billed_total.yuan()
             );
             return Err(PROBLEMS);
         }
-        let suffix = shard
-            .map(|(k, n)| format!("-shard{k}of{n}"))
-            .unwrap_or_default();
-        if o.format == Format::Pdf && !issued.is_empty() {
-            print_volumes(
-                &issued,
-                o.volume,
-                &out_dir,
-                &format!("billing-notices-{}{suffix}", o.month),
-                &sources,
-            )?;
-            timings.lap("print volumes bound");
-        }
-        if shard.is_none_or(|(k, _)| k == 1) {
-            let base = format!("register-{}", o.month);
-            let ext = if o.format == Format::Json {
-                "json"
-            } else {
-                o.format.extension()
-            };
-            write_register(
-                &rules,
-                &r,
-                &orders,
-                (period, date),
-                o.format,
-                &out_dir.join(format!("{base}.{ext}")),
-                &sources,
-            )?;
-            let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
-            write_file(
-                &out_dir.join(format!("summary-{}.json", o.month)),
-                json.as_bytes(),
-            )?;
-            timings.lap("register and summary written");
-        }
+        publish(volumes)?;
+        publish(staged)?;
+        timings.lap("files named");
         super::out(&summary.text());
         Ok(())
     };
-    go().map_or_else(|c| c, |()| OK)
+    // Every file is written (or the run has failed) before a line goes
+    // out: a closed pipe ends the process as soon as it is written to.
+    super::hold_output();
+    let code = go().map_or_else(|c| c, |()| OK);
+    super::release_output();
+    code
 }
 
 /// Phase times on stderr when `FEEBOOK_TIMINGS` is set, for benchmarks
@@ -703,9 +737,16 @@ fn issue_notices<'b>(
     out_dir: &Path,
     sources: &Sources,
     sharded: bool,
-) -> Result<Vec<(String, PathBuf, &'b CustomerBill)>, u8> {
+    bind: &dyn Fn(&[PathBuf]) -> Result<Vec<fsutil::Staged>, u8>,
+) -> Result<
+    (
+        Vec<(String, PathBuf, &'b CustomerBill)>,
+        Vec<fsutil::Staged>,
+    ),
+    u8,
+> {
     if bills.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let pattern = issue::pattern(rules, Kind::BillingNotice).map_err(|d| report(&[d], sources))?;
     let render_all = |first: u64, write: bool| -> Vec<Result<Rendered, Vec<Diagnostic>>> {
@@ -845,7 +886,7 @@ fn issue_notices<'b>(
         let clashes = billed_before(tx, orders, bills).map_err(journal_err)?;
         refuse_billed_before(&clashes, period)
     };
-    let ok: Vec<Rendered> = if sharded {
+    let ok: (Vec<Rendered>, Vec<fsutil::Staged>) = if sharded {
         let trial = render_all(0, false);
         let failed = failures(&trial);
         if !failed.is_empty() {
@@ -869,7 +910,8 @@ fn issue_notices<'b>(
             );
             return Err(report(&failed, sources));
         }
-        written.keep()
+        let volumes = bind(&written.0.iter().map(|r| r.tmp.clone()).collect::<Vec<_>>())?;
+        (written.keep(), volumes)
     } else {
         // Rendered with the numbers the journal would give now, outside its
         // lock (a month takes minutes, and a cashier's receipt must not wait
@@ -888,6 +930,9 @@ fn issue_notices<'b>(
                 eprintln!("error: rendering failed; no notice was issued and no number was taken");
                 return Err(report(&failed, sources));
             }
+            // Bound now, from the notices' temporary files: once the
+            // notices are recorded, only renames are left.
+            let volumes = bind(&written.0.iter().map(|r| r.tmp.clone()).collect::<Vec<_>>())?;
             let mut tx = j.begin().map_err(journal_err)?;
             still_unbilled(&tx)?;
             if tx.next_seq(&series).map_err(journal_err)? != first {
@@ -901,9 +946,10 @@ fn issue_notices<'b>(
             }
             record(&mut tx, &series, first).map_err(|p| report(&p, sources))?;
             tx.commit().map_err(journal_err)?;
-            break written.keep();
+            break (written.keep(), volumes);
         }
     };
+    let (ok, volumes) = ok;
     let mut out = Vec::new();
     for (r, b) in ok.into_iter().zip(bills) {
         if let Err(e) = std::fs::rename(&r.tmp, &r.final_path) {
@@ -923,7 +969,7 @@ fn issue_notices<'b>(
         out.first().map_or("", |o| o.0.as_str()),
         out.last().map_or("", |o| o.0.as_str())
     ));
-    Ok(out)
+    Ok((out, volumes))
 }
 
 /// Notices per Typst compile: Typst's fixed cost per document (setting up,
@@ -1021,7 +1067,7 @@ pub(super) fn write_register(
     format: Format,
     path: &Path,
     sources: &Sources,
-) -> Result<(), u8> {
+) -> Result<Vec<fsutil::Staged>, u8> {
     let volumes = if format == Format::Pdf {
         register_volumes(rules, orders, REGISTER_ROWS_PER_VOLUME)
     } else {
@@ -1043,7 +1089,7 @@ pub(super) fn write_register(
         let bytes = r
             .render(Kind::Register, &reg, format, date, &number)
             .map_err(|p| report(&p, sources))?;
-        return super::render::write(path, &bytes);
+        return super::render::write(path, &bytes).map(|()| Vec::new());
     }
     let dir = path
         .parent()
@@ -1076,7 +1122,7 @@ pub(super) fn write_register(
         }
         _ => false,
     };
-    let mut written: Vec<Result<PathBuf, Vec<Diagnostic>>> = Vec::with_capacity(n);
+    let mut written: Vec<Result<fsutil::Staged, Vec<Diagnostic>>> = Vec::with_capacity(n);
     for (round, vols) in volumes.chunks(threads).enumerate() {
         written.extend(par::map(vols, threads, |i, vol| {
             let i = round * threads + i;
@@ -1099,13 +1145,16 @@ pub(super) fn write_register(
                 ident = volume_name(&number, i, n, "");
             }
             let bytes = r.render(Kind::Register, &reg, format, date, &ident)?;
-            write_quiet(&dir.join(volume_name(&stem, i, n, &ext)), &bytes)
+            stage(&dir.join(volume_name(&stem, i, n, &ext)), &bytes)
         }));
         if n > 1 {
             feebook::documents::typst_engine::forget_layouts();
         }
     }
-    print_written(written, sources)
+    written
+        .into_iter()
+        .map(|w| w.map_err(|p| report(&p, sources)))
+        .collect()
 }
 
 /// `base.ext` when there is one volume, else `base-v01.ext`, `base-v02.ext`,
@@ -1183,22 +1232,21 @@ fn register_volumes<'o>(
 /// The notices for printing, in number order, bound from their own PDFs
 /// in volumes of `per_volume` (`--volume`, 500 by default).
 fn print_volumes(
-    issued: &[(String, PathBuf, &CustomerBill)],
+    notices: &[PathBuf],
     per_volume: usize,
     out_dir: &Path,
     base: &str,
     sources: &Sources,
-) -> Result<(), u8> {
-    let chunks: Vec<&[(String, PathBuf, &CustomerBill)]> =
-        issued.chunks(per_volume.max(1)).collect();
-    let written: Vec<Result<PathBuf, Vec<Diagnostic>>> =
+) -> Result<Vec<fsutil::Staged>, u8> {
+    let chunks: Vec<&[PathBuf]> = notices.chunks(per_volume.max(1)).collect();
+    let written: Vec<Result<fsutil::Staged, Vec<Diagnostic>>> =
         par::map(&chunks, par::threads(), |i, chunk| {
             let path = out_dir.join(volume_name(base, i, chunks.len(), "pdf"));
             // Streamed: one notice in memory at a time, the volume written
-            // to a temporary file renamed when complete.
-            fsutil::write_atomic_with(&path, |w| {
+            // to a temporary file named when the notices are.
+            fsutil::stage_with(&path, |w| {
                 let mut binder = bind::Binder::new(w)?;
-                for (_, notice, _) in chunk.iter() {
+                for notice in chunk.iter() {
                     let bytes = std::fs::read(notice).map_err(|e| {
                         std::io::Error::other(format!(
                             "cannot read back `{}`: {e}",
@@ -1216,35 +1264,38 @@ fn print_volumes(
                     "output",
                     format!("cannot bind the print volume `{}`: {e}", path.display()),
                 )]
-            })?;
-            Ok(path)
+            })
         });
-    print_written(written, sources)
+    written
+        .into_iter()
+        .map(|w| w.map_err(|p| report(&p, sources)))
+        .collect()
 }
 
-/// Writes a file atomically without printing (parallel writers print in
-/// order afterwards, with [`print_written`]).
-fn write_quiet(path: &Path, bytes: &[u8]) -> Result<PathBuf, Vec<Diagnostic>> {
-    fsutil::write_atomic(path, bytes).map_err(|e| {
+/// Writes a file under a temporary name beside `path` (see
+/// [`fsutil::Staged`]).
+fn stage(path: &Path, bytes: &[u8]) -> Result<fsutil::Staged, Vec<Diagnostic>> {
+    fsutil::stage_with(path, |w| std::io::Write::write_all(w, bytes)).map_err(|e| {
         vec![Diagnostic::error(
             "output",
             format!("cannot write `{}`: {e}", path.display()),
         )]
-    })?;
-    Ok(path.to_path_buf())
+    })
 }
 
-/// Prints the paths written, in order, or reports the first failure.
-fn print_written(
-    written: Vec<Result<PathBuf, Vec<Diagnostic>>>,
-    sources: &Sources,
-) -> Result<(), u8> {
-    let mut paths = Vec::new();
-    for w in written {
-        paths.push(w.map_err(|p| report(&p, sources))?);
+/// Gives staged files their names, in order, and prints them.
+pub(super) fn publish(files: Vec<fsutil::Staged>) -> Result<(), u8> {
+    let mut names = Vec::with_capacity(files.len());
+    for f in files {
+        let target = f.target().to_path_buf();
+        f.publish().map_err(|e| {
+            eprintln!("error: cannot write `{}`: {e}", target.display());
+            USAGE
+        })?;
+        names.push(target);
     }
-    for p in paths {
-        super::out(&format!("{}\n", p.display()));
+    for n in names {
+        super::out(&format!("{}\n", n.display()));
     }
     Ok(())
 }

@@ -717,6 +717,7 @@ pub fn register(
             &output_path(render_args, Kind::Register, month, format),
             &sources,
         )
+        .and_then(super::bill::publish)
     };
     run().map_or_else(|c| c, |()| OK)
 }

@@ -327,6 +327,14 @@ enum Command {
 /// quietly instead of panicking, as command-line tools do.
 pub fn out(text: &str) {
     use std::io::Write;
+    if let Some(held) = HELD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_mut()
+    {
+        held.push_str(text);
+        return;
+    }
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
         .write_all(text.as_bytes())
@@ -337,6 +345,30 @@ pub fn out(text: &str) {
         }
         eprintln!("error: cannot write the output: {e}");
         std::process::exit(USAGE as i32);
+    }
+}
+
+/// What [`out`] keeps back while a command holds its output.
+static HELD: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Keeps what [`out`] writes until [`release_output`]: for a command that
+/// must finish its files whatever becomes of its standard output (`bill`
+/// piped into `head`, which closes the pipe after a line, must not stop
+/// between recording its notices and writing the month's register).
+pub fn hold_output() {
+    *HELD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(String::new());
+}
+
+/// Writes what was held since [`hold_output`], and stops holding.
+pub fn release_output() {
+    let held = HELD
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    if let Some(text) = held {
+        out(&text);
     }
 }
 
