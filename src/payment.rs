@@ -359,6 +359,27 @@ pub fn check_with_journal(p: &Payment, tx: &impl Lookup) -> Result<Vec<Diagnosti
             );
             continue;
         }
+        // A line of the receipt is what the notice billed for that order:
+        // the total alone could hide two lines swapped or split unlike the
+        // notice, and the receipt is what the customer keeps.
+        if let (Some((number, _)), Some(&billed)) = (notice, facts.amounts.get(key))
+            && item.value.amount.value != billed
+        {
+            problems.push(
+                Diagnostic::error(
+                    "line-not-billed",
+                    format!(
+                        "`{key}` is billed at {} on notice {number}, not {}",
+                        billed.yuan(),
+                        item.value.amount.value.yuan()
+                    ),
+                )
+                .at(item.value.amount.loc, "not the amount billed")
+                .hint(format!(
+                    "write the amount the notice bills for it: \"{billed}\""
+                )),
+            );
+        }
         let earlier: Vec<Entry> = tx
             .referring(key)?
             .into_iter()
@@ -416,6 +437,8 @@ pub fn check_with_journal(p: &Payment, tx: &impl Lookup) -> Result<Vec<Diagnosti
 struct NoticeFacts {
     /// The numbers of the orders it bills, when it was found.
     orders: Option<Vec<String>>,
+    /// What it bills for each of them.
+    amounts: HashMap<String, Money>,
     /// The receipts that already paid it in full, when they did.
     paid_by: Vec<String>,
 }
@@ -468,6 +491,7 @@ fn check_notice(
         return Ok(facts);
     }
     facts.orders = Some(line_texts(&notice, "number"));
+    facts.amounts = line_amounts(&notice);
     if p.date.value < notice.date {
         problems.push(
             Diagnostic::error(
@@ -567,7 +591,7 @@ fn describe_receipts(receipts: &[Entry]) -> String {
         .map(|e| {
             let amount = e
                 .amount
-                .map(|a| format!(", ¥{}", a.round_dp(2)))
+                .map(|a| format!(", {}", yuan(a)))
                 .unwrap_or_default();
             format!("{} ({}{amount})", e.number, e.date)
         })
@@ -603,6 +627,24 @@ fn line_texts(e: &Entry, field: &str) -> Vec<String> {
         .flatten()
         .filter_map(|l| l.get(field)?.as_str())
         .map(|t| t.trim().to_string())
+        .collect()
+}
+
+/// What a billing notice bills for each of its orders.
+fn line_amounts(e: &Entry) -> HashMap<String, Money> {
+    let data = snapshot_data(e);
+    let lines = data
+        .as_ref()
+        .and_then(|d| d.get("lines"))
+        .and_then(|l| l.as_array());
+    lines
+        .into_iter()
+        .flatten()
+        .filter_map(|l| {
+            let number = l.get("number")?.as_str()?.trim().to_string();
+            let amount = l.get("amount")?.get("value")?.as_str()?;
+            Some((number, Money::parse(amount).ok()?))
+        })
         .collect()
 }
 

@@ -671,6 +671,22 @@ fn a_billing_notice_is_receipted_once_and_in_full() {
             .replace(r#"amount: "361.50""#, r#"amount: "345.50""#),
         &["amount-not-billed"],
     );
+    // Money is not received ahead of time.
+    let tomorrow = chrono::Local::now().date_naive() + chrono::Days::new(1);
+    refused(
+        "tomorrow.yaml",
+        &sample.replace("date: 2026-12-02", &format!("date: {tomorrow}")),
+        &["date-out-of-range"],
+    );
+    // The right total, split unlike the notice.
+    refused(
+        "swapped.yaml",
+        &sample
+            .replace(r#"amount: "216.00"}"#, r#"amount: "X"}"#)
+            .replace(r#"amount: "145.50"}"#, r#"amount: "216.00"}"#)
+            .replace(r#"amount: "X"}"#, r#"amount: "145.50"}"#),
+        &["line-not-billed"],
+    );
     refused(
         "unknown.yaml",
         &sample.replace("TZ202612-0016", "TZ202612-0916"),
@@ -698,7 +714,7 @@ fn a_billing_notice_is_receipted_once_and_in_full() {
     );
     refused(
         "early.yaml",
-        &sample.replace("date: 2026-12-08", "date: 2026-11-30"),
+        &sample.replace("date: 2026-12-02", "date: 2026-11-30"),
         &["paid-before-notice"],
     );
 

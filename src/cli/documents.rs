@@ -392,6 +392,24 @@ fn issue_form<T: serde::Serialize>(
         };
         return Err(report(&[d], sources));
     }
+    // Money is received today or before: a receipt dated ahead would
+    // stand in the journal before the receipts issued in between, and
+    // could not be voided until that day.
+    if kind == Kind::Receipt && !o.preview && date > super::today() {
+        let d = Diagnostic::error(
+            "date-out-of-range",
+            format!(
+                "the payment is dated {date}, after today ({})",
+                super::today()
+            ),
+        )
+        .hint("a receipt is dated the day the money was received; write that date");
+        let d = match date_place {
+            Some(p) => d.at_place(p, "after today"),
+            None => d,
+        };
+        return Err(report(&[d], sources));
+    }
     if o.preview {
         let mut value = serde_json::to_value(data(SPECIMEN)).unwrap_or_default();
         value["header"]["mark"] = SPECIMEN.into();
