@@ -1144,3 +1144,89 @@ fn a_closed_output_pipe_does_not_stop_the_run_halfway() {
         "no temporary file left: {names:?}"
     );
 }
+
+/// Billing a month again (orders corrected after a void) does not replace
+/// the first run's register and summary: a folder given that holds them is
+/// refused, and the default folder is the next free one.
+#[test]
+fn a_second_run_of_a_month_does_not_replace_the_first_ones_files() {
+    let dir = temp("second-run");
+    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
+    assert_eq!(code, 0, "{err}");
+    let before = files(&dir.join("out"));
+    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("holds the files of an earlier run of 2026-11 (summary-2026-11.json)"),
+        "{err}"
+    );
+    assert_eq!(files(&dir.join("out")), before, "nothing was replaced");
+
+    // Without -o: output/bill-2026-11, then output/bill-2026-11-2.
+    let cwd = temp("second-run-default");
+    let run = |orders: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+            .arg("bill")
+            .arg(orders)
+            .args(["--month", "2026-11", "--format", "json"])
+            .current_dir(&cwd)
+            .output()
+            .unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let month = PathBuf::from(format!("{ROOT}/samples/orders/2026-11.csv"));
+    let first = run(&month);
+    assert!(
+        first.contains("output/bill-2026-11: 73 billing notices"),
+        "{first}"
+    );
+    // Void one notice and bill its orders again: a second folder.
+    let (_, notice) = files(&cwd.join("output/bill-2026-11"))
+        .into_iter()
+        .find(|(n, _)| n.starts_with("billing-notice-TZ202612-0001-"))
+        .unwrap();
+    let notice: serde_json::Value = serde_json::from_slice(&notice).unwrap();
+    let numbers: Vec<&str> = notice["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["number"].as_str().unwrap())
+        .collect();
+    let sample = std::fs::read_to_string(&month).unwrap();
+    let again: String = sample
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || numbers.iter().any(|n| l.starts_with(&format!("{n},"))))
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    assert_eq!(again.lines().count(), numbers.len() + 1);
+    let corrected = cwd.join("corrected.csv");
+    std::fs::write(&corrected, again).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .args(["void", "TZ202612-0001", "--reason", "数量有误"])
+        .current_dir(&cwd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let second = run(&corrected);
+    assert!(
+        second.contains("output/bill-2026-11-2: 1 billing notices"),
+        "{second}"
+    );
+    assert!(
+        cwd.join("output/bill-2026-11/summary-2026-11.json")
+            .exists()
+    );
+    assert!(
+        cwd.join("output/bill-2026-11-2/summary-2026-11.json")
+            .exists()
+    );
+}

@@ -158,10 +158,39 @@ pub fn run(
             all.push(d);
             return Err(report(&all, &sources));
         }
-        let out_dir = render_args
-            .out
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(format!("output/bill-{}", o.month)));
+        let suffix = shard
+            .map(|(k, n)| format!("-shard{k}of{n}"))
+            .unwrap_or_default();
+        // The files of an earlier run of the month (billed again after a
+        // void, say) are not replaced: the default folder is the next free
+        // one, and a folder given that holds them is refused.
+        let summary_name = format!("summary-{}{suffix}.json", o.month);
+        let out_dir = match &render_args.out {
+            Some(dir) => {
+                if dir.join(&summary_name).exists() {
+                    eprintln!(
+                        "error: `{}` holds the files of an earlier run of {} ({summary_name}); this run would replace them\n  = help: give another folder with -o",
+                        dir.display(),
+                        o.month
+                    );
+                    return Err(USAGE);
+                }
+                dir.clone()
+            }
+            None => {
+                let base = format!("output/bill-{}", o.month);
+                (1..)
+                    .map(|i| {
+                        PathBuf::from(if i == 1 {
+                            base.clone()
+                        } else {
+                            format!("{base}-{i}")
+                        })
+                    })
+                    .find(|d| !d.join(&summary_name).exists())
+                    .unwrap_or_else(|| PathBuf::from(&base))
+            }
+        };
         if !problems.is_empty() {
             eprint!("{}", diagnostic::render_all(&problems, &sources));
             let rows = rejected.len();
@@ -228,9 +257,6 @@ pub fn run(
             eprintln!("error: cannot create `{}`: {e}", out_dir.display());
             USAGE
         })?;
-        let suffix = shard
-            .map(|(k, n)| format!("-shard{k}of{n}"))
-            .unwrap_or_default();
         // A shard's summary covers its customers, so that the shards'
         // summaries add up to the month; the rejected rows (every shard
         // reads every row) are counted in the first's.
@@ -272,11 +298,8 @@ pub fn run(
         }
         let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
         staged.push(
-            stage(
-                &out_dir.join(format!("summary-{}{suffix}.json", o.month)),
-                json.as_bytes(),
-            )
-            .map_err(|p| report(&p, &sources))?,
+            stage(&out_dir.join(&summary_name), json.as_bytes())
+                .map_err(|p| report(&p, &sources))?,
         );
         let bind = |notices: &[PathBuf]| -> Result<Vec<fsutil::Staged>, u8> {
             if o.format != Format::Pdf || notices.is_empty() {
