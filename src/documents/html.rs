@@ -376,28 +376,51 @@ fn environment() -> Environment<'static> {
         }
         if matches!(state.auto_escape(), AutoEscape::Custom(n) if n == MARKDOWN) && !value.is_safe()
         {
-            let text = value.to_string();
-            for c in text.chars() {
-                match c {
-                    '<' => out.write_str("&lt;")?,
-                    '&' => out.write_str("&amp;")?,
-                    c => out.write_char(c)?,
-                }
-            }
+            out.write_str(&markdown_escape(&value.to_string()))?;
             return Ok(());
         }
         minijinja::escape_formatter(out, state, value)
     });
     env.add_filter("cell", cell);
+    env.add_filter("code", code);
     env
 }
 
 /// The auto-escape of `.md` templates.
 const MARKDOWN: &str = "markdown";
 
-/// Markdown table cell: `|` escaped, line breaks folded into spaces, `null` as
-/// an empty cell.
-fn cell(value: Value) -> Result<String, Error> {
+/// Text as Markdown shows it literally: `<` and `&` as entities (no HTML
+/// element can come of a name), a backslash before every character that
+/// could start emphasis, code, a link or strike-through, or end a table
+/// cell (`*`, `_`, `` ` ``, `[`, `]`, `~`, `|`, `\`), and before `#`, `>`,
+/// `-`, `+` at the start of a line, where they would make a heading, a
+/// quote or a list.
+fn markdown_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut line_start = true;
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '&' => out.push_str("&amp;"),
+            '*' | '_' | '`' | '[' | ']' | '~' | '|' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' | '>' | '-' | '+' if line_start => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+        // Leading spaces keep a line's start (`  - x` is a list item too).
+        line_start = c == '\n' || (line_start && c == ' ');
+    }
+    out
+}
+
+/// Markdown table cell: escaped as every value is (see [`markdown_escape`]),
+/// line breaks folded into spaces, `null` as an empty cell.
+fn cell(value: Value) -> Result<Value, Error> {
     if value.is_undefined() {
         return Err(Error::new(
             ErrorKind::UndefinedError,
@@ -405,7 +428,7 @@ fn cell(value: Value) -> Result<String, Error> {
         ));
     }
     if value.is_none() {
-        return Ok(String::new());
+        return Ok(Value::from(""));
     }
     let text = value.to_string();
     let mut out = String::with_capacity(text.len());
@@ -415,17 +438,47 @@ fn cell(value: Value) -> Result<String, Error> {
         .filter(|l| !l.is_empty())
         .peekable();
     while let Some(line) = lines.next() {
-        for c in line.chars() {
-            if c == '|' {
-                out.push('\\');
-            }
-            out.push(c);
-        }
+        out.push_str(line);
         if lines.peek().is_some() {
             out.push(' ');
         }
     }
-    Ok(out)
+    // Escaped as every value is (`|` included), then printed as it is:
+    // a table cell must not be escaped twice.
+    Ok(Value::from_safe_string(markdown_escape(&out)))
+}
+
+/// Markdown code span of a value, backticks included: `` `a_b` ``, inside
+/// which Markdown shows every character as it is (no backslash escapes
+/// work there, so [`markdown_escape`] would show its backslashes). A value
+/// holding backticks gets a longer fence; `|` is escaped for a table cell
+/// (GFM reads that escape inside code too); line breaks are folded.
+fn code(value: Value) -> Result<Value, Error> {
+    if value.is_undefined() || value.is_none() {
+        return Err(Error::new(
+            ErrorKind::UndefinedError,
+            "`code` got an undefined or null value",
+        ));
+    }
+    let text = value.to_string();
+    let text = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|");
+    let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    // A space inside the fence when the text starts or ends with a backtick.
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    Ok(Value::from_safe_string(format!(
+        "{fence}{pad}{text}{pad}{fence}"
+    )))
 }
 
 /// Output clean-up that no template should have to care about: no trailing
@@ -1227,10 +1280,27 @@ mod tests {
 
         let md = render("quote", Format::Md, &data);
         assert!(
-            md.contains("- **客户**：&lt;script>alert(\"x\")&lt;/script> &amp; 李 | 王"),
-            "no HTML element, `|` left alone outside tables: {md}"
+            md.contains("- **客户**：&lt;script>alert(\"x\")&lt;/script> &amp; 李 \\| 王"),
+            "no HTML element: {md}"
         );
         assert!(md.contains("| 1 | 管件 \\| 三通 |"), "{md}");
+
+        // Nothing a customer writes becomes emphasis, a link or a heading.
+        data["customer"] = json!("# *华庭* [l](http://x) _a_ `b`");
+        let md = render("quote", Format::Md, &data);
+        assert!(
+            md.contains("- **客户**：\\# \\*华庭\\* \\[l\\](http://x) \\_a\\_ \\`b\\`"),
+            "{md}"
+        );
+    }
+
+    #[test]
+    fn code_spans_show_their_text_as_it_is() {
+        let show = |v: &str| code(Value::from(v)).unwrap().to_string();
+        assert_eq!(show("labour_cost * 2"), "`labour_cost * 2`");
+        assert_eq!(show("a `b` c"), "``a `b` c``");
+        assert_eq!(show("`x`"), "`` `x` ``");
+        assert_eq!(show("a | b\nc"), "`a \\| b c`");
     }
 
     #[test]
