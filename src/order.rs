@@ -335,6 +335,26 @@ pub fn price_order(
         date_place: o.place("service_date"),
     };
     let item = pricing::price_item(rules, &req)?;
+    // A quantity so small that the order comes to nothing (0.0001 件) is a
+    // typing mistake, and a notice or work order of ¥0.00 is no use to
+    // anyone.
+    if item.total.is_zero() {
+        let d = Diagnostic::error(
+            "zero-amount",
+            format!(
+                "the order comes to {}: {} {} of {}",
+                item.total.yuan(),
+                o.quantity.normalize(),
+                item.unit,
+                item.name
+            ),
+        )
+        .hint("check the quantity; a service given free of charge is not a paid order");
+        problems.push(match o.place("quantity") {
+            Some(p) => d.at_place(p, "comes to nothing"),
+            None => d,
+        });
+    }
     check_settlement(
         rules,
         &item,

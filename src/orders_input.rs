@@ -16,6 +16,7 @@ use crate::diagnostic::{Diagnostic, Place};
 use crate::order::{FieldPlaces, OrderFile, OrderInput, Settlement};
 use crate::pricing::GivenInput;
 use crate::quantity::Qty;
+use crate::records::RecordKind;
 use crate::rules::Rules;
 use crate::rules::model::OrderColumns;
 use crate::source::{SourceFile, Sources};
@@ -213,6 +214,43 @@ pub fn read_table(rules: &Rules, table: &Table) -> Result<Vec<RowResult>, Vec<Di
     }
     let map = tabular::map_columns(table, &specs)
         .map_err(|errors| errors.iter().map(tabular_diag).collect::<Vec<_>>())?;
+    // A column the procedure's checks read (the customer's signature, the
+    // supervisor's check) is needed even though an order can be read
+    // without it: missing, every row would break its policy with nothing
+    // to point at.
+    let mut wanted: Vec<Diagnostic> = Vec::new();
+    for p in rules.policies.iter().filter(|p| p.on == RecordKind::Order) {
+        let Some(field) = p.field.as_deref() else {
+            continue;
+        };
+        let Some(i) = FIELDS.iter().position(|(name, _, _)| *name == field) else {
+            continue;
+        };
+        if map.header(field).is_some()
+            || wanted
+                .iter()
+                .any(|d| d.message.contains(&format!("`{field}`")))
+        {
+            continue;
+        }
+        let headers = header_lists[i].join(", ");
+        wanted.push(
+            Diagnostic::error(
+                "missing-column",
+                format!(
+                    "the file has no column for `{field}` ({headers}), which policy `{}` checks on every order",
+                    p.id
+                ),
+            )
+            .at_place(Place::File(table.file.clone()), "")
+            .hint(format!(
+                "add the column with one of these headers: {headers}; or name the file's header for it under `imports.orders.columns` in the rules"
+            )),
+        );
+    }
+    if !wanted.is_empty() {
+        return Err(wanted);
+    }
     let inputs: Vec<&str> = input_lists.iter().map(|(k, _)| k.as_str()).collect();
     let shared = SharedPlaces {
         file: Arc::from(table.file.as_str()),

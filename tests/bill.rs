@@ -123,12 +123,13 @@ fn every_bad_row_is_reported_and_nothing_is_written() {
             "row 17, column 核对日期",
             "verified on 2026-11-19, before it was completed on 2026-11-20",
         ),
+        ("row 18, column 数量", "the order comes to ¥0.00"),
     ];
     for (place, message) in expect {
         assert!(err.contains(place), "{place} not reported:\n{err}");
         assert!(err.contains(message), "{message} not reported:\n{err}");
     }
-    assert!(err.contains("11 rows cannot be billed"), "{err}");
+    assert!(err.contains("12 rows cannot be billed"), "{err}");
 
     // --skip-invalid bills the rest and lists the rejected rows with reasons.
     let (code, out, err) = bill(
@@ -147,13 +148,13 @@ fn every_bad_row_is_reported_and_nothing_is_written() {
     let rejected = std::fs::read_to_string(dir.join("out/rejected-2026-11.csv")).unwrap();
     assert_eq!(
         rejected.lines().count(),
-        12,
-        "header + 11 rows:\n{rejected}"
+        13,
+        "header + 12 rows:\n{rejected}"
     );
     assert!(rejected.contains(",9,客户签字,"), "{rejected}");
     let s = summary(&dir);
     assert_eq!(s["orders"], 5, "{out}");
-    assert_eq!(s["rejected_rows"], 11);
+    assert_eq!(s["rejected_rows"], 12);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -1087,6 +1088,26 @@ fn skip_invalid_sets_aside_bad_rows_not_whole_files() {
         "{err}"
     );
     assert!(!dir.join("out").exists(), "nothing is written");
+
+    // A column the policies read, missing: the file, not every row.
+    let unsigned = csv.replacen("客户签字", "客户意见", 1);
+    std::fs::write(&csv_path, &unsigned).unwrap();
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            csv_path.to_str().unwrap(),
+            "--month",
+            "2026-11",
+            "--skip-invalid",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("the file has no column for `customer_signed` (客户签字, 客户确认, 签字), which policy `monthly-needs-signature` checks"),
+        "{err}"
+    );
+    assert_eq!(err.matches("error[").count(), 1, "{err}");
 
     // A file that is not there.
     let (code, _, err) = bill(

@@ -139,6 +139,12 @@ pub struct NoticeOpts {
 
 pub fn notice(rules_args: &RulesArgs, render_args: &RenderArgs, o: NoticeOpts) -> u8 {
     let run = || -> Result<(), u8> {
+        if let Some(problem) = o.to.as_deref().and_then(feebook::text::name_problem) {
+            eprintln!(
+                "error: --to {problem}\n  = help: name the room or the customer the notice is for, e.g. --to \"1203 室 孙晓明\", or leave --to out for the lobby notice"
+            );
+            return Err(USAGE);
+        }
         let (rules, sources) = load_rules(rules_args)?;
         let Some(catalog) = rules.catalog_on(o.date) else {
             eprintln!(
@@ -659,6 +665,12 @@ pub fn read_orders(
 
 pub fn parse_month(s: &str) -> Option<(i32, u32)> {
     let (y, m) = s.split_once('-')?;
+    // YYYY-MM exactly: the month names folders and files (bill-2026-11),
+    // which `2026-1` would name otherwise.
+    let digits = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(y, 4) || !digits(m, 2) {
+        return None;
+    }
     let (y, m): (i32, u32) = (y.parse().ok()?, m.parse().ok()?);
     NaiveDate::from_ymd_opt(y, m, 1).map(|_| (y, m))
 }

@@ -27,7 +27,7 @@
 //! filter, which escapes `|` and folds line breaks.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
