@@ -821,9 +821,9 @@ impl Checker<'_> {
                 .hint("feebook prices in 人民币: write `currency: CNY` or leave it out"),
             );
         }
-        if o.name.trim().is_empty() {
+        if let Some(problem) = crate::text::name_problem(&o.name) {
             self.push(
-                Diagnostic::error("empty-name", "the organisation's name is empty")
+                Diagnostic::error("empty-name", format!("the organisation's name {problem}"))
                     .at(org.loc, "here")
                     .hint("every document prints it at the top"),
             );
@@ -1650,6 +1650,13 @@ impl Checker<'_> {
         {
             self.unknown("department", d, departments, "departments");
         }
+        if let Some(problem) = crate::text::name_problem(&s.name) {
+            self.push(
+                Diagnostic::error("empty-name", format!("the signer's name {problem}"))
+                    .at(s.role.loc, "this sign-off")
+                    .hint("write the name of the person who signed, as it is printed"),
+            );
+        }
     }
 
     fn check_item(
@@ -1661,14 +1668,24 @@ impl Checker<'_> {
         compiled: &[CompiledFormula],
     ) {
         self.check_id("item", &item.id);
-        if item.name.value.trim().is_empty() {
+        if let Some(problem) = crate::text::name_problem(&item.name.value) {
             self.push(
                 Diagnostic::error(
                     "empty-name",
-                    format!("item `{}` has an empty name", item.id.value),
+                    format!("the name of item `{}` {problem}", item.id.value),
                 )
-                .at(item.name.loc, "empty")
+                .at(item.name.loc, "here")
                 .hint("the name is printed on every document"),
+            );
+        }
+        if let Some(problem) = crate::text::name_problem(&item.unit) {
+            self.push(
+                Diagnostic::error(
+                    "empty-name",
+                    format!("the unit of item `{}` {problem}", item.id.value),
+                )
+                .at(item.id.loc, "this item")
+                .hint("write the unit its quantity is counted in, e.g. 次, 小时, 平方米"),
             );
         }
         if !departments.contains(&item.department.value) {
