@@ -659,6 +659,29 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
                     format!("formula `{}` is not defined", f.value),
                 )]
             })?;
+            // A formula that takes no quantity prices one of the item: a
+            // quantity of 2 would be charged as 1 without a word.
+            let takes_quantity = formula
+                .inputs
+                .iter()
+                .any(|i| i.from == Some(InputSource::Quantity));
+            if !takes_quantity && req.quantity != Decimal::ONE {
+                let d = Diagnostic::error(
+                    "quantity-not-used",
+                    format!(
+                        "item `{}` ({}) is priced by formula `{}`, which takes no quantity, but the quantity is {}",
+                        item.id.value,
+                        item.name.value,
+                        formula.id,
+                        req.quantity.normalize()
+                    ),
+                )
+                .hint(format!(
+                    "give a quantity of 1 and one order for each {}; or add an input `from: quantity` to the formula",
+                    item.unit
+                ));
+                return Err(vec![at(d, &req.quantity_place, "not used by the formula")]);
+            }
             let result = evaluate(
                 rules,
                 formula,

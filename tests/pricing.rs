@@ -270,6 +270,16 @@ fn catalogue_pricing_errors() {
         )),
         "unknown-input"
     );
+    // The commission formula takes no quantity: two would be charged as one.
+    assert_eq!(
+        code(req(
+            "letting-agency",
+            "2",
+            "2026-01-05",
+            &[("monthly_rent", "3000")]
+        )),
+        "quantity-not-used"
+    );
     assert_eq!(
         code(req("copying", "10", "2026-01-05", &[("rent", "3000")])),
         "unknown-input"

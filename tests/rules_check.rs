@@ -174,3 +174,34 @@ fn a_formula_that_can_come_to_less_than_nothing_is_a_warning() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_price_list_not_yet_approved_is_a_warning() {
+    let leader = "      - {role: company_leader, name: 周文华, date: 2025-12-15, comment: 同意，自 2026 年 1 月 1 日起执行}\n";
+    let files: Vec<(String, String)> = sample_files()
+        .into_iter()
+        .map(|(n, t)| {
+            let t = if n == "rules/catalog-2026.yaml" {
+                assert!(t.contains(leader));
+                t.replace(leader, "")
+            } else {
+                t
+            };
+            (n, t)
+        })
+        .collect();
+    let loaded = rules::load_texts(Origin::Embedded, files);
+    let shown = render_all(&loaded.diagnostics, &loaded.sources);
+    assert!(loaded.rules.is_some(), "a warning keeps the rules usable");
+    assert_eq!(loaded.diagnostics.len(), 1, "{shown}");
+    let d = &loaded.diagnostics[0];
+    assert_eq!(
+        (d.code, d.is_error()),
+        ("catalog-not-approved", false),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("price list 2026-01 is not approved (待审批：待 公司领导 签字)"),
+        "{shown}"
+    );
+}

@@ -43,6 +43,13 @@ pub fn run(
             eprintln!("error: --set `{s}`: write NAME=VALUE, e.g. --set monthly_rent=3000");
             return USAGE;
         };
+        if inputs.contains_key(k.trim()) {
+            eprintln!(
+                "error: --set `{}` is given twice; give each input once",
+                k.trim()
+            );
+            return USAGE;
+        }
         inputs.insert(
             k.trim().to_string(),
             GivenInput {

@@ -462,6 +462,24 @@ impl Checker<'_> {
                         .into_iter()
                         .filter(|d| d.code != "unknown-reference"),
                 );
+                // Not a mistake in the file (a price list is drafted before
+                // it is approved), but nothing may be charged from it yet.
+                // Said of rules without errors only: a mistake in a chain
+                // or a department leaves every list unapproved.
+                if !status.is_approved() && !self.diags.iter().any(Diagnostic::is_error) {
+                    self.push(
+                        Diagnostic::warning(
+                            "catalog-not-approved",
+                            format!(
+                                "price list {} is not approved ({}): `notice` refuses it, and orders priced from it break the procedure",
+                                c.version.value,
+                                status.describe()
+                            ),
+                        )
+                        .at(c.approval.loc, "its approval")
+                        .hint("add the remaining sign-offs under `approval: signoffs:` once given"),
+                    );
+                }
                 status
             })
             .collect();
