@@ -1654,6 +1654,96 @@ impl Checker<'_> {
                     )
                     .hint("end the earlier version the day before the later one starts, or remove its `effective_until`"),
                 );
+            } else if let Some(until) = &a.effective_until
+                && until
+                    .value
+                    .succ_opt()
+                    .is_some_and(|next| next < b.effective_from.value)
+            {
+                // Orders served in between cannot be priced, and pricing
+                // would say the last price list had ended.
+                let first = until.value.succ_opt().unwrap_or(until.value);
+                let last = b.effective_from.value.pred_opt().unwrap_or(first);
+                self.push(
+                    Diagnostic::error(
+                        "catalog-gap",
+                        format!(
+                            "no price list applies from {first} to {last}, between `{}` and `{}`",
+                            a.version.value, b.version.value
+                        ),
+                    )
+                    .at(until.loc, "this version ends here")
+                    .also(b.effective_from.loc, "the next one starts here")
+                    .hint(format!(
+                        "end `{}` on {last}, the day before `{}` starts, or remove its `effective_until`",
+                        a.version.value, b.version.value
+                    )),
+                );
+            }
+        }
+        // Every tax a price list charges has a rate on every day it is in
+        // force: otherwise its items cannot be priced on those days.
+        for (i, c) in catalogs.iter().enumerate() {
+            let c = &c.value;
+            let start = c.effective_from.value;
+            let end = c.effective_until.as_ref().map(|u| u.value).or_else(|| {
+                catalogs
+                    .get(i + 1)
+                    .and_then(|n| n.value.effective_from.value.pred_opt())
+            });
+            let mut seen: HashSet<&str> = HashSet::new();
+            for item in &c.items {
+                let id = item.tax.value.as_str();
+                if !seen.insert(id) {
+                    continue;
+                }
+                let Some(tax) = taxes.get(id) else { continue };
+                let Some(first) = tax.rates.iter().min_by_key(|r| r.value.from.value) else {
+                    continue;
+                };
+                let open = tax.rates.iter().any(|r| r.value.until.is_none());
+                let last = tax
+                    .rates
+                    .iter()
+                    .filter_map(|r| r.value.until.as_ref())
+                    .max_by_key(|u| u.value);
+                let in_force = match end {
+                    Some(e) => format!("in force from {start} to {e}"),
+                    None => format!("in force from {start}"),
+                };
+                if first.value.from.value > start {
+                    self.push(
+                        Diagnostic::error(
+                            "tax-gap",
+                            format!(
+                                "tax `{id}` has no rate before {}, but price list `{}` ({in_force}) charges it",
+                                first.value.from.value, c.version.value
+                            ),
+                        )
+                        .at(first.value.from.loc, "its first rate starts here")
+                        .also(item.tax.loc, "charged here")
+                        .hint(format!("add the rate in force from {start}")),
+                    );
+                }
+                if let (false, Some(last)) = (open, last)
+                    && end.is_none_or(|e| e > last.value)
+                {
+                    let next = last.value.succ_opt().unwrap_or(last.value);
+                    self.push(
+                        Diagnostic::error(
+                            "tax-gap",
+                            format!(
+                                "tax `{id}` has no rate from {next}, but price list `{}` ({in_force}) charges it",
+                                c.version.value
+                            ),
+                        )
+                        .at(last.loc, "its last rate ends here")
+                        .also(item.tax.loc, "charged here")
+                        .hint(format!(
+                            "add the rate in force from {next}, or remove `until:` from the last rate"
+                        )),
+                    );
+                }
             }
         }
         catalogs.into_iter().map(|c| c.value).collect()
