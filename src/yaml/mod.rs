@@ -203,6 +203,22 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
         message = format!("not a valid date: {message}");
         hint = Some("write dates as YYYY-MM-DD, e.g. 2026-11-16".into());
     }
+    // `{when: total > 5,000}`: inside braces a comma ends the value, and
+    // what follows reads as a key of its own.
+    let cut = raw
+        .strip_prefix("unknown field `")
+        .and_then(|r| r.split_once('`'))
+        .is_some_and(|(f, _)| {
+            f.trim()
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit() || c == '\'' || c == ')')
+        });
+    if code == "unknown-field" && cut {
+        hint = Some(
+            "inside `{…}` a comma ends a value: quote an expression that holds commas (`when: \"round(x, 2) > 5000\"`), and write numbers without thousands commas (5000, not 5,000)".into(),
+        );
+    }
     let mut d = Diagnostic::error(code, message).hint_opt(hint);
     if let (Some(loc), Some(start)) = (e.location(), error_offset(text, e)) {
         let len = loc.span().byte_len().unwrap_or(0).max(1) as usize;
