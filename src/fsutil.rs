@@ -37,8 +37,9 @@ pub struct Staged {
 }
 
 impl Staged {
-    /// The name the file gets when published, as given.
-    pub fn target(&self) -> &Path {
+    /// The name the file gets when published, as given (a symbolic link's
+    /// name, not the file it names).
+    pub fn name(&self) -> &Path {
         &self.given
     }
 

@@ -735,6 +735,13 @@ fn notice_data(
     )
 }
 
+/// Binds notices (their files, in number order) into print volumes,
+/// written under temporary names.
+type Bind<'a> = dyn Fn(&[PathBuf]) -> Result<Vec<fsutil::Staged>, u8> + 'a;
+
+/// A notice issued: its number, its file, its bill.
+type Issued<'b> = (String, PathBuf, &'b CustomerBill);
+
 /// Issues the notices. Unsharded: every notice is rendered in parallel to a
 /// temporary file with the numbers the journal would give now, outside its
 /// lock; then one short transaction checks that the numbers are still free
@@ -760,14 +767,8 @@ fn issue_notices<'b>(
     out_dir: &Path,
     sources: &Sources,
     sharded: bool,
-    bind: &dyn Fn(&[PathBuf]) -> Result<Vec<fsutil::Staged>, u8>,
-) -> Result<
-    (
-        Vec<(String, PathBuf, &'b CustomerBill)>,
-        Vec<fsutil::Staged>,
-    ),
-    u8,
-> {
+    bind: &Bind<'_>,
+) -> Result<(Vec<Issued<'b>>, Vec<fsutil::Staged>), u8> {
     if bills.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }
@@ -1310,7 +1311,7 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<fsutil::Staged, Vec<Diagnostic>> {
 pub(super) fn publish(files: Vec<fsutil::Staged>) -> Result<(), u8> {
     let mut names = Vec::with_capacity(files.len());
     for f in files {
-        let target = f.target().to_path_buf();
+        let target = f.name().to_path_buf();
         f.publish().map_err(|e| {
             eprintln!("error: cannot write `{}`: {e}", target.display());
             USAGE
