@@ -1251,3 +1251,31 @@ fn a_second_run_of_a_month_does_not_replace_the_first_ones_files() {
             .exists()
     );
 }
+
+/// `feebook reissue` of a billing notice writes the same bytes under the
+/// name `bill` gave it, customer included, so that it sits beside it.
+#[test]
+fn a_reissued_notice_has_its_name_and_its_bytes() {
+    let dir = temp("reissue");
+    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
+    assert_eq!(code, 0, "{err}");
+    let (name, bytes) = files(&dir.join("out"))
+        .into_iter()
+        .find(|(n, _)| n.starts_with("billing-notice-TZ202612-0016-"))
+        .unwrap();
+    let again = dir.join("again");
+    let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .args(["reissue", "TZ202612-0016", "--journal"])
+        .arg(dir.join("journal.sqlite"))
+        .arg("-o")
+        .arg(format!("{}/", again.display()))
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(files(&again), vec![(name, bytes)]);
+}

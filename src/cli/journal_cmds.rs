@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use feebook::documents::Format;
+use feebook::documents::{Format, Kind};
 use feebook::issue::{Snapshot, data_hash, mark_void};
 use feebook::journal::{Entry, Journal};
 use feebook::source::Sources;
@@ -73,10 +73,16 @@ pub fn reissue(
         let bytes = r
             .render(snap.kind, &snap.data, format, e.date, &e.number)
             .map_err(|p| report(&p, &Sources::new()))?;
+        // Named as when issued: `bill` puts the customer after a notice's
+        // number, so that a reissue sits beside the original.
+        let name = match snap.kind {
+            Kind::BillingNotice => format!("{number}-{}", e.party),
+            _ => number.to_string(),
+        };
         let name = if e.voided.is_some() {
-            format!("{number}-作废")
+            format!("{name}-作废")
         } else {
-            number.to_string()
+            name
         };
         write(&output_path(render_args, snap.kind, &name, format), &bytes)
     };
