@@ -1279,3 +1279,37 @@ fn a_reissued_notice_has_its_name_and_its_bytes() {
     );
     assert_eq!(files(&again), vec![(name, bytes)]);
 }
+
+/// `bill` writes a folder: `-o` naming a file, there or not, is refused
+/// before anything is read or written.
+#[test]
+fn bill_refuses_an_output_that_names_a_file() {
+    let dir = temp("o-file");
+    let existing = dir.join("orders-copy.csv");
+    std::fs::write(&existing, "x").unwrap();
+    for out in [existing.clone(), dir.join("month.pdf")] {
+        let o = Command::new(env!("CARGO_BIN_EXE_feebook"))
+            .args([
+                "bill",
+                "samples/orders/2026-11.csv",
+                "--month",
+                "2026-11",
+                "--journal",
+            ])
+            .arg(dir.join("journal.sqlite"))
+            .arg("-o")
+            .arg(&out)
+            .current_dir(ROOT)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("names a file, but `bill` writes a folder"),
+            "{err}"
+        );
+    }
+    assert_eq!(std::fs::read(&existing).unwrap(), b"x");
+    assert!(!dir.join("month.pdf").exists());
+    assert!(!dir.join("journal.sqlite").exists());
+}

@@ -92,6 +92,20 @@ pub fn run(
             );
             return Err(USAGE);
         }
+        if let Some(out) = render_args.out.as_deref() {
+            let looks_like_a_file = out.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                ["pdf", "html", "htm", "md", "json", "csv", "xlsx"]
+                    .contains(&e.to_ascii_lowercase().as_str())
+            });
+            if (out.exists() && !out.is_dir()) || (!out.exists() && looks_like_a_file) {
+                eprintln!(
+                    "error: -o `{}` names a file, but `bill` writes a folder of files (notices, print volumes, register, summary)\n  = help: give a folder with -o, e.g. -o output/bill-{}/",
+                    out.display(),
+                    o.month
+                );
+                return Err(USAGE);
+            }
+        }
         files.iter().for_each(|f| super::render::protect(f));
         let (rules, mut sources) = load_rules(rules_args)?;
         let r = renderer(render_args)?;

@@ -301,6 +301,10 @@ fn misindented_key(
         .match_indices('\n')
         .nth(2)
         .map_or(text.len(), |(i, _)| error_at + i);
+    // The field itself, indented unlike the others; else another key so
+    // indented, one or two columns off (`     unit_price:` among keys at
+    // six), which ends the mapping before the field written below it.
+    let mut other = None;
     let mut pos = line_start;
     for line in text.get(line_start..end_line)?.split_inclusive('\n') {
         let indent = line.len() - line.trim_start_matches(' ').len();
@@ -308,9 +312,22 @@ fn misindented_key(
         if indent != want && key.strip_prefix(field).is_some_and(|r| r.starts_with(':')) {
             return Some((pos + indent, pos + indent + field.len(), indent, want));
         }
+        let name_len = key.find(':').filter(|&n| {
+            n > 0
+                && key[..n]
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        });
+        if other.is_none()
+            && indent != want
+            && indent.abs_diff(want) <= 2
+            && let Some(n) = name_len
+        {
+            other = Some((pos + indent, pos + indent + n, indent, want));
+        }
         pos += line.len();
     }
-    None
+    other
 }
 
 /// The first key of the block mapping whose key is at `offset`, as
