@@ -950,6 +950,8 @@ impl Checker<'_> {
                         .hint("end the earlier rate the day before the later one starts (`until:`), or remove `until:` and let the next rate end it"),
                     );
                 } else if let Some(until) = &a.until
+                    // An end before the start is reported as such above.
+                    && until.value >= a.from.value
                     && until
                         .value
                         .succ_opt()
@@ -1655,6 +1657,8 @@ impl Checker<'_> {
                     .hint("end the earlier version the day before the later one starts, or remove its `effective_until`"),
                 );
             } else if let Some(until) = &a.effective_until
+                // An end before the start is reported as such above.
+                && until.value >= a.effective_from.value
                 && until
                     .value
                     .succ_opt()
