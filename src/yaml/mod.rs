@@ -84,6 +84,27 @@ pub fn parse_salvaging<T: DeserializeOwned>(
         Err(e) => e,
     };
     let mut found = vec![yaml_error(file, &text, &error, what)];
+    // A file that is a list at the top (a section's items without the
+    // section's key): one mistake, not one per item.
+    let top_level_list = error_offset(&text, &error).is_some_and(|at| {
+        let line_start = text
+            .get(..at)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        text.get(line_start..)
+            .is_some_and(|l| l.starts_with("- ") || l.starts_with("-\n"))
+    }) && error
+        .without_snippet()
+        .to_string()
+        .contains("expected mapping");
+    if top_level_list {
+        if let Some(d) = found.first_mut() {
+            d.hints = vec![format!(
+                "the file is a list at the top, but a {what} is a mapping of keys: put the list under the key it belongs to (`policies:` for policies, `orders:` for a list of orders …) and indent the items"
+            )];
+        }
+        return Err((None, found));
+    }
     let mut salvaged = None;
     let mut masked = text.to_string();
     while found.len() < MAX_PER_FILE && value_does_not_fit(&error) {
