@@ -1758,7 +1758,7 @@ mod tests {
     fn markdown_has_bold_totals_and_gfm_tables() {
         let md = render("quote", Format::Md, &quote());
         assert!(md.contains("- **合计（小写）：¥904.00**"));
-        assert!(md.contains("- **合计（大写）：玖佰零肆元整**"));
+        assert!(md.contains("- **合计（大写）：人民币玖佰零肆元整**"));
         assert!(md.contains("| 项目 | 计算公式 | 计算过程 | 金额 |\n| --- | --- | --- | ---: |\n"));
         // An info line shows its value; the total line is bold.
         assert!(
