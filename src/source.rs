@@ -79,6 +79,12 @@ impl SourceFile {
             .partition_point(|&s| s as usize <= offset)
             .saturating_sub(1);
         let start = self.line_starts[line] as usize;
+        // A byte-order mark is not a column an editor shows.
+        let start = if start == 0 && self.text.starts_with('\u{feff}') {
+            offset.min('\u{feff}'.len_utf8())
+        } else {
+            start
+        };
         let col = self.text[start..offset].chars().count() + 1;
         (line + 1, col)
     }
@@ -92,7 +98,9 @@ impl SourceFile {
             .line_starts
             .get(line)
             .map_or(self.text.len(), |&e| e as usize);
-        self.text[start as usize..end].trim_end_matches(['\n', '\r'])
+        self.text[start as usize..end]
+            .trim_start_matches('\u{feff}')
+            .trim_end_matches(['\n', '\r'])
     }
 
     pub fn line_count(&self) -> usize {
@@ -318,6 +326,16 @@ mod tests {
         assert_eq!(f.line_col(off + 1), (1, 11));
         assert_eq!(f.line_text(2), "unit: 平方米");
         assert_eq!(f.line_text(9), "");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_a_column() {
+        let f = SourceFile::new("a.yaml", "\u{feff}name: x\nunit: y\n");
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(3), (1, 1));
+        let off = f.text.find('x').unwrap() as u32;
+        assert_eq!(f.line_col(off), (1, 7));
+        assert_eq!(f.line_text(1), "name: x");
     }
 
     #[test]

@@ -205,3 +205,26 @@ fn a_price_list_not_yet_approved_is_a_warning() {
         "{shown}"
     );
 }
+
+#[test]
+fn hidden_files_in_the_rules_folder_are_not_rule_files() {
+    let dir = std::env::temp_dir().join(format!("feebook-hidden-rules-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in embedded::FILES {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    // What macOS leaves beside a file copied to a shared drive.
+    std::fs::write(
+        dir.join("._catalog-2026.yaml"),
+        b"\x00\x05\x16\x07 not YAML",
+    )
+    .unwrap();
+    let loaded = rules::load_dir(&dir).expect("the folder reads");
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "{}",
+        render_all(&loaded.diagnostics, &loaded.sources)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -74,7 +74,13 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| {
+            // Hidden files (`._catalog.yaml` from macOS, an editor's
+            // `.#catalog.yaml`) are not rule files, as in a templates folder.
             p.is_file()
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
                 && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
                     e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml")
                 })
