@@ -614,17 +614,20 @@ fn receipt_pays(e: &Entry, notice: &str) -> bool {
     })
 }
 
+/// The lines of a document (a notice's orders, a receipt's items) as its
+/// journal snapshot keeps them.
+fn snapshot_lines(e: &Entry) -> Vec<serde_json::Value> {
+    match snapshot_data(e).as_mut().and_then(|d| d.get_mut("lines")) {
+        Some(serde_json::Value::Array(lines)) => std::mem::take(lines),
+        _ => Vec::new(),
+    }
+}
+
 /// The `field` of each line of a document (a notice's order `number`, a
-/// receipt's `reference`), trimmed, as its journal snapshot keeps it.
+/// receipt's `reference`), trimmed.
 fn line_texts(e: &Entry, field: &str) -> Vec<String> {
-    let data = snapshot_data(e);
-    let lines = data
-        .as_ref()
-        .and_then(|d| d.get("lines"))
-        .and_then(|l| l.as_array());
-    lines
-        .into_iter()
-        .flatten()
+    snapshot_lines(e)
+        .iter()
         .filter_map(|l| l.get(field)?.as_str())
         .map(|t| t.trim().to_string())
         .collect()
@@ -632,14 +635,8 @@ fn line_texts(e: &Entry, field: &str) -> Vec<String> {
 
 /// What a billing notice bills for each of its orders.
 fn line_amounts(e: &Entry) -> HashMap<String, Money> {
-    let data = snapshot_data(e);
-    let lines = data
-        .as_ref()
-        .and_then(|d| d.get("lines"))
-        .and_then(|l| l.as_array());
-    lines
-        .into_iter()
-        .flatten()
+    snapshot_lines(e)
+        .iter()
         .filter_map(|l| {
             let number = l.get("number")?.as_str()?.trim().to_string();
             let amount = l.get("amount")?.get("value")?.as_str()?;

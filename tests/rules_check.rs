@@ -15,6 +15,22 @@ fn sample_files() -> Vec<(String, String)> {
         .collect()
 }
 
+/// The sample files with `from` replaced by `to` in `file`.
+fn sample_edited(file: &str, from: &str, to: &str) -> Vec<(String, String)> {
+    sample_files()
+        .into_iter()
+        .map(|(n, t)| {
+            if n == file {
+                assert!(t.contains(from), "{file} has no `{from}`");
+                let edited = t.replace(from, to);
+                (n, edited)
+            } else {
+                (n, t)
+            }
+        })
+        .collect()
+}
+
 /// Applies a fixture: `# replaces: FILE` swaps a sample file for it,
 /// `# adds` adds it as `rules/zz-added.yaml`.
 fn with_fixture(name: &str, text: &str) -> Vec<(String, String)> {
@@ -150,20 +166,14 @@ fn json_diagnostics_carry_file_line_column_and_code() {
 fn a_formula_that_can_come_to_less_than_nothing_is_a_warning() {
     // The letting commission without its 500-yuan floor, less a fixed fee:
     // small rents give a negative price, which pricing refuses.
-    let files: Vec<(String, String)> = sample_files()
-        .into_iter()
-        .map(|(n, t)| {
-            let t = if n == "rules/formulas.yaml" {
-                let bounded = "expr: max(monthly_rent * commission_rate, 500)";
-                assert!(t.contains(bounded));
-                t.replace(bounded, "expr: monthly_rent * commission_rate - 500")
-            } else {
-                t
-            };
-            (n, t)
-        })
-        .collect();
-    let loaded = rules::load_texts(Origin::Embedded, files);
+    let loaded = rules::load_texts(
+        Origin::Embedded,
+        sample_edited(
+            "rules/formulas.yaml",
+            "expr: max(monthly_rent * commission_rate, 500)",
+            "expr: monthly_rent * commission_rate - 500",
+        ),
+    );
     let shown = render_all(&loaded.diagnostics, &loaded.sources);
     assert!(loaded.rules.is_some(), "a warning keeps the rules usable");
     assert_eq!(loaded.diagnostics.len(), 1, "{shown}");
@@ -178,19 +188,10 @@ fn a_formula_that_can_come_to_less_than_nothing_is_a_warning() {
 #[test]
 fn a_price_list_not_yet_approved_is_a_warning() {
     let leader = "      - {role: company_leader, name: 周文华, date: 2025-12-15, comment: 同意，自 2026 年 1 月 1 日起执行}\n";
-    let files: Vec<(String, String)> = sample_files()
-        .into_iter()
-        .map(|(n, t)| {
-            let t = if n == "rules/catalog-2026.yaml" {
-                assert!(t.contains(leader));
-                t.replace(leader, "")
-            } else {
-                t
-            };
-            (n, t)
-        })
-        .collect();
-    let loaded = rules::load_texts(Origin::Embedded, files);
+    let loaded = rules::load_texts(
+        Origin::Embedded,
+        sample_edited("rules/catalog-2026.yaml", leader, ""),
+    );
     let shown = render_all(&loaded.diagnostics, &loaded.sources);
     assert!(loaded.rules.is_some(), "a warning keeps the rules usable");
     assert_eq!(loaded.diagnostics.len(), 1, "{shown}");
