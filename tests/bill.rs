@@ -1066,21 +1066,26 @@ fn skip_invalid_sets_aside_bad_rows_not_whole_files() {
     );
     assert_eq!(rejected.lines().count(), 4, "{rejected}");
 
+    // The CSV alone, rows set aside.
+    let skipping = |dir: &Path| {
+        bill(
+            dir,
+            &[
+                csv_path.to_str().unwrap(),
+                "--month",
+                "2026-11",
+                "--skip-invalid",
+            ],
+            None,
+        )
+    };
+
     // A quote left open: the file, not a row.
     let dir = temp("skip-open-quote");
     let open = csv.replacen(",华庭", ",\"华庭", 1);
     assert_ne!(open, csv, "the sample's addresses start with 华庭");
     std::fs::write(&csv_path, &open).unwrap();
-    let (code, _, err) = bill(
-        &dir,
-        &[
-            csv_path.to_str().unwrap(),
-            "--month",
-            "2026-11",
-            "--skip-invalid",
-        ],
-        None,
-    );
+    let (code, _, err) = skipping(&dir);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("a quote `\"` is not closed"), "{err}");
     assert!(
@@ -1092,16 +1097,7 @@ fn skip_invalid_sets_aside_bad_rows_not_whole_files() {
     // A column the policies read, missing: the file, not every row.
     let unsigned = csv.replacen("客户签字", "客户意见", 1);
     std::fs::write(&csv_path, &unsigned).unwrap();
-    let (code, _, err) = bill(
-        &dir,
-        &[
-            csv_path.to_str().unwrap(),
-            "--month",
-            "2026-11",
-            "--skip-invalid",
-        ],
-        None,
-    );
+    let (code, _, err) = skipping(&dir);
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("the file has no column for `customer_signed` (客户签字, 客户确认, 签字), which policy `monthly-needs-signature` checks"),
