@@ -2,7 +2,10 @@
 //! `feebook approve`, every sample policy violated once, and the journal
 //! under parallel `feebook receipt` processes.
 
-use std::path::{Path, PathBuf};
+mod support;
+use support::Scratch;
+
+use std::path::Path;
 use std::process::Command;
 
 use feebook::approval::{State, quote_status};
@@ -166,11 +169,8 @@ fn bad_signoffs_are_reported() {
     );
 }
 
-fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("feebook-appr-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn temp(name: &str) -> Scratch {
+    Scratch::new(&format!("appr-{name}"))
 }
 
 fn feebook(args: &[&str], dir: &Path) -> (i32, String, String) {
@@ -283,7 +283,6 @@ fn approve_records_a_signoff_in_turn_and_keeps_the_file() {
     );
     assert_eq!(code, 1);
     assert!(err.contains("already 已批准"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -340,7 +339,6 @@ fn every_sample_policy_is_enforced() {
                 .1
                 .contains("nothing issued")
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The catalogue policies need a catalogue that is not approved yet.
@@ -415,7 +413,7 @@ fn two_hundred_receipts_from_parallel_processes_get_consecutive_numbers() {
             .unwrap();
     let workers: Vec<_> = (0..8)
         .map(|w| {
-            let dir = dir.clone();
+            let dir = dir.to_path_buf();
             let sample = sample.clone();
             std::thread::spawn(move || {
                 let mut numbers = Vec::new();
@@ -546,7 +544,6 @@ fn two_hundred_receipts_from_parallel_processes_get_consecutive_numbers() {
     );
     assert_eq!(code, 1);
     assert!(err.contains("does not exist"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The journal is checked for an earlier receipt under its write lock: of
@@ -557,7 +554,7 @@ fn the_same_payment_receipted_at_once_by_eight_processes_is_issued_once() {
     let payment = format!("{ROOT}/samples/payments/immediate-repair-802.yaml");
     let workers: Vec<_> = (0..8)
         .map(|w| {
-            let dir = dir.clone();
+            let dir = dir.to_path_buf();
             let payment = payment.clone();
             std::thread::spawn(move || {
                 Command::new(env!("CARGO_BIN_EXE_feebook"))

@@ -3,16 +3,16 @@
 //! UTF-8 CSV; the output does not depend on the number of threads; the
 //! print file comes in volumes.
 
+mod support;
+use support::Scratch;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("feebook-bill-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn temp(name: &str) -> Scratch {
+    Scratch::new(&format!("bill-{name}"))
 }
 
 fn bill(dir: &Path, args: &[&str], threads: Option<usize>) -> (i32, String, String) {
@@ -95,7 +95,6 @@ fn notices_reconcile_with_the_summary_to_the_cent() {
     assert_eq!(tax.to_string(), s["billed_tax"].as_str().unwrap());
     // Every order of the month is in the summary, billed or paid at once.
     assert_eq!(s["orders"], 300);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -155,7 +154,6 @@ fn every_bad_row_is_reported_and_nothing_is_written() {
     let s = summary(&dir);
     assert_eq!(s["orders"], 5, "{out}");
     assert_eq!(s["rejected_rows"], 12);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -189,7 +187,6 @@ fn gbk_csv_and_xlsx_read_like_utf8() {
     }
     assert_eq!(summaries[0], summaries[1], "GBK CSV");
     assert_eq!(summaries[0], summaries[2], "XLSX");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
@@ -271,8 +268,6 @@ fn the_same_bytes_with_one_thread_and_with_two() {
     }
     // 300 register rows fit one volume: the plain name.
     assert!(fa.iter().any(|(n, _)| n == "register-2026-11.pdf"));
-    let _ = std::fs::remove_dir_all(&a);
-    let _ = std::fs::remove_dir_all(&b);
 }
 
 #[test]
@@ -355,7 +350,6 @@ fn shards_split_the_customers_without_overlap() {
     let series = &j["series"][0];
     assert_eq!(series["count"], 73);
     assert_eq!(series["gaps"].as_array().unwrap().len(), 0);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `feebook register` on a long month writes volumes of at most 300 rows
@@ -430,7 +424,6 @@ fn a_long_register_comes_in_volumes() {
         let got = (count, text.contains("接上册"), text.contains("转下册"));
         assert_eq!(got, expected[i], "{name}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A broken billing-notice template fails every batch alike: the error is
@@ -470,7 +463,6 @@ fn a_template_error_is_reported_once_and_issues_nothing() {
         .map(|d| d.count())
         .unwrap_or(0);
     assert_eq!(written, 0, "nothing written");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Orders each within the range of an amount whose month is not: refused
@@ -527,7 +519,6 @@ fn a_month_whose_total_cannot_be_written_is_refused() {
         err.contains("error[amounts-too-large]") && err.contains("row 5, column 数量"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A notice is never dated before the work it bills: a mistyped `--date`
@@ -558,7 +549,6 @@ fn notices_are_not_dated_before_the_work() {
     let (code, out, err) = bill(&dir, &args("2026-11-30"), None);
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("TZ202611-0001"), "{out}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A character no font has in a customer's name is a problem of its row and
@@ -612,7 +602,6 @@ fn a_character_no_font_has_is_a_problem_of_its_row() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("m.csv, row 3, column 客户名称"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Runs `feebook` with the bill test's journal and output folder.

@@ -1,16 +1,16 @@
 //! `feebook check` as a user runs it: exit codes and output formats.
 
+mod support;
+use support::Scratch;
+
 use std::process::Command;
 
 fn feebook() -> Command {
     Command::new(env!("CARGO_BIN_EXE_feebook"))
 }
 
-fn temp_dir(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("feebook-test-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn temp_dir(name: &str) -> Scratch {
+    Scratch::new(&format!("test-{name}"))
 }
 
 #[test]
@@ -613,7 +613,6 @@ fn an_html_template_error_exits_1_at_its_line() {
         "{err}"
     );
     assert!(!d.join("out").exists(), "{err}");
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// A template under a wrong name would be silently replaced by the built-in
@@ -651,7 +650,6 @@ fn a_misnamed_template_is_refused_and_an_unused_file_is_a_warning() {
     let (code, err) = receipt_with_templates(&d, &["--preview"]);
     assert_eq!(code, Some(0), "{err}");
     insta::assert_snapshot!("unused_files_warn", err);
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// `--font-dir` searches subfolders (Debian's font trees keep their fonts
@@ -704,7 +702,6 @@ fn font_dir_searches_subfolders_and_refuses_a_folder_without_fonts() {
     let (code, err) = run(&d.join("fonts"));
     assert_eq!(code, Some(0), "{err}");
     assert!(d.join("out.pdf").exists());
-    let _ = std::fs::remove_dir_all(&d);
 }
 
 /// Rule warnings do not stop a command, but whoever runs it sees them, once

@@ -3,6 +3,9 @@
 //! 大写; output is deterministic; templates are sandboxed; a character no
 //! font has is an error.
 
+mod support;
+use support::Scratch;
+
 use chrono::NaiveDate;
 use feebook::approval;
 use feebook::documents::{Format, Kind, Renderer, model};
@@ -269,8 +272,7 @@ fn rendering_is_deterministic() {
 
 #[test]
 fn same_bytes_across_processes() {
-    let dir = std::env::temp_dir().join(format!("feebook-det-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("det");
     let mut outputs = Vec::new();
     for run in 0..2 {
         for (format, ext) in [("pdf", "pdf"), ("html", "html")] {
@@ -300,12 +302,10 @@ fn same_bytes_across_processes() {
         outputs[1].1 == outputs[3].1,
         "HTML differs across processes"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn override_dir(name: &str, file: &str, text: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("feebook-tpl-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+fn override_dir(name: &str, file: &str, text: &str) -> Scratch {
+    let dir = Scratch::new(&format!("tpl-{name}"));
     std::fs::create_dir_all(dir.join("typst")).unwrap();
     std::fs::write(dir.join("typst").join(file), text).unwrap();
     dir
@@ -313,12 +313,12 @@ fn override_dir(name: &str, file: &str, text: &str) -> std::path::PathBuf {
 
 /// Renders the sample document of `kind` with its Typst template replaced
 /// by `text`: the error it must fail with, and the replacement folder (for
-/// the caller to look at and remove).
+/// the caller to look at).
 fn render_replaced(
     kind: Kind,
     case: &str,
     text: &str,
-) -> (Vec<feebook::diagnostic::Diagnostic>, std::path::PathBuf) {
+) -> (Vec<feebook::diagnostic::Diagnostic>, Scratch) {
     let rules = rules();
     let (_, kind, date, number, data) = samples(&rules).into_iter().find(|s| s.1 == kind).unwrap();
     let dir = override_dir(case, &format!("{}.typ", kind.name()), text);
@@ -341,10 +341,9 @@ fn templates_cannot_read_files_or_import_packages() {
             "packages are disabled",
         ),
     ] {
-        let (err, dir) = render_replaced(Kind::Quote, case, text);
+        let (err, _dir) = render_replaced(Kind::Quote, case, text);
         let shown = format!("{err:?}");
         assert!(shown.contains(expected), "{case}: {shown}");
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
@@ -360,7 +359,6 @@ fn a_link_out_of_the_templates_folder_is_refused() {
         Ok(_) => panic!("a link out of the folder was accepted"),
     };
     assert!(err.contains("outside the templates folder"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -386,7 +384,6 @@ fn a_template_error_names_the_template_line() {
         other => panic!("no template location: {other:?}"),
     }
     assert!(d.message.contains("no_such_field"), "{}", d.message);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -567,14 +564,13 @@ fn a_batch_template_without_document_marks_is_refused() {
         assert!(err.contains("<feebook-document>"), "{err}");
         assert!(err.contains("expected 2"), "{err}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A replacement billing-notice template written for one notice (reading
 /// `data.customer`) fails with a hint at the batch shape of its data.
 #[test]
 fn a_single_notice_template_is_told_about_the_batch_shape() {
-    let (err, dir) = render_replaced(
+    let (err, _dir) = render_replaced(
         Kind::BillingNotice,
         "single-shape",
         "#let data = json(\"/data.json\")\n#data.customer\n",
@@ -582,7 +578,6 @@ fn a_single_notice_template_is_told_about_the_batch_shape() {
     let err = format!("{err:?}");
     assert!(err.contains("customer"), "{err}");
     assert!(err.contains("{\\\"documents\\\": [...]}"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The long tables' one-line rows (common.typ, `row-heights`) get a fixed

@@ -3,16 +3,16 @@
 //! be written uses up no number; a void that cannot be rendered or written
 //! is not recorded.
 
-use std::path::{Path, PathBuf};
+mod support;
+use support::Scratch;
+
+use std::path::Path;
 use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-fn temp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("feebook-out-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+fn temp(name: &str) -> Scratch {
+    Scratch::new(&format!("out-{name}"))
 }
 
 fn feebook(dir: &Path, args: &[&str]) -> (i32, String, String) {
@@ -127,7 +127,6 @@ fn an_output_never_replaces_an_input_or_the_journal_nor_uses_up_a_number() {
             .ends_with(".tmp")),
         "no temporary file left"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -181,5 +180,4 @@ fn a_void_that_cannot_be_rendered_or_written_is_not_recorded() {
     let (code, _, err) = void("客户要求重开", "out/");
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("already voided"), "{err}");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,6 +2,9 @@
 //! is reported exactly as snapshotted (message, file:line:column, snippet,
 //! hints).
 
+mod support;
+use support::Scratch;
+
 use std::collections::BTreeSet;
 
 use feebook::diagnostic::render_all;
@@ -209,9 +212,7 @@ fn a_price_list_not_yet_approved_is_a_warning() {
 
 #[test]
 fn hidden_files_in_the_rules_folder_are_not_rule_files() {
-    let dir = std::env::temp_dir().join(format!("feebook-hidden-rules-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("hidden-rules");
     for (name, text) in embedded::FILES {
         std::fs::write(dir.join(name), text).unwrap();
     }
@@ -227,5 +228,4 @@ fn hidden_files_in_the_rules_folder_are_not_rule_files() {
         "{}",
         render_all(&loaded.diagnostics, &loaded.sources)
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
