@@ -142,11 +142,13 @@ pub fn data_hash(data: &serde_json::Value) -> String {
     sha256_hex(serde_json::to_string(data).unwrap_or_default().as_bytes())
 }
 
-/// Marks a document's data void: 作废 across every copy, the receipt's
-/// stamp replaced.
+/// Marks a document's data void: 作废 across every copy, the reason in the
+/// header (every template prints it), the receipt's stamp replaced.
+/// Snapshots recorded before the header had `void_reason` gain it here.
 pub fn mark_void(data: &mut serde_json::Value, reason: &str) {
     if let Some(h) = data.get_mut("header").and_then(|h| h.as_object_mut()) {
         h.insert("mark".into(), "作废".into());
+        h.insert("void_reason".into(), reason.into());
     }
     if let Some(obj) = data.as_object_mut() {
         if obj.contains_key("voided") {

@@ -93,6 +93,9 @@ pub struct Header {
     pub copies: Vec<String>,
     /// A mark across every page: 作废, 待审批, 未经审批 — or none.
     pub mark: Option<String>,
+    /// Why the document was voided (`feebook void --reason`); set with the
+    /// 作废 mark when a voided document is rendered, none otherwise.
+    pub void_reason: Option<String>,
     pub footer: Option<String>,
 }
 
@@ -123,6 +126,7 @@ fn header(
         org: Org::from_rules(rules),
         copies: s.copies.into_iter().map(|c| c.value).collect(),
         mark,
+        void_reason: None,
         footer: s.footer,
     }
 }
@@ -574,15 +578,17 @@ pub fn receipt(rules: &Rules, p: &Payment, number: &str, void_reason: Option<&st
         .payment_channels
         .get(&p.channel.value)
         .map_or_else(|| p.channel.value.clone(), |c| c.name.clone());
+    let mut header = header(
+        rules,
+        "receipt",
+        "收款收据",
+        number,
+        p.date.value,
+        voided.then(|| "作废".to_string()),
+    );
+    header.void_reason = void_reason.map(str::to_string);
     ReceiptDoc {
-        header: header(
-            rules,
-            "receipt",
-            "收款收据",
-            number,
-            p.date.value,
-            voided.then(|| "作废".to_string()),
-        ),
+        header,
         payer: p.payer.value.clone(),
         lines: p
             .items
