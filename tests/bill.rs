@@ -1263,6 +1263,56 @@ fn a_reissued_notice_has_its_name_and_its_bytes() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(files(&again), vec![(name, bytes)]);
+
+    // Voided, it says why, in every format.
+    let (code, _, err) = feebook_in(
+        &dir,
+        &[
+            "void",
+            "TZ202612-0016",
+            "--reason",
+            "金额录入错误*已重开*",
+            "--date",
+            "2026-12-03",
+            "-o",
+            dir.join("void.json").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let void =
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(dir.join("void.json")).unwrap())
+            .unwrap();
+    assert_eq!(void["header"]["void_reason"], "金额录入错误*已重开*");
+    for (format, shown) in [
+        ("md", "**作废原因**：金额录入错误\\*已重开\\*"),
+        ("html", "作废原因：金额录入错误*已重开*"),
+        ("pdf", "作废原因：金额录入错误*已重开*"),
+    ] {
+        let path = dir.join(format!("void.{format}"));
+        let (code, _, err) = feebook_in(
+            &dir,
+            &[
+                "reissue",
+                "TZ202612-0016",
+                "--format",
+                format,
+                "-o",
+                path.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(code, 0, "{err}");
+        let bytes = std::fs::read(&path).unwrap();
+        let text = if format == "pdf" {
+            pdf_extract::extract_text_from_mem(&bytes).unwrap()
+        } else {
+            String::from_utf8(bytes).unwrap()
+        };
+        let text: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{200b}')
+            .collect();
+        assert!(text.contains(&shown.replace(' ', "")), "{format}: {text}");
+    }
 }
 
 /// `bill` writes a folder: `-o` naming a file, there or not, is refused
