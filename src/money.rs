@@ -183,6 +183,10 @@ const HINT_GROUPING: &str =
 const HINT_EXPONENT: &str =
     "scientific notation is not accepted; write the digits out, e.g. 100000";
 const HINT_CURRENCY: &str = "write the number without the ¥ sign, e.g. 1409.50";
+const HINT_NUMERALS: &str = "write the amount in digits, e.g. 1409.50, not in Chinese numerals (大写 is printed by feebook)";
+const HINT_UNIT: &str = "write the number alone, without 元 (amounts are in yuan), e.g. 1409.50";
+const HINT_FULL_WIDTH: &str =
+    "write the digits in half-width (半角) characters, e.g. 1409.50, not １４０９．５０";
 
 /// Reads an amount in yuan as whole 分, exactly, without going through `f64`
 /// or even `Decimal::from_str` (which would accept `1e5`).
@@ -220,6 +224,16 @@ fn parse_fen(text: &str) -> Result<i64, MoneyError> {
             HINT_EXPONENT
         } else if trimmed.contains(['¥', '￥']) {
             HINT_CURRENCY
+        } else if trimmed.contains([
+            '一', '二', '两', '三', '四', '五', '六', '七', '八', '九', '十', '百', '千', '万',
+            '零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖', '拾', '佰', '仟',
+        ]) {
+            HINT_NUMERALS
+        } else if trimmed.contains(['元', '块', '圆']) {
+            HINT_UNIT
+        } else if trimmed.contains(|c: char| ('０'..='９').contains(&c) || c == '．' || c == '，')
+        {
+            HINT_FULL_WIDTH
         } else if integer.contains(',') && fraction_ok && is_ascii_digits(&integer.replace(',', ""))
         {
             HINT_GROUPING
@@ -1301,6 +1315,10 @@ mod tests {
             assert!(message.contains(phrase), "{text:?}: {message}");
         };
         expect("abc", "not a number");
+        expect("5000 元", "without 元");
+        expect("二百六十元", "in digits");
+        expect("５０００", "half-width");
+        expect("5000．00", "half-width");
         expect("abc", "e.g. 1409.50");
         expect("1.005", "more than two decimals (分 is the smallest unit)");
         expect("1.500", "more than two decimals");

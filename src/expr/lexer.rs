@@ -356,7 +356,12 @@ impl<'s> Lexer<'s> {
             format!("unexpected character `{c}`"),
         );
         let hint = match (c, next) {
+            ('=', Some('>')) => Some("write `>=` for 'at least'".to_string()),
+            ('=', Some('<')) => Some("write `<=` for 'at most'".to_string()),
             ('=', _) => Some("use `==` to compare".to_string()),
+            ('≥', _) => Some("write `>=`".to_string()),
+            ('≤', _) => Some("write `<=`".to_string()),
+            ('≠', _) => Some("write `!=`".to_string()),
             ('!', _) => Some("use `not` for negation, `!=` for 'not equal'".to_string()),
             ('&', _) => Some("use `and`".to_string()),
             ('|', _) => Some("use `or`".to_string()),
@@ -455,6 +460,19 @@ mod tests {
         let e = tokenize("a = 1").unwrap_err();
         assert_eq!(e.span, Span::new(2, 3));
         assert!(e.hint.unwrap().contains("=="));
+        // Reversed comparisons and mathematical signs.
+        for (src, hint) in [
+            ("a => 1", ">="),
+            ("a =< 1", "<="),
+            ("a ≥ 1", ">="),
+            ("a ≠ 1", "!="),
+        ] {
+            let e = tokenize(src).unwrap_err();
+            assert!(
+                e.hint.as_deref().is_some_and(|h| h.contains(hint)),
+                "{src}: {e:?}"
+            );
+        }
         let e = tokenize("max（a, b)").unwrap_err();
         assert_eq!(e.span, Span::new(3, 6));
         assert!(e.hint.unwrap().contains("`(`"));

@@ -221,8 +221,34 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
         "trailing input",
     ];
     if from_serde && CHRONO.contains(&message.as_str()) {
-        message = format!("not a valid date: {message}");
-        hint = Some("write dates as YYYY-MM-DD, e.g. 2026-11-16".into());
+        let value = error_offset(text, e)
+            .zip(e.location())
+            .and_then(|(start, loc)| {
+                let len = loc.span().byte_len().unwrap_or(0) as usize;
+                text.get(start..snap_end(text, start, len))
+            })
+            .unwrap_or("");
+        let value: String = value
+            .trim()
+            .trim_matches(['"', '\''])
+            .chars()
+            .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+            .collect();
+        (message, hint) = date_problem(&value);
+    }
+    // serde-saphyr names the Rust type (`invalid u32`) for `due_days: -1`.
+    if code == "invalid-value"
+        && let Some(ty) = message.strip_prefix("invalid u")
+        && let Some(max) = match ty {
+            "8" => Some(u64::from(u8::MAX)),
+            "16" => Some(u64::from(u16::MAX)),
+            "32" => Some(u64::from(u32::MAX)),
+            "64" | "size" => Some(u64::MAX),
+            _ => None,
+        }
+    {
+        message = format!("not a whole number from 0 to {max}");
+        hint = Some("write digits only, e.g. 15".into());
     }
     // `{when: total > 5,000}`: inside braces a comma ends the value, and
     // what follows reads as a key of its own.
@@ -295,8 +321,156 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
                 None => d = d.at(Loc::new(file, start as u32, end as u32), ""),
             },
         }
+        // A missing field is often there, its line spoilt by the slip; the
+        // search starts at the mapping's first key and ends a little past
+        // the error.
+        let from = if missing {
+            mapping_start(text, start).map_or(start, |(first, _)| first)
+        } else {
+            start
+        };
+        let to = if missing {
+            text.get(start..)
+                .and_then(|r| r.match_indices('\n').nth(2))
+                .map_or(text.len(), |(i, _)| start + i)
+        } else {
+            start
+        };
+        if let Some(slip) = full_width_slip(text, from, to) {
+            d.hints.clear();
+            d = d
+                .at(Loc::new(file, slip.at as u32, slip.end as u32), slip.label)
+                .hint(slip.hint);
+        }
     }
     d
+}
+
+/// What is wrong with a date chrono would not read, and how to write it:
+/// `2026-02-30` is not a day of the calendar; `2026/01/05` and
+/// `2026年1月5日` are the right day in the wrong form.
+fn date_problem(value: &str) -> (String, Option<String>) {
+    const FORM: &str = "write dates as YYYY-MM-DD, e.g. 2026-11-16";
+    let parts: Vec<&str> = value
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let numbers = match parts.as_slice() {
+        [y, m, d] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => y
+            .parse::<i32>()
+            .ok()
+            .zip(m.parse::<u32>().ok())
+            .zip(d.parse::<u32>().ok()),
+        _ => None,
+    };
+    let Some(((y, m), d)) = numbers else {
+        return (format!("not a date: `{value}`"), Some(FORM.into()));
+    };
+    if !(1..=12).contains(&m) {
+        return (
+            format!("not a date: `{value}` has no month {m}"),
+            Some(FORM.into()),
+        );
+    }
+    match chrono::NaiveDate::from_ymd_opt(y, m, d) {
+        Some(date) => (
+            format!("not a date in the form feebook reads: `{value}`"),
+            Some(format!("write it as {}", date.format("%Y-%m-%d"))),
+        ),
+        None => {
+            let days = (28..=31)
+                .rev()
+                .find(|&n| chrono::NaiveDate::from_ymd_opt(y, m, n).is_some())
+                .unwrap_or(28);
+            (
+                format!("not a date: {y}年{m}月 has {days} days, not {d}"),
+                Some("check the day against the calendar".into()),
+            )
+        }
+    }
+}
+
+/// A full-width character where YAML needs its ASCII twin, as a Chinese
+/// input method types it: `：` after a key, `　` in the indentation, a
+/// value in “…”. The parser only sees a key without its colon or a strange
+/// key or value; the user needs to be shown the one character to retype.
+struct Slip {
+    at: usize,
+    end: usize,
+    label: &'static str,
+    hint: String,
+}
+
+/// The first slip on the lines from the one holding `from` to the one
+/// holding `to`, if any. Only where the character cannot be meant: a `：`
+/// inside a value (`notes: 联系人：张丽`) is text.
+fn full_width_slip(text: &str, from: usize, to: usize) -> Option<Slip> {
+    let mut line_start = text.get(..from)?.rfind('\n').map_or(0, |i| i + 1);
+    while line_start <= to.min(text.len()) {
+        let line_end = text
+            .get(line_start..)?
+            .find('\n')
+            .map_or(text.len(), |i| line_start + i);
+        if let Some(slip) = slip_on_line(text.get(line_start..line_end)?, line_start) {
+            return Some(slip);
+        }
+        line_start = line_end + 1;
+    }
+    None
+}
+
+fn slip_on_line(line: &str, line_start: usize) -> Option<Slip> {
+    let indent_len = line.len() - line.trim_start_matches([' ', '\u{3000}']).len();
+    if let Some(i) = line[..indent_len].find('\u{3000}') {
+        return Some(Slip {
+            at: line_start + i,
+            end: line_start + i + '\u{3000}'.len_utf8(),
+            label: "a full-width space (U+3000)",
+            hint: "indent with ASCII spaces: switch the input method to half-width (半角) and retype the indentation".into(),
+        });
+    }
+    let mut body = &line[indent_len..];
+    while let Some(rest) = body.strip_prefix("- ") {
+        body = rest.trim_start_matches(' ');
+    }
+    let body_at = line_start + (line.len() - body.len());
+    if body.starts_with('#') {
+        return None;
+    }
+    // The key ends at the first ASCII `: ` (or `:` at the end); a `：`
+    // before it, or on a line with none, is where the colon was meant.
+    let ascii = body.find(": ").or_else(|| {
+        body.trim_end()
+            .ends_with(':')
+            .then(|| body.trim_end().len() - 1)
+    });
+    if let Some(i) = body.find('：')
+        && ascii.is_none_or(|a| i < a)
+        && !body[..i].contains(['"', '\'', '{', '['])
+    {
+        return Some(Slip {
+            at: body_at + i,
+            end: body_at + i + '：'.len_utf8(),
+            label: "a full-width colon (：)",
+            hint: format!(
+                "after a key YAML needs an ASCII colon and a space (`{}: …`): switch the input method to half-width (半角) and retype the colon",
+                body[..i].trim_end()
+            ),
+        });
+    }
+    let value = ascii.map_or("", |a| body[a + 1..].trim());
+    if value.starts_with(['“', '‘', '”']) {
+        let i = body.len() - body[ascii? + 1..].trim_start().len();
+        let q = value.chars().next()?;
+        return Some(Slip {
+            at: body_at + i,
+            end: body_at + i + q.len_utf8(),
+            label: "a Chinese quotation mark",
+            hint: "quote values with ASCII quotes, `\"3.00\"` or `'3.00'`, or leave the quotes out"
+                .into(),
+        });
+    }
+    None
 }
 
 /// The first tab at or after `offset`, if it is in the next few lines.
