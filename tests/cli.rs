@@ -161,6 +161,31 @@ fn upper_prints_the_uppercase_amount() {
     assert!(err.contains("more than two decimals"), "{err}");
 }
 
+/// `upper` spells an amount as the documents do: where 零 and 整 go is the
+/// rules' `documents.upper_style`.
+#[test]
+fn upper_follows_the_rules_upper_style() {
+    let d = temp_dir("upper-style");
+    let rules = d.join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    for (name, text) in feebook::rules::embedded::FILES {
+        let text = text
+            .replace("zero_after_yuan_before_jiao: true", "zero_after_yuan_before_jiao: false")
+            .replace("zheng_after_jiao: true", "zheng_after_jiao: false");
+        std::fs::write(rules.join(name), text).unwrap();
+    }
+    let upper = |dir: Option<&std::path::Path>| {
+        let mut c = feebook();
+        c.args(["upper", "1680.30"]).current_dir(env!("CARGO_MANIFEST_DIR"));
+        if let Some(dir) = dir {
+            c.arg("--rules").arg(dir);
+        }
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    assert_eq!(upper(None), "壹仟陆佰捌拾元零叁角整\n");
+    assert_eq!(upper(Some(&rules)), "壹仟陆佰捌拾元叁角\n");
+}
+
 #[test]
 fn price_prints_text_and_json_and_fails_on_bad_input() {
     let (code, out, _) = run(&[

@@ -94,10 +94,13 @@ enum Command {
         format: ReportFormat,
     },
     /// Print an amount in 人民币大写 (e.g. 1409.50 → 壹仟肆佰零玖元伍角整).
+    /// Spelt as the documents spell it: the rules' `documents.upper_style`.
     Upper {
         /// The amount in yuan, at most two decimals.
         #[arg(allow_hyphen_values = true)]
         amount: String,
+        #[command(flatten)]
+        rules: RulesArgs,
     },
     /// Price a catalogue item: quantity × unit price, minimum charge, tax.
     Price {
@@ -389,7 +392,7 @@ pub fn run() -> ExitCode {
     let code = match cli.command {
         Command::Check { rules, format } => check::run(&rules, format),
         Command::Schema { out } => schema::run(&out),
-        Command::Upper { amount } => upper::run(&amount),
+        Command::Upper { amount, rules } => upper::run(&rules, &amount),
         Command::Price {
             item,
             qty,

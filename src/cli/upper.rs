@@ -1,10 +1,12 @@
 //! `feebook upper AMOUNT`: 人民币大写 of an amount, as on the counter's
-//! 数字大小写对照表.
+//! 数字大小写对照表, spelt as the documents spell it (the rules'
+//! `documents.upper_style`: where 零 and 整 go is a house choice).
 
-use super::{OK, PROBLEMS};
-use feebook::money::{UpperStyle, parse_upper_input, to_upper};
+use super::common::load_rules;
+use super::{OK, PROBLEMS, RulesArgs};
+use feebook::money::{parse_upper_input, to_upper};
 
-pub fn run(amount: &str) -> u8 {
+pub fn run(rules: &RulesArgs, amount: &str) -> u8 {
     let value = match parse_upper_input(amount) {
         Ok(v) => v,
         Err(e) => {
@@ -12,7 +14,11 @@ pub fn run(amount: &str) -> u8 {
             return PROBLEMS;
         }
     };
-    match to_upper(value, &UpperStyle::default()) {
+    let (rules, _) = match load_rules(rules) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    match to_upper(value, &rules.documents.upper_style) {
         Ok(s) => {
             super::out(&format!("{s}\n"));
             OK
