@@ -113,21 +113,36 @@ pub fn billed(o: &PricedOrder) -> bool {
     matches!(o.settlement, Settlement::Monthly | Settlement::Agreement)
 }
 
+/// What tells one customer from another in a name or an address: the
+/// text without its spaces, full-width letters and digits read as ASCII.
+/// Staff type `华庭大厦 12 层` one day and `华庭大厦12层` or `华庭大厦１２层`
+/// the next; that is one customer, who must get one notice a month.
+pub fn party_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
 /// Groups the billed orders per customer and address (two 王伟 on
-/// different floors are two customers), sorted by name then address — the
-/// order numbers are assigned in — so that the same month gives the same
-/// numbers.
+/// different floors are two customers; see [`party_key`] for what counts
+/// as the same), sorted by name then address — the order numbers are
+/// assigned in — so that the same month gives the same numbers. A notice
+/// shows the name and address as its first order writes them.
 pub fn group(orders: &[PricedOrder], rounding: TaxRounding) -> Vec<CustomerBill> {
-    let mut by: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+    let mut by: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, o) in orders.iter().enumerate() {
         if billed(o) {
-            by.entry((o.customer.as_str(), o.address.as_str()))
+            by.entry((party_key(&o.customer), party_key(&o.address)))
                 .or_default()
                 .push(i);
         }
     }
-    by.into_iter()
-        .map(|((customer, _), mut idx)| {
+    by.into_values()
+        .map(|mut idx| {
             idx.sort_by(|&a, &b| {
                 (orders[a].service_date, &orders[a].number)
                     .cmp(&(orders[b].service_date, &orders[b].number))
@@ -135,7 +150,7 @@ pub fn group(orders: &[PricedOrder], rounding: TaxRounding) -> Vec<CustomerBill>
             let mine: Vec<&PricedOrder> = idx.iter().map(|&i| &orders[i]).collect();
             let total: Money = mine.iter().map(|o| o.total()).sum();
             CustomerBill {
-                customer: customer.to_string(),
+                customer: mine.first().map(|o| o.customer.clone()).unwrap_or_default(),
                 address: mine.first().map(|o| o.address.clone()).unwrap_or_default(),
                 tax: document_tax(&mine, rounding),
                 total,
@@ -184,9 +199,9 @@ pub fn document_tax(orders: &[&PricedOrder], rounding: TaxRounding) -> Money {
 /// to the others.
 pub fn shard_of(customer: &str, address: &str, n: usize) -> usize {
     let mut hasher = Sha256::new();
-    hasher.update(customer.as_bytes());
+    hasher.update(party_key(customer).as_bytes());
     hasher.update([0]);
-    hasher.update(address.as_bytes());
+    hasher.update(party_key(address).as_bytes());
     let h = hasher.finalize();
     let mut b = [0u8; 8];
     b.copy_from_slice(&h[..8]);
@@ -260,7 +275,7 @@ pub fn summarize(
         billed_orders: bills.iter().map(|b| b.orders.len()).sum(),
         customers: orders
             .iter()
-            .map(|o| (o.customer.as_str(), o.address.as_str()))
+            .map(|o| (party_key(&o.customer), party_key(&o.address)))
             .collect::<std::collections::BTreeSet<_>>()
             .len(),
         notices: bills.len(),
@@ -357,6 +372,41 @@ mod tests {
         o.item.total = Money::parse(yuan).unwrap();
         o.item.net = o.item.total;
         o
+    }
+
+    /// Spaces and full-width digits do not make another customer: one
+    /// notice, named as its first order writes it, in one shard.
+    #[test]
+    fn one_customer_written_two_ways_gets_one_notice() {
+        let mut orders = vec![
+            order("WX-2", "10.00"),
+            order("WX-1", "20.00"),
+            order("WX-3", "30.00"),
+            order("WX-4", "40.00"),
+        ];
+        orders[0].address = "华庭大厦12层1203室".into();
+        orders[1].address = "华庭大厦 １２ 层 1203 室 ".into();
+        orders[2].customer = "孙晓明 ".into();
+        orders[3].address = "华庭大厦 12 层 1204 室".into();
+        let bills = group(&orders, Default::default());
+        assert_eq!(bills.len(), 2);
+        let merged = bills.iter().find(|b| b.orders.len() == 3).unwrap();
+        assert_eq!(merged.total, Money::parse("60.00").unwrap());
+        // The first order by service date, then number: WX-1.
+        assert_eq!(merged.address, "华庭大厦 １２ 层 1203 室 ");
+        for n in 2..5 {
+            let shards: std::collections::BTreeSet<_> = orders[..3]
+                .iter()
+                .map(|o| shard_of(&o.customer, &o.address, n))
+                .collect();
+            assert_eq!(shards.len(), 1);
+        }
+        assert_eq!(summary_customers(&orders), 2);
+    }
+
+    fn summary_customers(orders: &[PricedOrder]) -> usize {
+        let bills = group(orders, Default::default());
+        summarize((2026, 11), orders, &bills, 0).customers
     }
 
     #[test]

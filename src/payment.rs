@@ -505,7 +505,7 @@ fn check_notice(
             .hint("write the date the money was received"),
         );
     }
-    if notice.party != p.payer.value {
+    if crate::batch::party_key(&notice.party) != crate::batch::party_key(&p.payer.value) {
         problems.push(
             Diagnostic::warning(
                 "payer-not-billed",
