@@ -170,13 +170,17 @@ fn upper_follows_the_rules_upper_style() {
     std::fs::create_dir(&rules).unwrap();
     for (name, text) in feebook::rules::embedded::FILES {
         let text = text
-            .replace("zero_after_yuan_before_jiao: true", "zero_after_yuan_before_jiao: false")
+            .replace(
+                "zero_after_yuan_before_jiao: true",
+                "zero_after_yuan_before_jiao: false",
+            )
             .replace("zheng_after_jiao: true", "zheng_after_jiao: false");
         std::fs::write(rules.join(name), text).unwrap();
     }
     let upper = |dir: Option<&std::path::Path>| {
         let mut c = feebook();
-        c.args(["upper", "1680.30"]).current_dir(env!("CARGO_MANIFEST_DIR"));
+        c.args(["upper", "1680.30"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
         if let Some(dir) = dir {
             c.arg("--rules").arg(dir);
         }

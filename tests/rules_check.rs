@@ -210,6 +210,57 @@ fn a_price_list_not_yet_approved_is_a_warning() {
     );
 }
 
+/// The company leader signed after the list took effect (here, a year
+/// typed wrong): it was in force before it was approved.
+#[test]
+fn a_price_list_approved_after_it_took_effect_is_a_warning() {
+    let loaded = rules::load_texts(
+        Origin::Embedded,
+        sample_edited(
+            "rules/catalog-2026.yaml",
+            "name: 周文华, date: 2025-12-15",
+            "name: 周文华, date: 2026-12-15",
+        ),
+    );
+    let shown = render_all(&loaded.diagnostics, &loaded.sources);
+    assert!(loaded.rules.is_some(), "a warning keeps the rules usable");
+    assert_eq!(loaded.diagnostics.len(), 1, "{shown}");
+    insta::assert_snapshot!("approved_after_effective", shown);
+}
+
+/// A rule file saved as GBK (Notepad's "ANSI" on a Chinese Windows) is
+/// one error at its first non-UTF-8 character, its line shown readable;
+/// its other mistakes are found in the same run. Rule files left in a
+/// subfolder, which is not read, are a warning; a hidden one is quiet.
+#[test]
+fn a_gbk_rule_file_and_a_subfolder_of_rules_are_pointed_at() {
+    let dir = Scratch::new("gbk-rules");
+    for (name, text) in embedded::FILES {
+        let bytes = if *name == "catalog-2026.yaml" {
+            let text = text.replace("unit_price: \"25.00\"", "unit_price: \"25.00元\"");
+            encoding_rs::GBK.encode(&text).0.into_owned()
+        } else {
+            text.as_bytes().to_vec()
+        };
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    for sub in ["old", ".kept"] {
+        std::fs::create_dir(dir.join(sub)).unwrap();
+        std::fs::write(dir.join(sub).join("catalog-2024.yaml"), "catalog: {}\n").unwrap();
+    }
+    let loaded = rules::load_dir(&dir).expect("the folder reads");
+    let shown =
+        render_all(&loaded.diagnostics, &loaded.sources).replace(&dir.display().to_string(), "DIR");
+    assert!(loaded.rules.is_none(), "{shown}");
+    let codes: Vec<_> = loaded.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        ["not-utf8", "invalid-value", "subfolder-not-read"],
+        "{shown}"
+    );
+    insta::assert_snapshot!("gbk_rule_file_and_subfolder", shown);
+}
+
 #[test]
 fn hidden_files_in_the_rules_folder_are_not_rule_files() {
     let dir = Scratch::new("hidden-rules");

@@ -16,7 +16,7 @@ pub use validate::{
     LineDef, MATERIALS_COLUMNS, Rules, input_type_name, parse_default, scalar_type, type_name,
 };
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Place};
 use crate::source::{FileId, SourceFile, Sources};
 
 /// Where a rule set came from.
@@ -94,22 +94,129 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
         });
     }
     let mut files = Vec::new();
+    let mut problems = Vec::new();
     for p in paths {
-        let text = std::fs::read(&p).map_err(|e| LoadError {
+        let bytes = std::fs::read(&p).map_err(|e| LoadError {
             message: format!("cannot read `{}`: {e}", p.display()),
             hint: "check the file's permissions".into(),
         })?;
-        let text = String::from_utf8(text).map_err(|e| LoadError {
-            message: format!(
-                "`{}` is not UTF-8 (invalid byte at offset {})",
-                p.display(),
-                e.utf8_error().valid_up_to()
-            ),
-            hint: "save rule files as UTF-8".into(),
-        })?;
-        files.push((p.display().to_string(), text));
+        let name = p.display().to_string();
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => {
+                let (text, problem) = not_utf8(&name, e);
+                problems.push(problem);
+                text
+            }
+        };
+        files.push((name, text));
     }
-    Ok(load_texts(Origin::Dir(dir.to_path_buf()), files))
+    let mut loaded = load_texts(Origin::Dir(dir.to_path_buf()), files);
+    if !problems.is_empty() {
+        loaded.rules = None;
+        loaded.diagnostics.splice(0..0, problems);
+    }
+    loaded.diagnostics.extend(unread_subfolders(dir));
+    Ok(loaded)
+}
+
+/// A rule file that is not UTF-8: where, and what it most likely is. Its
+/// text is still checked, read as GBK when it is GBK (Notepad's "ANSI" on
+/// a Chinese Windows), so that its other mistakes show in the same run;
+/// the rules are not usable until it is saved again.
+fn not_utf8(name: &str, e: std::string::FromUtf8Error) -> (String, Diagnostic) {
+    let at = e.utf8_error().valid_up_to();
+    let bytes = e.into_bytes();
+    let shown = String::from_utf8_lossy(&bytes);
+    let gbk = encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(&bytes);
+    // Shown as GBK when it is GBK: the line is then readable.
+    let line_start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line_end = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| at + i);
+    let decode = |b: &[u8]| {
+        encoding_rs::GBK
+            .decode_without_bom_handling_and_without_replacement(b)
+            .map(|t| t.into_owned())
+    };
+    let place = match (
+        gbk.is_some(),
+        decode(&bytes[line_start..at]),
+        decode(&bytes[line_start..line_end]),
+    ) {
+        (true, Some(before), Some(line)) => Place::Line {
+            file: name.to_string(),
+            line: bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1,
+            column: Some(before.chars().count() + 1),
+            excerpt: Some(crate::diagnostic::Excerpt {
+                text: line.trim_end_matches('\r').to_string(),
+                width: 1,
+            }),
+        },
+        _ => Place::in_text(name, &shown, at..at + '\u{fffd}'.len_utf8()),
+    };
+    let hint = if gbk.is_some() {
+        "it reads as GBK (\"ANSI\" in Notepad on a Chinese Windows): save it as UTF-8 (Notepad: Save As → Encoding: UTF-8)"
+    } else {
+        "save rule files as UTF-8"
+    };
+    let d = Diagnostic::error("not-utf8", "the rule file is not UTF-8")
+        .at_place(place, "not a UTF-8 character")
+        .hint(hint);
+    let text = gbk.map_or_else(|| shown.to_string(), |t| t.into_owned());
+    (text, d)
+}
+
+/// Subfolders of the rules folder that hold rule files: feebook reads only
+/// the folder's own files, and rules left below it would be missed
+/// silently. Hidden folders (`.git`, `.old`) are where files are put to be
+/// kept without being read.
+fn unread_subfolders(dir: &Path) -> Vec<Diagnostic> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_dir()
+                && !p
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with('.'))
+                && std::fs::read_dir(p).is_ok_and(|mut inner| {
+                    inner.any(|f| {
+                        f.is_ok_and(|f| {
+                            f.path()
+                                .extension()
+                                .and_then(|e| e.to_str())
+                                .is_some_and(|e| {
+                                    e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml")
+                                })
+                        })
+                    })
+                })
+        })
+        .collect();
+    found.sort();
+    found
+        .into_iter()
+        .map(|p| {
+            Diagnostic::warning(
+                "subfolder-not-read",
+                format!(
+                    "`{}` holds .yaml files, but only the rules folder's own files are read",
+                    p.display()
+                ),
+            )
+            .at_place(Place::File(p.display().to_string()), "")
+            .hint("move the files up into the rules folder to use them; to keep old rules there unread, give the folder a name starting with `.`")
+        })
+        .collect()
 }
 
 /// Loads the sample rules compiled into the binary.

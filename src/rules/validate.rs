@@ -480,6 +480,32 @@ impl Checker<'_> {
                         .hint("add the remaining sign-offs under `approval: signoffs:` once given"),
                     );
                 }
+                // Approved, but after the list took effect: the orders of
+                // the days between were priced from a list not yet approved
+                // (四（一）: 经公司领导审批后实施). A sign-off typed with the
+                // wrong year shows here too.
+                if status.is_approved()
+                    && let Some(last) = c
+                        .approval
+                        .value
+                        .signoffs
+                        .iter()
+                        .max_by_key(|s| s.date.value)
+                    && last.date.value > c.effective_from.value
+                {
+                    self.push(
+                        Diagnostic::warning(
+                            "approved-after-effective",
+                            format!(
+                                "price list {} takes effect on {} but its last sign-off is dated {}: it was in force before it was approved",
+                                c.version.value, c.effective_from.value, last.date.value
+                            ),
+                        )
+                        .at(last.date.loc, "signed after the list took effect")
+                        .also(c.effective_from.loc, "in force from here")
+                        .hint("check the sign-off's date; if it is right, make the list take effect on or after it"),
+                    );
+                }
                 status
             })
             .collect();
