@@ -122,8 +122,8 @@ pub struct Row {
     /// Empty rows are skipped but still counted, and a CSV record with a
     /// quoted line break counts once, as it does when Excel opens the file.
     pub number: usize,
-    /// One cell per header, trimmed; cells missing at the end of a short
-    /// row are `""`.
+    /// One cell per header, trimmed (a CSV row with fewer cells is a bad
+    /// row).
     pub cells: Vec<String>,
 }
 
@@ -698,6 +698,34 @@ fn csv_row(
              (an address, say); put the value in double quotes, or export the file again \
              from Excel or WPS"
         )));
+    }
+    // A row cut short: Excel and WPS write every column, empty ones too, so
+    // its last values were lost (or a value ran into the next one where a
+    // delimiter went missing); which cells are empty cannot be told.
+    if record.len() < header.names.len() {
+        let missing: Vec<&str> = header.names[record.len()..]
+            .iter()
+            .map(String::as_str)
+            .filter(|n| !n.is_empty())
+            .collect();
+        return Err(TabularError::new(
+            name,
+            format!(
+                "this row has {} cells but the header has {} columns: {} missing at its end",
+                record.len(),
+                header.names.len(),
+                if missing.is_empty() {
+                    "the last ones".to_owned()
+                } else {
+                    missing.join(", ")
+                }
+            ),
+        )
+        .at_row(number)
+        .with_hint(
+            "a value or a delimiter was lost; write the row in full, an empty value as two \
+             delimiters side by side, or export the file again from Excel or WPS",
+        ));
     }
     let mut cells = Vec::with_capacity(header.names.len());
     for i in 0..header.names.len() {
@@ -1616,10 +1644,18 @@ mod tests {
 
     #[test]
     fn ragged_rows() {
-        // Short rows are padded.
-        let table = csv("a,b,c\n1\n2,3\n");
-        assert_eq!(table.rows[0].cells, ["1", "", ""]);
-        assert_eq!(table.rows[1].cells, ["2", "3", ""]);
+        // Short rows are an error at their row, naming what is missing:
+        // Excel and WPS write every column, so values were lost.
+        let table = csv("a,b,c\n1,2,3\n2,3\n4,5,\n");
+        assert_eq!(numbers(&table), [2, 4]);
+        assert_eq!(table.rows[1].cells, ["4", "5", ""]);
+        let err = bad_row(table);
+        assert_eq!(err.row, Some(3));
+        assert!(
+            err.message
+                .contains("this row has 2 cells but the header has 3 columns: c missing at its end"),
+            "{err}"
+        );
 
         // Long rows are an error at their row; the other rows read.
         let table = csv("单号,地址,数量\nA1,幸福路,1\n\nA2,幸福小区3栋,2单元,2\nA3,幸福路,3\n");

@@ -123,12 +123,13 @@ fn every_bad_row_is_reported_and_nothing_is_written() {
             "verified on 2026-11-19, before it was completed on 2026-11-20",
         ),
         ("row 18, column 数量", "the order comes to ¥0.00"),
+        ("row 19", "客户签字, 核对人, 核对日期 missing at its end"),
     ];
     for (place, message) in expect {
         assert!(err.contains(place), "{place} not reported:\n{err}");
         assert!(err.contains(message), "{message} not reported:\n{err}");
     }
-    assert!(err.contains("12 rows cannot be billed"), "{err}");
+    assert!(err.contains("13 rows cannot be billed"), "{err}");
 
     // --skip-invalid bills the rest and lists the rejected rows with reasons.
     let (code, out, err) = bill(
@@ -147,13 +148,13 @@ fn every_bad_row_is_reported_and_nothing_is_written() {
     let rejected = std::fs::read_to_string(dir.join("out/rejected-2026-11.csv")).unwrap();
     assert_eq!(
         rejected.lines().count(),
-        13,
-        "header + 12 rows:\n{rejected}"
+        14,
+        "header + 13 rows:\n{rejected}"
     );
     assert!(rejected.contains(",9,客户签字,"), "{rejected}");
     let s = summary(&dir);
     assert_eq!(s["orders"], 5, "{out}");
-    assert_eq!(s["rejected_rows"], 12);
+    assert_eq!(s["rejected_rows"], 13);
 }
 
 #[test]
