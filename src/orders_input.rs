@@ -125,12 +125,13 @@ fn read_yaml(
     struct List {
         orders: Vec<OrderFile>,
     }
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         vec![
-            Diagnostic::error("input", format!("cannot read `{name}`: {e}"))
-                .hint("check the path and that the file is UTF-8"),
+            Diagnostic::error("input", format!("cannot read `{name}`: {e}")).hint("check the path"),
         ]
     })?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| vec![crate::text::not_utf8(name, "orders file", e).1])?;
     let is_list = text.lines().any(|l| l.starts_with("orders:"));
     let id = sources.add(SourceFile::new(name, text));
     let (orders, bad) = if is_list {

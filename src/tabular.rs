@@ -352,8 +352,35 @@ fn decode<'b>(
     match encoding {
         None => match std::str::from_utf8(body) {
             Ok(text) => Ok(Cow::Borrowed(text)),
-            Err(_) => decode_gb18030(body).map(Cow::Owned).map_err(|line| {
-                TabularError::new(
+            Err(e) => {
+                // UTF-8 Chinese before the first bad byte: the file is UTF-8
+                // with something else pasted in, and that line is the place
+                // to look at. Read as GB18030 it would not fail but garble
+                // (UTF-8 bytes are mostly valid GB18030). GBK text is valid
+                // UTF-8 for a character now and then, not for two of the
+                // three-byte sequences that UTF-8 Chinese is made of.
+                let valid = e.valid_up_to();
+                let prefix = std::str::from_utf8(&body[..valid]).unwrap_or_default();
+                if prefix
+                    .chars()
+                    .filter(|c| c.len_utf8() == 3)
+                    .nth(1)
+                    .is_some()
+                {
+                    let at = line_at(body, valid);
+                    return Err(TabularError::new(
+                        name,
+                        format!(
+                            "the file is UTF-8 text up to line {at}, where bytes that are not UTF-8 begin"
+                        ),
+                    )
+                    .with_hint(format!(
+                        "text in another encoding (GBK) was pasted in, or the file was cut: \
+                         correct line {at} and save the file as \"CSV UTF-8\""
+                    )));
+                }
+                decode_gb18030(body).map(Cow::Owned).map_err(|line| {
+                    TabularError::new(
                     name,
                     format!(
                         "the file is neither UTF-8 nor GBK text (undecodable bytes on line {line})"
@@ -363,7 +390,8 @@ fn decode<'b>(
                     "check that this is a CSV file; if it is, save it again from Excel \
                      or WPS as \"CSV UTF-8\"",
                 )
-            }),
+                })
+            }
         },
         Some(Encoding::Utf8) => std::str::from_utf8(body).map(Cow::Borrowed).map_err(|e| {
             let line = line_at(body, e.valid_up_to());
@@ -1587,6 +1615,14 @@ mod tests {
         let err = read_csv_bytes("x.csv", b"a,b\n1,\xFF\xFF\n", None).unwrap_err();
         assert!(err.message.contains("neither UTF-8 nor GBK"), "{err}");
         assert!(err.message.contains("line 2"), "{err}");
+
+        // UTF-8 Chinese with a GBK line pasted in: the line named is the
+        // pasted one, where UTF-8 stops, not where GBK would.
+        let mut mixed = "单号,地址\nA1,华庭大厦\nA2,".as_bytes().to_vec();
+        mixed.extend_from_slice(&encoding_rs::GBK.encode("华庭大厦").0);
+        mixed.extend_from_slice(b"\n");
+        let err = read_csv_bytes("x.csv", &mixed, None).unwrap_err();
+        assert!(err.message.contains("UTF-8 text up to line 3"), "{err}");
     }
 
     #[test]
@@ -1652,8 +1688,9 @@ mod tests {
         let err = bad_row(table);
         assert_eq!(err.row, Some(3));
         assert!(
-            err.message
-                .contains("this row has 2 cells but the header has 3 columns: c missing at its end"),
+            err.message.contains(
+                "this row has 2 cells but the header has 3 columns: c missing at its end"
+            ),
             "{err}"
         );
 

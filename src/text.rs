@@ -53,6 +53,63 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// A file that is not UTF-8 (`what`: "rule file", "work order"): where,
+/// and what it most likely is, with its text as best read: as GBK when it
+/// is GBK (Notepad's "ANSI" on a Chinese Windows), so that a rule file's
+/// other mistakes can show in the same run, else with U+FFFD in place of
+/// the bytes that are not UTF-8.
+pub fn not_utf8(
+    name: &str,
+    what: &str,
+    e: std::string::FromUtf8Error,
+) -> (String, crate::diagnostic::Diagnostic) {
+    use crate::diagnostic::{Diagnostic, Excerpt, Place};
+    let at = e.utf8_error().valid_up_to();
+    let bytes = e.into_bytes();
+    let shown = String::from_utf8_lossy(&bytes);
+    let gbk = encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(&bytes);
+    // Shown as GBK when it is GBK: the line is then readable.
+    let line_start = bytes[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line_end = bytes[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| at + i);
+    let decode = |b: &[u8]| {
+        encoding_rs::GBK
+            .decode_without_bom_handling_and_without_replacement(b)
+            .map(|t| t.into_owned())
+    };
+    let place = match (
+        gbk.is_some(),
+        decode(&bytes[line_start..at]),
+        decode(&bytes[line_start..line_end]),
+    ) {
+        (true, Some(before), Some(line)) => Place::Line {
+            file: name.to_string(),
+            line: bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1,
+            column: Some(before.chars().count() + 1),
+            excerpt: Some(Excerpt {
+                text: line.trim_end_matches('\r').to_string(),
+                width: 1,
+            }),
+        },
+        _ => Place::in_text(name, &shown, at..at + '\u{fffd}'.len_utf8()),
+    };
+    let hint = if gbk.is_some() {
+        "it reads as GBK (\"ANSI\" in Notepad on a Chinese Windows): save it as UTF-8 (Notepad: Save As → Encoding: UTF-8)"
+    } else {
+        "save it as UTF-8"
+    };
+    let d = Diagnostic::error("not-utf8", format!("the {what} is not UTF-8"))
+        .at_place(place, "not a UTF-8 character")
+        .hint(hint);
+    let text = gbk.map_or_else(|| shown.to_string(), |t| t.into_owned());
+    (text, d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,12 +68,8 @@ pub fn read_input(path: &Path, what: &str) -> Result<String, u8> {
     })?;
     super::render::protect(path);
     String::from_utf8(bytes).map_err(|e| {
-        eprintln!(
-            "error: the {what} `{}` is not UTF-8 (invalid byte at offset {})\n  = help: save it as UTF-8",
-            path.display(),
-            e.utf8_error().valid_up_to()
-        );
-        PROBLEMS
+        let (_, problem) = feebook::text::not_utf8(&path.display().to_string(), what, e);
+        report(&[problem], &Sources::new())
     })
 }
 
