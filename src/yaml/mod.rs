@@ -341,9 +341,76 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
             d = d
                 .at(Loc::new(file, slip.at as u32, slip.end as u32), slip.label)
                 .hint(slip.hint);
+        } else if matches!(code, "invalid-value" | "yaml-syntax")
+            && let Some((at, q)) = unclosed_quote(text, start)
+        {
+            let stumbled = d.primary.clone();
+            d.hints.clear();
+            d.message = "a quote is not closed on its line".into();
+            d.code = "yaml-syntax";
+            d = d.at(Loc::new(file, at as u32, (at + 1) as u32), "opened here");
+            if stumbled.place == d.primary.place {
+                d = d.hint(format!(
+                    "close the {q} at the end of its value, or delete it"
+                ));
+            } else {
+                d.secondary.push(crate::diagnostic::Label {
+                    place: stumbled.place,
+                    text: "where the quoted text ended and the rest made no sense".into(),
+                });
+                d = d.hint(format!(
+                    "YAML read on from this {q} to the next one, over the line break: close the quote at the end of its value, or delete it"
+                ));
+            }
         }
     }
     d
+}
+
+/// A value opened with a quote that its line does not close, on the line
+/// of `offset` or up to 20 lines above it: the quoted text runs on to the
+/// next quote of the same kind, and the error is reported there, lines
+/// below the quote that caused it. (start of the quote, which quote)
+fn unclosed_quote(text: &str, offset: usize) -> Option<(usize, &'static str)> {
+    let line_start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let mut end = text
+        .get(line_start..)?
+        .find('\n')
+        .map_or(text.len(), |i| line_start + i);
+    let mut start = line_start;
+    for _ in 0..=20 {
+        let line = text.get(start..end)?;
+        let body = line.trim_start_matches([' ', '-']);
+        // The value: after the key's `: `, or the whole of a list item.
+        let value_at = match body.find(": ") {
+            Some(k) if !body[..k].contains(['"', '\'']) => k + 2,
+            _ => 0,
+        };
+        let value = body[value_at..].trim_start();
+        let at = start + (line.len() - value.len());
+        let open = match value.chars().next() {
+            Some('"') => {
+                // `\"` is an escaped quote inside a double-quoted value.
+                let quotes = value
+                    .replace("\\\\", "")
+                    .replace("\\\"", "")
+                    .matches('"')
+                    .count();
+                (quotes % 2 == 1).then_some("double quote `\"`")
+            }
+            Some('\'') => (value.matches('\'').count() % 2 == 1).then_some("single quote `'`"),
+            _ => None,
+        };
+        if let Some(q) = open {
+            return Some((at, q));
+        }
+        if start == 0 {
+            return None;
+        }
+        end = start - 1;
+        start = text.get(..end)?.rfind('\n').map_or(0, |i| i + 1);
+    }
+    None
 }
 
 /// What is wrong with a date chrono would not read, and how to write it:
