@@ -418,17 +418,40 @@ fn render_excerpt(
     label: &str,
     mark: char,
 ) {
+    // A line is shown as the terminal will print it: a control character
+    // from the file (an escape sequence) would act on the terminal, so it is
+    // shown as U+FFFD; a very long line (a minified file, a pasted blob) is
+    // cut to a window around the place, so the mistake stays on screen.
+    const LONG: usize = 160;
+    const AROUND: usize = 60;
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            c if crate::text::is_control(c) => '\u{fffd}',
+            c => c,
+        })
+        .collect();
+    let at = col.saturating_sub(1).min(chars.len());
+    let (from, to) = if chars.len() > LONG {
+        let from = at.saturating_sub(AROUND);
+        (from, (at + width.min(AROUND) + AROUND).min(chars.len()))
+    } else {
+        (0, chars.len())
+    };
+    let cut_left = if from > 0 { "…" } else { "" };
+    let cut_right = if to < chars.len() { "…" } else { "" };
     let gutter = line.to_string().len();
     let pad = " ".repeat(gutter);
     let _ = writeln!(out, "{pad}--> {name}:{line}:{col}");
     let _ = writeln!(out, "{pad} |");
-    let _ = writeln!(out, "{line} | {}", text.replace('\t', " "));
-    let before: String = text.chars().take(col.saturating_sub(1)).collect();
-    let covered: String = text
+    let shown: String = chars[from..to].iter().collect();
+    let _ = writeln!(out, "{line} | {cut_left}{shown}{cut_right}");
+    let before: String = cut_left
         .chars()
-        .skip(col.saturating_sub(1))
-        .take(width)
+        .chain(chars[from..at].iter().copied())
         .collect();
+    let covered: String = chars[at..to].iter().take(width).collect();
     let indent = UnicodeWidthStr::width(before.as_str());
     let width = UnicodeWidthStr::width(covered.as_str()).max(1);
     let marks: String = std::iter::repeat_n(mark, width).collect();
@@ -512,6 +535,29 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
     use crate::source::SourceFile;
+
+    /// A line of 200,000 characters is shown as a window around the place;
+    /// an escape character in it is shown, not sent to the terminal.
+    #[test]
+    fn a_long_line_is_cut_around_the_place_and_controls_are_not_printed() {
+        let mut sources = Sources::new();
+        let text = format!("k: [{}x\u{1b}[31m]\n", "1, ".repeat(66_000));
+        let id = sources.add(SourceFile::new("big.yaml", text.as_str()));
+        let start = text.find('x').unwrap() as u32;
+        let d = Diagnostic::error("invalid-value", "not a number")
+            .at(Loc::new(id, start, start + 1), "here");
+        let r = d.render(&sources);
+        assert!(r.len() < 600, "{} bytes", r.len());
+        assert!(!r.contains('\u{1b}'), "{r}");
+        let lines: Vec<&str> = r.lines().collect();
+        assert!(
+            lines[3].starts_with("1 | …1, 1,") && lines[3].ends_with("x\u{fffd}[31m]"),
+            "{r}"
+        );
+        // The caret is under the x.
+        let x = lines[3].chars().position(|c| c == 'x').unwrap();
+        assert_eq!(lines[4].chars().position(|c| c == '^'), Some(x), "{r}");
+    }
 
     #[test]
     fn snippet_aligns_carets_under_wide_characters() {
