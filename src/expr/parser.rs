@@ -112,9 +112,13 @@ impl<'s> Parser<'s> {
         ExprError::new(
             span,
             "expr::too_deep",
-            format!("the expression is nested more than {MAX_DEPTH} levels deep"),
+            format!(
+                "the expression is too deep: more than {MAX_DEPTH} levels of brackets, calls and operators"
+            ),
         )
-        .with_hint("split it into several formula lines")
+        .with_hint(format!(
+            "each operator of a chain counts as a level (`a + b + c` is two); split a long sum over several formula lines (subtotals); at most {MAX_DEPTH} levels"
+        ))
     }
 
     fn node(&self, kind: NodeKind, span: Span) -> Result<Node, ExprError> {
