@@ -736,6 +736,27 @@ impl Checker<'_> {
         taxes: &IdMap<Tax>,
     ) -> Option<TemporaryJobSettings> {
         let s = &settings?.value;
+        // A job has labour and materials rows, not a quantity ordered: an
+        // input that takes the order's quantity would have no value in
+        // every quote, and one with `from` cannot be given by the job.
+        if let Some(f) = formulas.get(&s.formula.value) {
+            for (name, input) in f.inputs.iter() {
+                if input.from == Some(InputSource::Quantity) {
+                    self.push(
+                        Diagnostic::error(
+                            "no-quantity",
+                            format!(
+                                "input `{}` of formula `{}` takes the quantity ordered, but a temporary job has none",
+                                name.value, s.formula.value
+                            ),
+                        )
+                        .at(name.loc, "`from: quantity`")
+                        .also(s.formula.loc, "the formula of temporary jobs")
+                        .hint("remove `from: quantity`: the job then gives the value under `inputs:`"),
+                    );
+                }
+            }
+        }
         if !formulas.contains(&s.formula.value) {
             self.unknown("formula", &s.formula, formulas, "formulas");
         } else if let Some(f) = compiled.iter().find(|f| f.id == s.formula.value)
