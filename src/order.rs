@@ -362,6 +362,41 @@ pub fn price_order(
         o.place("settlement"),
         &mut problems,
     );
+    // A control character (an escape sequence, a NUL from a damaged
+    // export) prints nothing on the documents and acts on a terminal; it
+    // is refused here, at its cell, not later when a document is rendered.
+    let texts = [
+        ("number", o.number.as_deref()),
+        ("address", Some(o.address.as_str())),
+        ("phone", o.phone.as_deref()),
+        ("service_time", o.service_time.as_deref()),
+        ("request", o.request.as_deref()),
+        ("registered_by", o.registered_by.as_deref()),
+        ("staff", o.staff.as_deref()),
+        ("verified_by", o.verified_by.as_deref()),
+        ("agreement", o.agreement.as_deref()),
+    ];
+    for (field, text) in texts {
+        let Some(c) = text.and_then(|t| {
+            t.chars()
+                .find(|&c| crate::text::is_control(c) && !matches!(c, '\n' | '\r' | '\t'))
+        }) else {
+            continue;
+        };
+        let d = Diagnostic::error(
+            "control-character",
+            format!(
+                "the {} holds the control character U+{:04X}, which prints nothing",
+                field.replace('_', " "),
+                c as u32
+            ),
+        )
+        .hint("delete it; it often comes pasted with the text, or from a damaged export");
+        problems.push(match o.place(field) {
+            Some(p) => d.at_place(p, "here"),
+            None => d,
+        });
+    }
     if let Some(problem) = crate::text::name_problem(&o.customer) {
         let d = Diagnostic::error("empty-value", format!("the customer's name {problem}"))
             .hint("write the customer's name as registered");

@@ -411,6 +411,32 @@ fn a_character_no_font_has_is_an_error_naming_it_and_the_field() {
     );
 }
 
+/// A control character (an escape sequence pasted with a note) prints
+/// nothing in a PDF and acts on a terminal showing Markdown: refused in
+/// every format a person reads, naming the field; a line break is text.
+#[test]
+fn a_control_character_is_an_error_naming_the_field() {
+    let rules = rules();
+    let (_, kind, date, number, mut data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::Quote)
+        .unwrap();
+    data["address"] = "华庭大厦\n12 层".into();
+    let r = Renderer::embedded();
+    assert!(r.render(kind, &data, Format::Md, date, &number).is_ok());
+    data["address"] = "华庭大厦\u{1b}[2J12 层".into();
+    for format in [Format::Pdf, Format::Html, Format::Md] {
+        let err = r.render(kind, &data, format, date, &number).unwrap_err();
+        assert_eq!(err[0].code, "control-character", "{format:?}");
+        assert!(
+            err[0].message.contains("`address`") && err[0].message.contains("U+001B"),
+            "{}",
+            err[0].message
+        );
+    }
+    assert!(r.render(kind, &data, Format::Json, date, &number).is_ok());
+}
+
 #[test]
 fn multi_copy_forms_render_a_page_per_copy_and_void_marks_every_copy() {
     let rules = rules();

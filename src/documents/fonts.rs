@@ -288,7 +288,7 @@ fn is_not_drawn(c: char) -> bool {
 
 /// Append an object key to a JSON path: `.key` (or `key` at the start) when it is a plain
 /// name, `["key"]` otherwise.
-fn push_key(path: &mut String, key: &str) {
+pub(crate) fn push_key(path: &mut String, key: &str) {
     let plain = !key.is_empty()
         && !key.starts_with(|c: char| c.is_ascii_digit())
         && key

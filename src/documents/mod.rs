@@ -265,6 +265,7 @@ impl Renderer {
                 Ok(s.into_bytes())
             }
             Format::Html | Format::Md => {
+                check_controls(&value)?;
                 let f = if format == Format::Html {
                     html::Format::Html
                 } else {
@@ -405,8 +406,9 @@ impl Renderer {
     }
 
     /// A character no font has would print blank: refuse it, naming the
-    /// field, before Typst sees it.
+    /// field, before Typst sees it. So is a control character.
     fn check_glyphs(&self, value: &serde_json::Value) -> Result<(), Vec<Diagnostic>> {
+        check_controls(value)?;
         let missing = self.fonts().check_json(value);
         if missing.is_empty() {
             return Ok(());
@@ -416,6 +418,58 @@ impl Renderer {
             .map(|m| Diagnostic::error("missing-glyph", m.to_string()).hint(MISSING_GLYPH_HINT))
             .collect())
     }
+}
+
+/// Control characters in a document's text (an escape sequence or a
+/// bidirectional override pasted with a note into a rule or input file)
+/// print nothing in a PDF, act on whatever shows an HTML or Markdown
+/// document as text, or reorder it: refused, naming the field. Line breaks
+/// and tabs are text.
+fn check_controls(value: &serde_json::Value) -> Result<(), Vec<Diagnostic>> {
+    fn walk(value: &serde_json::Value, path: &mut String, out: &mut Vec<Diagnostic>) {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => {
+                if let Some(c) = s
+                    .chars()
+                    .find(|&c| crate::text::is_control(c) && !matches!(c, '\n' | '\r' | '\t'))
+                {
+                    let field = if path.is_empty() { "$" } else { path.as_str() };
+                    out.push(
+                        Diagnostic::error(
+                            "control-character",
+                            format!(
+                                "`{field}` ({}) holds the control character U+{:04X}, which prints nothing",
+                                crate::text::printable(s),
+                                c as u32
+                            ),
+                        )
+                        .hint("delete it where the text was written (a rule file or an input file); it often comes pasted with the text"),
+                    );
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(item, path, out);
+                    path.truncate(len);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    let len = path.len();
+                    fonts::push_key(path, key);
+                    walk(item, path, out);
+                    path.truncate(len);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(value, &mut String::new(), &mut out);
+    if out.is_empty() { Ok(()) } else { Err(out) }
 }
 
 /// What to do about a character no font has.
