@@ -202,6 +202,26 @@ pub fn load_texts(origin: Origin, files: Vec<(String, String)>) -> Loaded {
     } else {
         None
     };
+    // Not a cascade risk, so said beside the other mistakes.
+    // A name's control character is already reported, on the whole value.
+    let said = |d: &Diagnostic| {
+        diagnostics
+            .iter()
+            .any(|e| match (&e.primary.place, &d.primary.place) {
+                (crate::diagnostic::Place::Span(a), crate::diagnostic::Place::Span(b)) => {
+                    a.file == b.file && a.start <= b.start && b.end <= a.end
+                }
+                _ => false,
+            })
+    };
+    let controls: Vec<Diagnostic> = ids
+        .iter()
+        .filter_map(|&id| sources.get(id).map(|f| escaped_controls(id, &f.text)))
+        .flatten()
+        .filter(|d| !said(d))
+        .collect();
+    let rules = if controls.is_empty() { rules } else { None };
+    diagnostics.extend(controls);
     Loaded {
         origin,
         sources,
@@ -209,6 +229,73 @@ pub fn load_texts(origin: Origin, files: Vec<(String, String)>) -> Loaded {
         rules,
         diagnostics,
     }
+}
+
+/// Escapes in double-quoted values that write a control character (`\e`,
+/// `\x1b`, `\u202e`): the text then prints nothing on the documents, or
+/// acts on the terminal that shows it, or reorders it. (A control
+/// character written as itself is refused by the YAML parser.)
+fn escaped_controls(file: FileId, text: &str) -> Vec<Diagnostic> {
+    fn is_bad(v: u32) -> bool {
+        char::from_u32(v)
+            .is_some_and(|c| crate::text::is_control(c) && !matches!(c, '\n' | '\r' | '\t'))
+    }
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let (mut double, mut single, mut prev) = (false, false, ' ');
+        let mut chars = line.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '#' if !double && !single && (prev == ' ' || i == 0) => break,
+                '"' if !single => double = !double,
+                '\'' if !double => single = !single,
+                '\\' if double => {
+                    let rest = &line[i + 1..];
+                    let (len, value) = match rest.chars().next() {
+                        Some('e') => (1, Some(0x1b)),
+                        Some('0') => (1, Some(0)),
+                        Some('a') => (1, Some(7)),
+                        Some('b') => (1, Some(8)),
+                        Some('v') => (1, Some(0x0b)),
+                        Some('f') => (1, Some(0x0c)),
+                        Some('N') => (1, Some(0x85)),
+                        Some(k @ ('x' | 'u' | 'U')) => {
+                            let n = match k {
+                                'x' => 2,
+                                'u' => 4,
+                                _ => 8,
+                            };
+                            let hex = rest.get(1..=n).unwrap_or("");
+                            (n + 1, u32::from_str_radix(hex, 16).ok())
+                        }
+                        _ => (1, None),
+                    };
+                    if let Some(v) = value.filter(|&v| is_bad(v)) {
+                        let start = offset + i;
+                        let end = (start + 1 + len).min(offset + line.len());
+                        out.push(
+                            Diagnostic::error(
+                                "control-character",
+                                format!(
+                                    "`{}` writes the control character U+{v:04X}, which prints nothing on the documents",
+                                    &text[start..end]
+                                ),
+                            )
+                            .at(crate::source::Loc::new(file, start as u32, end as u32), "a control character")
+                            .hint("delete it; it often comes pasted with the text (to write a backslash, write `\\\\`)"),
+                        );
+                    }
+                    // The escaped character is not a quote or a backslash of its own.
+                    chars.next();
+                }
+                _ => {}
+            }
+            prev = c;
+        }
+        offset += line.len();
+    }
+    out
 }
 
 /// Resolves the rule set to use: `--rules DIR` when given, else `./rules`
