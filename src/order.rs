@@ -168,6 +168,24 @@ pub struct OrderInput {
 }
 
 impl OrderInput {
+    /// The free text an order brings to its documents, by field name (as
+    /// [`OrderInput::place`] takes it), for the checks every such text
+    /// must pass: printable, in the fonts.
+    pub fn texts(&self) -> [(&'static str, Option<&str>); 10] {
+        [
+            ("number", self.number.as_deref()),
+            ("customer", Some(self.customer.as_str())),
+            ("address", Some(self.address.as_str())),
+            ("phone", self.phone.as_deref()),
+            ("service_time", self.service_time.as_deref()),
+            ("request", self.request.as_deref()),
+            ("registered_by", self.registered_by.as_deref()),
+            ("staff", self.staff.as_deref()),
+            ("verified_by", self.verified_by.as_deref()),
+            ("agreement", self.agreement.as_deref()),
+        ]
+    }
+
     pub fn place(&self, field: &str) -> Option<Place> {
         self.places.get(field)
     }
@@ -365,18 +383,8 @@ pub fn price_order(
     // A control character (an escape sequence, a NUL from a damaged
     // export) prints nothing on the documents and acts on a terminal; it
     // is refused here, at its cell, not later when a document is rendered.
-    let texts = [
-        ("number", o.number.as_deref()),
-        ("address", Some(o.address.as_str())),
-        ("phone", o.phone.as_deref()),
-        ("service_time", o.service_time.as_deref()),
-        ("request", o.request.as_deref()),
-        ("registered_by", o.registered_by.as_deref()),
-        ("staff", o.staff.as_deref()),
-        ("verified_by", o.verified_by.as_deref()),
-        ("agreement", o.agreement.as_deref()),
-    ];
-    for (field, text) in texts {
+    // (The customer's name has its own check below.)
+    for (field, text) in o.texts().into_iter().filter(|(f, _)| *f != "customer") {
         let Some(c) = text.and_then(|t| {
             t.chars()
                 .find(|&c| crate::text::is_control(c) && !matches!(c, '\n' | '\r' | '\t'))

@@ -588,20 +588,8 @@ pub fn open_journal(args: &JournalArgs) -> Result<Journal, u8> {
 /// its row and cell, which `--skip-invalid` can set aside, rather than of a
 /// notice laid out later.
 pub fn missing_glyphs(fonts: &FontSet, o: &feebook::order::OrderInput) -> Vec<Diagnostic> {
-    let fields = [
-        ("number", o.number.as_deref()),
-        ("customer", Some(o.customer.as_str())),
-        ("address", Some(o.address.as_str())),
-        ("phone", o.phone.as_deref()),
-        ("service_time", o.service_time.as_deref()),
-        ("request", o.request.as_deref()),
-        ("registered_by", o.registered_by.as_deref()),
-        ("staff", o.staff.as_deref()),
-        ("verified_by", o.verified_by.as_deref()),
-        ("agreement", o.agreement.as_deref()),
-    ];
     let mut out = Vec::new();
-    for (field, text) in fields {
+    for (field, text) in o.texts() {
         let Some(text) = text else { continue };
         for c in fonts.missing_chars(text) {
             let d = Diagnostic::error(

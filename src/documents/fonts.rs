@@ -190,34 +190,8 @@ impl FontSet {
     /// string it occurs in.
     pub fn check_json(&self, value: &serde_json::Value) -> Vec<MissingGlyph> {
         let mut out = Vec::new();
-        let mut path = String::new();
-        self.walk_json(value, &mut path, &mut out);
+        each_string(value, &mut |path, s| self.check_string(s, path, &mut out));
         out
-    }
-
-    fn walk_json(&self, value: &serde_json::Value, path: &mut String, out: &mut Vec<MissingGlyph>) {
-        use serde_json::Value;
-        match value {
-            Value::String(s) => self.check_string(s, path, out),
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let len = path.len();
-                    path.push_str(&format!("[{i}]"));
-                    self.walk_json(item, path, out);
-                    path.truncate(len);
-                }
-            }
-            Value::Object(map) => {
-                for (key, item) in map {
-                    let len = path.len();
-                    push_key(path, key);
-                    self.check_string(key, path, out);
-                    self.walk_json(item, path, out);
-                    path.truncate(len);
-                }
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
-        }
     }
 
     fn check_string(&self, s: &str, path: &str, out: &mut Vec<MissingGlyph>) {
@@ -286,9 +260,40 @@ fn is_not_drawn(c: char) -> bool {
     c.is_control() || c.is_whitespace() || typst::text::is_default_ignorable(c)
 }
 
+/// Calls `f` with every string of a JSON document, object keys included,
+/// and its path (`customer.name`, `lines[2].label`, `["odd key"]`; empty
+/// for a bare top-level string), in document order.
+pub(crate) fn each_string(value: &serde_json::Value, f: &mut impl FnMut(&str, &str)) {
+    fn walk(value: &serde_json::Value, path: &mut String, f: &mut impl FnMut(&str, &str)) {
+        use serde_json::Value;
+        match value {
+            Value::String(s) => f(path, s),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(item, path, f);
+                    path.truncate(len);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    let len = path.len();
+                    push_key(path, key);
+                    f(path, key);
+                    walk(item, path, f);
+                    path.truncate(len);
+                }
+            }
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+    walk(value, &mut String::new(), f);
+}
+
 /// Append an object key to a JSON path: `.key` (or `key` at the start) when it is a plain
 /// name, `["key"]` otherwise.
-pub(crate) fn push_key(path: &mut String, key: &str) {
+fn push_key(path: &mut String, key: &str) {
     let plain = !key.is_empty()
         && !key.starts_with(|c: char| c.is_ascii_digit())
         && key

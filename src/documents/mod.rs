@@ -426,49 +426,27 @@ impl Renderer {
 /// document as text, or reorder it: refused, naming the field. Line breaks
 /// and tabs are text.
 fn check_controls(value: &serde_json::Value) -> Result<(), Vec<Diagnostic>> {
-    fn walk(value: &serde_json::Value, path: &mut String, out: &mut Vec<Diagnostic>) {
-        use serde_json::Value;
-        match value {
-            Value::String(s) => {
-                if let Some(c) = s
-                    .chars()
-                    .find(|&c| crate::text::is_control(c) && !matches!(c, '\n' | '\r' | '\t'))
-                {
-                    let field = if path.is_empty() { "$" } else { path.as_str() };
-                    out.push(
-                        Diagnostic::error(
-                            "control-character",
-                            format!(
-                                "`{field}` ({}) holds the control character U+{:04X}, which prints nothing",
-                                crate::text::printable(s),
-                                c as u32
-                            ),
-                        )
-                        .hint("delete it where the text was written (a rule file or an input file); it often comes pasted with the text"),
-                    );
-                }
-            }
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    let len = path.len();
-                    path.push_str(&format!("[{i}]"));
-                    walk(item, path, out);
-                    path.truncate(len);
-                }
-            }
-            Value::Object(map) => {
-                for (key, item) in map {
-                    let len = path.len();
-                    fonts::push_key(path, key);
-                    walk(item, path, out);
-                    path.truncate(len);
-                }
-            }
-            Value::Null | Value::Bool(_) | Value::Number(_) => {}
-        }
-    }
     let mut out = Vec::new();
-    walk(value, &mut String::new(), &mut out);
+    fonts::each_string(value, &mut |path, s| {
+        let Some(c) = s
+            .chars()
+            .find(|&c| crate::text::is_control(c) && !matches!(c, '\n' | '\r' | '\t'))
+        else {
+            return;
+        };
+        let field = if path.is_empty() { "$" } else { path };
+        out.push(
+            Diagnostic::error(
+                "control-character",
+                format!(
+                    "`{field}` ({}) holds the control character U+{:04X}, which prints nothing",
+                    crate::text::printable(s),
+                    c as u32
+                ),
+            )
+            .hint("delete it where the text was written (a rule file or an input file); it often comes pasted with the text"),
+        );
+    });
     if out.is_empty() { Ok(()) } else { Err(out) }
 }
 
