@@ -73,18 +73,9 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
     let mut paths: Vec<PathBuf> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| {
-            // Hidden files (`._catalog.yaml` from macOS, an editor's
-            // `.#catalog.yaml`) are not rule files, as in a templates folder.
-            p.is_file()
-                && !p
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.'))
-                && p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                    e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml")
-                })
-        })
+        // Hidden files (`._catalog.yaml` from macOS, an editor's
+        // `.#catalog.yaml`) are not rule files, as in a templates folder.
+        .filter(|p| p.is_file() && !is_hidden(p) && is_yaml(p))
         .collect();
     paths.sort();
     if paths.is_empty() {
@@ -120,6 +111,20 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
     Ok(loaded)
 }
 
+/// A name starting with `.`: kept out of sight, not read.
+fn is_hidden(p: &Path) -> bool {
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
+}
+
+/// A `.yaml` or `.yml` file name.
+fn is_yaml(p: &Path) -> bool {
+    p.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
 /// Subfolders of the rules folder that hold rule files: feebook reads only
 /// the folder's own files, and rules left below it would be missed
 /// silently. Hidden folders (`.git`, `.old`) are where files are put to be
@@ -133,22 +138,9 @@ fn unread_subfolders(dir: &Path) -> Vec<Diagnostic> {
         .map(|e| e.path())
         .filter(|p| {
             p.is_dir()
-                && !p
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with('.'))
-                && std::fs::read_dir(p).is_ok_and(|mut inner| {
-                    inner.any(|f| {
-                        f.is_ok_and(|f| {
-                            f.path()
-                                .extension()
-                                .and_then(|e| e.to_str())
-                                .is_some_and(|e| {
-                                    e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml")
-                                })
-                        })
-                    })
-                })
+                && !is_hidden(p)
+                && std::fs::read_dir(p)
+                    .is_ok_and(|mut inner| inner.any(|f| f.is_ok_and(|f| is_yaml(&f.path()))))
         })
         .collect();
     found.sort();
