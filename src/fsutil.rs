@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder,
@@ -70,7 +71,6 @@ pub fn stage_with(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> std::io::Result<Staged> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
     let given = path.to_path_buf();
     // A symbolic link keeps pointing at the file, which is what is replaced.
     let path = match std::fs::symlink_metadata(path) {
@@ -91,11 +91,7 @@ pub fn stage_with(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let staged = Staged {
-        tmp: dir.join(format!(
-            ".{name}.{}.{}.tmp",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        )),
+        tmp: temp_path(dir, &name),
         target: path.clone(),
         given,
         published: false,
@@ -109,6 +105,85 @@ pub fn stage_with(
     }
     f.sync_all()?;
     Ok(staged)
+}
+
+/// A hidden name in `dir` to write `name`'s bytes under before they are
+/// renamed to it, unique to this machine, process and call. Stale ones
+/// (see [`sweep_stale`]) are removed first.
+pub fn temp_path(dir: &Path, name: &str) -> PathBuf {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    sweep_stale(dir);
+    dir.join(format!(
+        ".{name}.{}.{}.{}.tmp",
+        this_host(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ))
+}
+
+/// Removes the temporary files a killed run left in `dir` (`kill -9`, a
+/// power cut: [`Staged`]'s `Drop` never ran). A temporary file names the
+/// machine and the process that wrote it, `.{name}.{host}.{pid}.{n}.tmp`;
+/// it is stale when it was written on this machine by a process that is
+/// gone. Another machine's files are never touched: shards of a month may
+/// share one folder over the network, and a process there cannot be
+/// looked up from here. Each folder is swept once per process, so a
+/// month's ten thousand notices do not list their folder ten thousand
+/// times. Only where a process can be looked up (`/proc`): elsewhere the
+/// files stay, hidden, as before.
+fn sweep_stale(dir: &Path) {
+    static SWEPT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    {
+        let mut swept = SWEPT.lock().unwrap_or_else(|e| e.into_inner());
+        if swept.iter().any(|d| d == dir) {
+            return;
+        }
+        swept.push(dir.to_path_buf());
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let me = std::process::id();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some((host, pid)) = name.to_str().and_then(temp_owner) else {
+            continue;
+        };
+        if host == this_host() && pid != me && !Path::new("/proc").join(pid.to_string()).exists() {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// This machine's name as temporary files carry it: letters, digits and
+/// `-` only, so that it cannot be mistaken for the name's other parts.
+fn this_host() -> &'static str {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        let host: String = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .take(63)
+            .collect();
+        if host.is_empty() { "host".into() } else { host }
+    })
+}
+
+/// The machine and process named in a temporary file's name
+/// `.{name}.{host}.{pid}.{n}.tmp`.
+fn temp_owner(file: &str) -> Option<(&str, u32)> {
+    let rest = file.strip_prefix('.')?.strip_suffix(".tmp")?;
+    let (rest, n) = rest.rsplit_once('.')?;
+    let (rest, pid) = rest.rsplit_once('.')?;
+    let (name, host) = rest.rsplit_once('.')?;
+    if name.is_empty() || n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some((host, pid.parse().ok()?))
 }
 
 /// Turns text from customer data (a name, a document number) into a safe
@@ -190,6 +265,36 @@ mod tests {
         let mode = std::fs::metadata(&file).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o640);
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// What a killed run left is removed by the next write to its folder;
+    /// a file of a running process, or one not named as feebook names its
+    /// temporary files, is kept.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_killed_runs_temporary_files_are_swept() {
+        let dir = tempfile::tempdir().unwrap();
+        let host = this_host();
+        let dead = dir
+            .path()
+            .join(format!(".notice.pdf.{host}.4294967294.3.tmp"));
+        let alive = dir
+            .path()
+            .join(format!(".notice.pdf.{host}.{}.9.tmp", std::process::id()));
+        let init = dir.path().join(format!(".notice.pdf.{host}.1.0.tmp"));
+        let elsewhere = dir
+            .path()
+            .join(".notice.pdf.other-machine.4294967294.3.tmp");
+        let other = dir.path().join(".notes.tmp");
+        for f in [&dead, &alive, &init, &elsewhere, &other] {
+            std::fs::write(f, "half").unwrap();
+        }
+        write_atomic(&dir.path().join("x.pdf"), b"x").unwrap();
+        assert!(!dead.exists());
+        assert!(alive.exists() && init.exists() && elsewhere.exists() && other.exists());
+        assert_eq!(temp_owner(".a.b.h.12.0.tmp"), Some(("h", 12)));
+        assert_eq!(temp_owner(".h.12.0.tmp"), None);
+        assert_eq!(temp_owner(".a.h.12..tmp"), None);
     }
 
     #[test]

@@ -151,7 +151,7 @@ pub fn check_writable(path: &Path, format: Format) -> Result<(), u8> {
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let probe = std::fs::create_dir_all(dir).and_then(|()| {
-        let tmp = dir.join(format!(".feebook-probe.{}.tmp", std::process::id()));
+        let tmp = fsutil::temp_path(dir, "feebook-probe");
         std::fs::File::create(&tmp)?;
         std::fs::remove_file(&tmp)
     });
