@@ -749,7 +749,21 @@ pub fn item_on<'r>(rules: &'r Rules, id: &str, date: NaiveDate) -> Option<&'r It
         .find(|i| i.id.value == id)
 }
 
+/// Decimal places of a time converted from hours to days when the
+/// division does not come out exact.
+pub const CONVERTED_DAYS_DP: u32 = 4;
+
 /// The time of a labour row in the unit of its personnel cost.
+///
+/// Hours given for a cost per day are divided by the hours of a working
+/// day. When that division comes out exact (2.25 h at 8 h a day is
+/// 0.28125 日) the days are exact; when it does not (5 h at 6 h a day is
+/// 0.8333… 日) they are rounded half away from zero to
+/// [`CONVERTED_DAYS_DP`] places, a stated rounding point: the document
+/// prints 0.8333 日 and the amount is that many days × the cost, so it can
+/// be checked from what is printed. (Kept to 28 digits, the amount of
+/// 0.8333…3 日 × ¥285.15 fell a hair under ¥237.625 and printed a
+/// 30-digit time no cell holds.)
 pub fn labour_time(
     unit: TimeUnit,
     hours: Option<Decimal>,
@@ -760,7 +774,16 @@ pub fn labour_time(
         (TimeUnit::Hour, Some(h), None) => Some(h),
         (TimeUnit::Hour, None, Some(d)) => d.checked_mul(hours_per_day),
         (TimeUnit::Day, None, Some(d)) => Some(d),
-        (TimeUnit::Day, Some(h), None) => h.checked_div(hours_per_day),
+        (TimeUnit::Day, Some(h), None) => {
+            let days = h.checked_div(hours_per_day)?;
+            // A division that does not end fills every digit a Decimal
+            // has (and × hours_per_day may round back to `h` exactly).
+            if days.scale() < 20 && days.checked_mul(hours_per_day) == Some(h) {
+                Some(days.normalize())
+            } else {
+                Some(crate::money::round_half_away(days, CONVERTED_DAYS_DP).normalize())
+            }
+        }
         _ => None,
     }
 }

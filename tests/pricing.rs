@@ -286,6 +286,32 @@ fn catalogue_pricing_errors() {
     );
 }
 
+/// Hours given for a cost per day: exact when the division ends, else
+/// rounded to 4 places, a stated point, so the amount follows from the
+/// days printed.
+#[test]
+fn hours_converted_to_days() {
+    use feebook::pricing::labour_time;
+    use feebook::rules::model::TimeUnit;
+    let day = |h: &str, hpd: &str| {
+        labour_time(TimeUnit::Day, Some(dec(h)), None, dec(hpd))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(day("4", "8"), "0.5");
+    assert_eq!(day("2.25", "8"), "0.28125");
+    assert_eq!(day("5", "6"), "0.8333");
+    assert_eq!(day("10", "7.5"), "1.3333");
+    assert_eq!(day("1", "24"), "0.0417");
+    assert_eq!(day("12", "6"), "2");
+    let hours = labour_time(TimeUnit::Hour, None, Some(dec("1.5")), dec("7.5")).unwrap();
+    assert_eq!(hours.to_string(), "11.25");
+    // 1 × 0.8333 日 × ¥285.15 = ¥237.615… → ¥237.62, as printed.
+    let rate = Money::parse("285.15").unwrap();
+    let amount = rate.mul_qty_rounded(dec("1") * dec(&day("5", "6"))).unwrap();
+    assert_eq!(amount.to_string(), "237.62");
+}
+
 fn quote_of(path: &str) -> feebook::quote::Quote {
     let r = rules();
     let mut sources = Sources::new();

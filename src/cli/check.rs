@@ -17,7 +17,7 @@ struct Report<'a> {
 }
 
 pub fn run(args: &RulesArgs, format: ReportFormat) -> u8 {
-    let loaded = match rules::load_default(args.rules.as_deref()) {
+    let mut loaded = match rules::load_default(args.rules.as_deref()) {
         Ok(l) => l,
         Err(e) => {
             eprintln!("error: {e}");
@@ -55,6 +55,7 @@ pub fn run(args: &RulesArgs, format: ReportFormat) -> u8 {
             return USAGE;
         }
     };
+    loaded.check_signoff_dates(super::today());
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = loaded.diagnostics.len() - errors;
     match format {

@@ -11,10 +11,11 @@ use super::{PROBLEMS, RulesArgs, USAGE};
 
 /// Loads the rules; on failure prints why and returns the exit code.
 pub fn load_rules(args: &RulesArgs) -> Result<(Rules, Sources), u8> {
-    let loaded: Loaded = rules::load_default(args.rules.as_deref()).map_err(|e| {
+    let mut loaded: Loaded = rules::load_default(args.rules.as_deref()).map_err(|e| {
         eprintln!("error: {e}");
         USAGE
     })?;
+    loaded.check_signoff_dates(super::today());
     if let rules::Origin::Dir(dir) = &loaded.origin
         && let Ok(files) = std::fs::read_dir(dir)
     {

@@ -48,6 +48,35 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Loaded {
+    /// Warns of a price list's sign-off dated after `today`: a date typed
+    /// with the wrong year or month, or a sign-off entered before it was
+    /// given. Only the first shows in the rules alone, when the date falls
+    /// after the list took effect (`approved-after-effective`); a list
+    /// that takes effect later still would pass. Kept out of validation,
+    /// which depends on the rule files only: the command passes its day.
+    pub fn check_signoff_dates(&mut self, today: chrono::NaiveDate) {
+        let Some(rules) = &self.rules else { return };
+        for c in &rules.catalogs {
+            for s in &c.approval.value.signoffs {
+                if s.date.value > today {
+                    self.diagnostics.push(
+                        Diagnostic::warning(
+                            "signed-in-future",
+                            format!(
+                                "a sign-off of price list {} is dated {}, after today ({today})",
+                                c.version.value, s.date.value
+                            ),
+                        )
+                        .at(s.date.loc, "not yet come")
+                        .hint("a sign-off is dated the day it is given: check the year and the month, or enter it once given"),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// A rule folder that cannot be read at all (as opposed to rule files with
 /// mistakes, which are diagnostics).
 #[derive(Debug)]
