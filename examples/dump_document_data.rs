@@ -36,20 +36,7 @@ fn main() {
         let (_, j) =
             load_job(&mut sources, &path, std::fs::read_to_string(&path).unwrap()).unwrap();
         let q = price_job(&rules, &j).unwrap();
-        let chain = rules.chain("temporary_job").unwrap();
-        let record = feebook::policy::quote_record(&q);
-        let involved: Vec<String> = q
-            .involved_departments
-            .iter()
-            .map(|d| d.id.clone())
-            .collect();
-        let subject = feebook::approval::Subject {
-            kind: feebook::records::RecordKind::Quote,
-            record: &record,
-            involved: &involved,
-            responsible: Some(&q.responsible_department.id),
-        };
-        let (status, _) = feebook::approval::evaluate(&rules, chain, &subject, &j.signoffs);
+        let (status, _) = feebook::approval::quote_status(&rules, &j, &q);
         write(&format!("quote-{job}"), &model::quote(&rules, &q, &status));
     }
 

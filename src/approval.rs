@@ -61,8 +61,13 @@ pub struct Status {
     pub state: State,
     pub slots: Vec<Slot>,
     /// Steps left out because their `when` does not hold (e.g. the
-    /// company leader below 5,000 yuan).
+    /// company leader below 5,000 yuan), by the title of their role.
     pub skipped: Vec<String>,
+    /// What else whoever reads the status should know: sign-offs that no
+    /// longer count because the price changed after them, steps required
+    /// because their condition could not be decided.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl Status {
@@ -109,6 +114,10 @@ pub struct Subject<'a> {
     pub involved: &'a [String],
     /// The responsible department (id), for quotes.
     pub responsible: Option<&'a str>,
+    /// For quotes: the price as it stands and the day it last changed (the
+    /// latest revision). A sign-off for another amount, or given before
+    /// that day without an amount, is for an earlier price.
+    pub price: Option<(crate::money::Money, Option<NaiveDate>)>,
 }
 
 /// Expands the chain for the subject and places the sign-offs. Problems
@@ -129,14 +138,22 @@ pub fn evaluate(
     };
     let mut slots = Vec::new();
     let mut skipped = Vec::new();
+    let mut notes = Vec::new();
     for (i, step) in chain.steps.iter().enumerate() {
         if let Some(cond) = &step.when {
             match cond.eval(&env) {
                 Ok(Value::Bool(true)) => {}
-                Ok(_) => {
-                    skipped.push(step.id.clone());
+                Ok(Value::Bool(false)) => {
+                    skipped.push(rules.role_title(&step.role).to_string());
                     continue;
                 }
+                // A condition that cannot be decided (a margin with no
+                // cost to measure it by) is no reason to leave out a
+                // signature: the step is required.
+                Ok(_) => notes.push(format!(
+                    "{}：条件无法判定（缺少所需数据），按需要签字处理",
+                    rules.role_title(&step.role)
+                )),
                 Err(e) => {
                     problems.push(Diagnostic::error(
                         "evaluation",
@@ -173,8 +190,33 @@ pub fn evaluate(
     let mut rejected: Option<(String, String)> = None;
     let mut unsure = false;
     let mut last_date: Option<(NaiveDate, crate::source::Loc)> = None;
+    // Who signed as what: one person signs at one level, for one department.
+    let mut signers: Vec<(&str, &str, Option<&str>, crate::source::Loc)> = Vec::new();
     for s in signoffs {
         let so = &s.value;
+        if let Some((total, changed)) = subject.price {
+            let stale = match (&so.amount, changed) {
+                (Some(a), _) if a.value != total => Some(format!(
+                    "{} {} {} 所签金额 {} 与现合计 {} 不符，不计入（价格变更后须重新签字）",
+                    rules.role_title(&so.role.value),
+                    so.name,
+                    so.date.value,
+                    a.value.yuan(),
+                    total.yuan()
+                )),
+                (None, Some(day)) if so.date.value < day => Some(format!(
+                    "{} {} 签于 {}，早于 {day} 的修订，不计入（价格变更后须重新签字）",
+                    rules.role_title(&so.role.value),
+                    so.name,
+                    so.date.value
+                )),
+                _ => None,
+            };
+            if let Some(note) = stale {
+                notes.push(note);
+                continue;
+            }
+        }
         if let Some((by, _)) = &rejected {
             problems.push(
                 Diagnostic::error("signed-after-rejection", format!("{} signed after {by} rejected", so.name))
@@ -243,6 +285,34 @@ pub fn evaluate(
             );
         }
         last_date = Some((so.date.value, so.date.loc));
+        let dept_of = so.department.as_ref().map(|d| d.value.as_str());
+        if let Some((_, role, dept, loc)) = signers.iter().find(|(n, role, dept, _)| {
+            *n == so.name.trim() && (*role != so.role.value || *dept != dept_of)
+        }) {
+            let was = match dept {
+                Some(d) => format!("{}（{}）", rules.role_title(role), rules.department_name(d)),
+                None => rules.role_title(role).to_string(),
+            };
+            let now = match dept_of {
+                Some(d) => format!(
+                    "{}（{}）",
+                    rules.role_title(&so.role.value),
+                    rules.department_name(d)
+                ),
+                None => rules.role_title(&so.role.value).to_string(),
+            };
+            problems.push(
+                Diagnostic::error(
+                    "one-person-two-levels",
+                    format!("{} signed as {was} and again as {now}", so.name),
+                )
+                .at(s.loc, "a second level by the same person")
+                .also(*loc, "first signed here")
+                .hint("each level of the chain is signed by a different person, so that one checks the other: the signature is someone else's to give"),
+            );
+            continue;
+        }
+        signers.push((so.name.trim(), &so.role.value, dept_of, s.loc));
         let Some(open) = slots.iter().position(|sl| sl.signed.is_none()) else {
             problems.push(
                 Diagnostic::error(
@@ -365,6 +435,7 @@ pub fn evaluate(
         state,
         slots,
         skipped,
+        notes,
     };
     (status, problems)
 }
@@ -381,6 +452,7 @@ pub fn catalog_status(
             state: State::Draft,
             slots: Vec::new(),
             skipped: Vec::new(),
+            notes: Vec::new(),
         };
         return (status, Vec::new());
     };
@@ -396,6 +468,7 @@ pub fn catalog_status(
         record: &record,
         involved: &involved,
         responsible: None,
+        price: None,
     };
     evaluate(rules, chain, &subject, &catalog.approval.value.signoffs)
 }
@@ -417,6 +490,7 @@ pub fn quote_status(
             state: State::Draft,
             slots: Vec::new(),
             skipped: Vec::new(),
+            notes: Vec::new(),
         };
         return (status, Vec::new());
     };
@@ -431,6 +505,10 @@ pub fn quote_status(
         record: &record,
         involved: &involved,
         responsible: Some(&q.responsible_department.id),
+        price: Some((
+            q.total,
+            job.revisions.iter().map(|r| r.value.date.value).max(),
+        )),
     };
     evaluate(rules, chain, &subject, &job.signoffs)
 }

@@ -34,7 +34,19 @@ materials:
 
 /// The status of a job of `hours` labour hours with these sign-off lines.
 fn status(hours: u32, signoffs: &[&str]) -> (State, Vec<String>, Vec<(String, String)>) {
+    let (state, problems, slots, _) = status_with(hours, "", signoffs);
+    (state, problems, slots)
+}
+
+/// Like [`status`], with more of the job (a revision) and the status's notes.
+#[allow(clippy::type_complexity)]
+fn status_with(
+    hours: u32,
+    extra: &str,
+    signoffs: &[&str],
+) -> (State, Vec<String>, Vec<(String, String)>, Vec<String>) {
     let mut text = JOB.replace("LABOUR_HOURS", &hours.to_string());
+    text.push_str(extra);
     text.push_str(if signoffs.is_empty() {
         "signoffs: []\n"
     } else {
@@ -68,6 +80,7 @@ fn status(hours: u32, signoffs: &[&str]) -> (State, Vec<String>, Vec<(String, St
             .map(|p| format!("{}: {}", p.code, p.message))
             .collect(),
         slots,
+        st.notes,
     )
 }
 
@@ -128,6 +141,84 @@ fn above_5000_the_company_leader_approves_too() {
     // Below the threshold the leader's signature is not part of the chain.
     let (_, problems, _) = status(6, &[ENG, CLE, AGG, MGR, LEADER]);
     assert!(problems[0].starts_with("out-of-turn"), "{problems:?}");
+}
+
+/// A signature is for a price: signed for another amount, or before the
+/// revision that changed it, it no longer counts, and the chain is signed
+/// again. 994.40 is the 6-hour job's total.
+#[test]
+fn a_changed_price_needs_its_signatures_again() {
+    let with = |s: &str, amount: &str| s.replace('}', &format!(", amount: \"{amount}\"}}"));
+    let signed: Vec<String> = [ENG, CLE, AGG, MGR]
+        .iter()
+        .map(|s| with(s, "994.40"))
+        .collect();
+    let signed: Vec<&str> = signed.iter().map(String::as_str).collect();
+    let (state, problems, _, notes) = status_with(6, "", &signed);
+    assert_eq!(state, State::Approved, "{problems:?}");
+    assert!(notes.is_empty());
+
+    // The labour grew to 7 hours after everyone signed for 994.40.
+    let (state, problems, slots, notes) = status_with(7, "", &signed);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(state, State::Draft);
+    assert!(slots.iter().all(|s| s.1.is_empty()));
+    assert_eq!(notes.len(), 4);
+    assert!(
+        notes[3].contains("王建国 2026-11-17 所签金额 ¥994.40 与现合计 ¥1,106.27 不符"),
+        "{notes:?}"
+    );
+
+    // Hand-written sign-offs without an amount: those before the latest
+    // revision no longer count, those on or after it do.
+    let revision = "revisions:\n  - {date: 2026-11-17, reason: 加装地漏, confirmed: {by: 孙晓明, date: 2026-11-17}}\n";
+    let (state, _, slots, notes) = status_with(6, revision, &[ENG, CLE, AGG, MGR]);
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].contains("早于 2026-11-17 的修订"), "{notes:?}");
+    assert!(
+        matches!(state, State::Pending { step: 0, .. }),
+        "{state:?} {slots:?}"
+    );
+
+    // A rejection before a revision is over: the revised job is signed anew.
+    let reject =
+        "{role: dept_head, department: cleaning, name: 张丽, date: 2026-11-16, decision: reject}";
+    let again = [
+        "{role: dept_head, department: engineering, name: 李明, date: 2026-11-17}",
+        "{role: dept_head, department: cleaning, name: 张丽, date: 2026-11-17}",
+        "{role: dept_head, department: engineering, name: 李明, date: 2026-11-18}",
+        "{role: branch_manager, name: 王建国, date: 2026-11-18}",
+    ];
+    let mut all = vec![ENG, reject];
+    all.extend(again);
+    let (state, problems, _, _) = status_with(6, revision, &all);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(state, State::Approved);
+}
+
+/// One person signs at one level of the chain, for one department: the
+/// manager cannot also sign as the company leader, a head cannot budget for
+/// another department. The head who budgets may aggregate (the same role
+/// and department at two steps).
+#[test]
+fn one_person_cannot_sign_at_two_levels() {
+    let twice = "{role: company_leader, name: 王建国, date: 2026-11-18}";
+    let (state, problems, _) = status(60, &[ENG, CLE, AGG, MGR, twice]);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with(
+            "one-person-two-levels: 王建国 signed as 分公司（项目部）经理 and again as 公司领导"
+        ),
+        "{problems:?}"
+    );
+    assert!(matches!(state, State::Pending { .. }), "{state:?}");
+
+    let both = "{role: dept_head, department: cleaning, name: 李明, date: 2026-11-16}";
+    let (_, problems, _) = status(6, &[ENG, both]);
+    assert!(
+        problems[0].starts_with("one-person-two-levels: 李明 signed as 部门负责人（工程部） and again as 部门负责人（保洁部）"),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -260,7 +351,7 @@ fn approve_records_a_signoff_in_turn_and_keeps_the_file() {
     assert!(out.contains("已批准"), "{out}");
     let edited = std::fs::read_to_string(&job).unwrap();
     assert!(edited.starts_with(&original), "only appended");
-    assert!(edited.ends_with("  - {role: \"company_leader\", name: \"周文华\", date: 2026-11-24, comment: \"同意\"}\n"), "{edited}");
+    assert!(edited.ends_with("  - {role: \"company_leader\", name: \"周文华\", date: 2026-11-24, amount: \"8896.78\", comment: \"同意\"}\n"), "{edited}");
 
     let (code, out, _) = feebook(&["status", j], &dir);
     assert_eq!(code, 0);

@@ -190,6 +190,40 @@ fn upper_follows_the_rules_upper_style() {
     assert_eq!(upper(Some(&rules)), "壹仟陆佰捌拾元叁角\n");
 }
 
+/// A price list's sign-off dated after today (a mistyped year) is pointed
+/// at, by `check` and by every command that reads the rules.
+#[test]
+fn a_signoff_dated_after_today_is_a_warning() {
+    let d = temp_dir("future-signoff");
+    let rules = d.join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    for (name, text) in feebook::rules::embedded::FILES {
+        let text = text.replace(
+            "name: 周文华, date: 2025-12-15,",
+            "name: 周文华, date: 2099-12-15,",
+        );
+        std::fs::write(rules.join(name), text).unwrap();
+    }
+    for args in [&["check"][..], &["upper", "1"][..]] {
+        let out = feebook()
+            .args(args)
+            .arg("--rules")
+            .arg(&rules)
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            all.contains("warning[signed-in-future]: a sign-off of price list 2026-01 is dated 2099-12-15, after today"),
+            "{all}"
+        );
+        assert!(all.contains("catalog-2026.yaml:20:"), "{all}");
+    }
+}
+
 #[test]
 fn price_prints_text_and_json_and_fails_on_bad_input() {
     let (code, out, _) = run(&[

@@ -308,7 +308,9 @@ fn hours_converted_to_days() {
     assert_eq!(hours.to_string(), "11.25");
     // 1 × 0.8333 日 × ¥285.15 = ¥237.615… → ¥237.62, as printed.
     let rate = Money::parse("285.15").unwrap();
-    let amount = rate.mul_qty_rounded(dec("1") * dec(&day("5", "6"))).unwrap();
+    let amount = rate
+        .mul_qty_rounded(dec("1") * dec(&day("5", "6")))
+        .unwrap();
     assert_eq!(amount.to_string(), "237.62");
 }
 

@@ -82,6 +82,9 @@ fn describe(q: &quote::Quote, s: &Status) -> String {
     for skipped in &s.skipped {
         out.push_str(&format!("  （不需要：{skipped}，条件不成立）\n"));
     }
+    for note in &s.notes {
+        out.push_str(&format!("  注：{note}\n"));
+    }
     out
 }
 
@@ -142,6 +145,38 @@ pub fn approve(rules_args: &RulesArgs, path: &Path, o: ApproveOpts) -> u8 {
             );
             return Err(PROBLEMS);
         }
+        // A quote the policies refuse (保本微利 broken) cannot be issued,
+        // so it is not signed either: the price is fixed first.
+        let record = feebook::policy::quote_record(&q);
+        let policy = feebook::policy::check(
+            &rules,
+            feebook::records::RecordKind::Quote,
+            &record,
+            &format!("quote {}", q.number),
+            &|f| quote::field_place(&job, f),
+        );
+        if feebook::policy::blocks(&policy) {
+            eprint!("{}", diagnostic::render_all(&policy, &sources));
+            eprintln!(
+                "error: {} breaks a policy, so it cannot be signed; {name} is unchanged\n  = help: correct the job's price first, then sign",
+                q.number
+            );
+            return Err(PROBLEMS);
+        }
+        let fonts = feebook::documents::fonts::FontSet::embedded();
+        let missing = fonts.missing_chars(o.name);
+        if !missing.is_empty() {
+            let chars: Vec<String> = missing
+                .iter()
+                .map(|c| format!("{c} (U+{:04X})", u32::from(*c)))
+                .collect();
+            eprintln!(
+                "error: --name {:?} has {} that no font prints, so the quote sheet could not show the signature\n  = help: write the name with common characters, as it is registered",
+                o.name,
+                chars.join(", ")
+            );
+            return Err(USAGE);
+        }
         let (before, problems) = job_status(&rules, &job, &q);
         if !problems.is_empty() {
             eprintln!("error: the job's existing sign-offs have problems; fix them first");
@@ -155,7 +190,7 @@ pub fn approve(rules_args: &RulesArgs, path: &Path, o: ApproveOpts) -> u8 {
             );
             return Err(PROBLEMS);
         }
-        let entry = signoff_yaml(&o);
+        let entry = signoff_yaml(&o, q.total);
         let new_text = append_signoff(&text, &entry).ok_or_else(|| {
             eprintln!("error: cannot add a sign-off to `{name}`: its `signoffs:` list is not in a form feebook can edit\n  = help: add this line to the list by hand:\n    - {entry}");
             USAGE
@@ -213,12 +248,19 @@ fn quoted(s: &str) -> String {
     out
 }
 
-fn signoff_yaml(o: &ApproveOpts) -> String {
+/// The sign-off as a flow mapping, with the total signed for: a later
+/// change of price leaves it for the old price.
+fn signoff_yaml(o: &ApproveOpts, total: feebook::money::Money) -> String {
     let mut s = format!("{{role: {}", quoted(o.role));
     if let Some(d) = o.department {
         s.push_str(&format!(", department: {}", quoted(d)));
     }
-    s.push_str(&format!(", name: {}, date: {}", quoted(o.name), o.date));
+    s.push_str(&format!(
+        ", name: {}, date: {}, amount: \"{}\"",
+        quoted(o.name),
+        o.date,
+        total.amount()
+    ));
     if o.reject {
         s.push_str(", decision: reject");
     }

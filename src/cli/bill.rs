@@ -842,7 +842,7 @@ fn issue_notices<'b>(
                         format.extension()
                     );
                     let final_path = out_dir.join(fsutil::sanitize_file_name(&name));
-                    let tmp = fsutil::temp_path(&out_dir, &number);
+                    let tmp = fsutil::temp_path(out_dir, &number);
                     if write {
                         std::fs::write(&tmp, &bytes).map_err(|e| {
                             vec![Diagnostic::error(

@@ -347,6 +347,12 @@ pub struct Signoff {
     /// Remarks (意见).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// For a temporary job: the total the person signed for, which
+    /// `feebook approve` writes. A sign-off whose amount is no longer the
+    /// job's total (its labour, materials or the personnel costs changed)
+    /// no longer counts: the chain is signed again for the new price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<Sp<crate::money::Money>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
