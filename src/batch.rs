@@ -127,6 +127,18 @@ pub fn party_key(text: &str) -> String {
         .collect()
 }
 
+/// Whether a payer is the customer: the same [`party_key`], or one of them
+/// the other with a contact person added in brackets (`滨江云帆科技有限公司`
+/// and `滨江云帆科技有限公司（周婷）`).
+pub fn same_party(a: &str, b: &str) -> bool {
+    let (a, b) = (party_key(a), party_key(b));
+    let extends = |long: &str, short: &str| {
+        long.strip_prefix(short)
+            .is_some_and(|rest| rest.starts_with(['（', '(']) && rest.ends_with(['）', ')']))
+    };
+    !a.is_empty() && (a == b || extends(&a, &b) || extends(&b, &a))
+}
+
 /// Groups the billed orders per customer and address (two 王伟 on
 /// different floors are two customers; see [`party_key`] for what counts
 /// as the same), sorted by name then address — the order numbers are
@@ -352,6 +364,22 @@ pub fn notice_date(period: (i32, u32)) -> NaiveDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_payer_is_the_customer_with_or_without_a_contact() {
+        assert!(same_party(
+            "滨江云帆科技有限公司",
+            "滨江云帆科技有限公司（周婷）"
+        ));
+        assert!(same_party(
+            "滨江云帆科技有限公司 (周婷)",
+            "滨江云帆科技有限公司"
+        ));
+        assert!(same_party("华庭大厦 12 层", "华庭大厦１２层"));
+        assert!(!same_party("滨江云帆科技有限公司", "滨江云帆科技"));
+        assert!(!same_party("滨江云帆", "滨江云帆科技有限公司（周婷）"));
+        assert!(!same_party("", "（周婷）"));
+    }
 
     /// A priced order of the sample rules whose total (and net) is `yuan`.
     fn order(number: &str, yuan: &str) -> PricedOrder {

@@ -115,6 +115,36 @@ pub fn issue(
     let series = pattern.series(date);
     let seq = tx.next_seq(&series).map_err(journal_error)?;
     let number = pattern.number(date, seq);
+    // The number may already name something else: a work order numbered by
+    // hand in the same series and billed from a spreadsheet. One number
+    // names one document, so the series cannot go on here.
+    if let Some(e) = tx
+        .referring(&number)
+        .map_err(journal_error)?
+        .into_iter()
+        .next()
+    {
+        return Err(vec![
+            Diagnostic::error(
+                "number-taken",
+                format!(
+                    "the next number of the series, {number}, is already used: {} {} ({}, {}) names an order {number}",
+                    match e.kind {
+                        crate::journal::DocKind::BillingNotice => "billing notice",
+                        crate::journal::DocKind::Receipt => "receipt",
+                        crate::journal::DocKind::WorkOrder => "work order",
+                    },
+                    e.number,
+                    e.party,
+                    e.date
+                ),
+            )
+            .hint(format!(
+                "orders of this series were numbered outside feebook (paper forms); give `documents: {}: numbering:` a series of its own in the rules (another prefix), so that its numbers never meet the hand-numbered forms",
+                kind.name()
+            )),
+        ]);
+    }
     // Dropping `tx` on an error rolls back: no number is consumed.
     let (bytes, data) = render(&number)?;
     let content_hash = data_hash(&data);

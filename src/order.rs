@@ -136,6 +136,24 @@ pub struct OrderFile {
     pub agreement: Option<String>,
 }
 
+/// An order number as it is compared, billed and printed: the same number
+/// however a spreadsheet wrote it. Spaces, case, full-width letters and
+/// digits (ＷＸ２０２６) and the dashes an input method or Word puts in
+/// (－ – — ‐) do not count: `wx202611－00011` is WX202611-00011. Without
+/// this, one order typed twice in two ways passed the duplicate check and
+/// was billed twice.
+pub fn number_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '\u{FF0D}' | '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
 /// An order as read from any source (a YAML file, a spreadsheet row),
 /// with the place each field was written, for reports.
 #[derive(Debug, Clone, Default)]
@@ -249,7 +267,7 @@ impl OrderFile {
         put("completed_on", self.completed_on.as_ref().map(|d| d.loc));
         put("verified_on", self.verified_on.as_ref().map(|d| d.loc));
         OrderInput {
-            number: self.number.as_ref().map(|n| n.value.clone()),
+            number: self.number.as_ref().map(|n| number_key(&n.value)),
             date: Some(self.date.value),
             customer: self.customer.value.clone(),
             address: self.address.clone(),

@@ -319,7 +319,8 @@ fn read_row(
         }
         v
     };
-    o.number = required("number", "order number (单号)", &mut problems);
+    o.number = required("number", "order number (单号)", &mut problems)
+        .map(|n| crate::order::number_key(&n));
     o.customer = required("customer", "customer (客户名称)", &mut problems).unwrap_or_default();
     o.address = cell("address").unwrap_or_default().to_string();
     o.item = required("item", "service item (服务项目)", &mut problems).unwrap_or_default();

@@ -286,6 +286,22 @@ pub fn check(rules: &Rules, p: &Payment) -> Vec<Diagnostic> {
     problems
 }
 
+impl Payment {
+    /// Writes the billing notice and the work orders it pays as the
+    /// journal writes them ([`crate::order::number_key`]): `tz202612-0016`
+    /// or a full-width dash names the same notice.
+    pub fn normalize_numbers(&mut self) {
+        if let Some(n) = &mut self.billing_notice {
+            n.value = crate::order::number_key(&n.value);
+        }
+        for item in &mut self.items {
+            if let Some(r) = &mut item.value.reference {
+                r.value = crate::order::number_key(&r.value);
+            }
+        }
+    }
+}
+
 /// What a payment pays, each with its place: the billing notice it names
 /// and the work orders its lines refer to, trimmed, blank ones left out.
 pub fn pays(p: &Payment) -> impl Iterator<Item = (&str, Loc)> {
@@ -380,6 +396,9 @@ pub fn check_with_journal(p: &Payment, tx: &impl Lookup) -> Result<Vec<Diagnosti
                 )),
             );
         }
+        if notice.is_none() {
+            check_counter_order(p, item, key, reference.loc, tx, &mut problems)?;
+        }
         let earlier: Vec<Entry> = tx
             .referring(key)?
             .into_iter()
@@ -430,6 +449,93 @@ pub fn check_with_journal(p: &Payment, tx: &impl Lookup) -> Result<Vec<Diagnosti
         }
     }
     Ok(problems)
+}
+
+/// A work order paid at the counter (即时结算), when the journal issued it:
+/// not void, settled at once, this line its amount, paid by its customer
+/// (a warning otherwise, as for a notice). A number the journal never
+/// issued is a paper form's: a warning that nothing could be checked.
+fn check_counter_order(
+    p: &Payment,
+    item: &Sp<PaymentLine>,
+    key: &str,
+    loc: Loc,
+    tx: &impl Lookup,
+    problems: &mut Vec<Diagnostic>,
+) -> Result<(), JournalError> {
+    let Some(order) = tx.find(key)? else {
+        if p.settlement.value == crate::order::Settlement::Immediate {
+            problems.push(
+                Diagnostic::warning(
+                    "unknown-work-order",
+                    format!("`{key}` is not a work order in the journal: its amount and customer are not checked"),
+                )
+                .at(loc, "not issued by feebook")
+                .hint("check the number against the work order's second copy (第二联); a work order issued with `feebook order` is checked"),
+            );
+        }
+        return Ok(());
+    };
+    if order.kind != DocKind::WorkOrder {
+        return Ok(());
+    }
+    if let Some(v) = &order.voided {
+        problems.push(
+            Diagnostic::error(
+                "order-void",
+                format!("work order {key} was voided on {} ({})", v.date, v.reason),
+            )
+            .at(loc, "a voided work order")
+            .hint("a voided order is not paid; if the service was done, issue its work order again and receipt the new number"),
+        );
+        return Ok(());
+    }
+    let data = serde_json::from_str::<serde_json::Value>(&order.snapshot).unwrap_or_default();
+    let settlement = data["data"]["settlement_id"].as_str().unwrap_or("");
+    if !settlement.is_empty() && settlement != "immediate" {
+        problems.push(
+            Diagnostic::error(
+                "not-immediate",
+                format!(
+                    "work order {key} is settled {} ({settlement}), not at the counter",
+                    data["data"]["settlement"].as_str().unwrap_or(settlement)
+                ),
+            )
+            .at(loc, "not 即时结算")
+            .hint("a 月结 or 长期协议 order is paid against its billing notice: `settlement: monthly` and `billing_notice: TZ…`"),
+        );
+        return Ok(());
+    }
+    if let Some(amount) = order.amount
+        && amount != item.value.amount.value.amount()
+    {
+        problems.push(
+            Diagnostic::error(
+                "line-not-ordered",
+                format!(
+                    "work order {key} is for {}, not {}",
+                    Money::try_from(amount).map_or_else(|_| amount.to_string(), |m| m.yuan()),
+                    item.value.amount.value.yuan()
+                ),
+            )
+            .at(item.value.amount.loc, "not the work order's amount")
+            .hint(format!("write the amount of the work order: \"{amount}\"")),
+        );
+    }
+    if !crate::batch::same_party(&order.party, &p.payer.value) {
+        problems.push(
+            Diagnostic::warning(
+                "payer-not-customer",
+                format!(
+                    "work order {key} is for {}, but the payer is {}",
+                    order.party, p.payer.value
+                ),
+            )
+            .at(p.payer.loc, "not the order's customer")
+            .hint("check the payer; someone paying for the customer is fine, a wrong order number is not"),
+        );
+    }
+    Ok(())
 }
 
 /// What [`check_notice`] learnt of the billing notice paid.
@@ -505,7 +611,7 @@ fn check_notice(
             .hint("write the date the money was received"),
         );
     }
-    if crate::batch::party_key(&notice.party) != crate::batch::party_key(&p.payer.value) {
+    if !crate::batch::same_party(&notice.party, &p.payer.value) {
         problems.push(
             Diagnostic::warning(
                 "payer-not-billed",

@@ -758,7 +758,11 @@ fn csv_row(
     let mut cells = Vec::with_capacity(header.names.len());
     for i in 0..header.names.len() {
         // `to_owned` of an empty &str does not allocate.
-        cells.push(record.get(i).map_or(String::new(), |c| c.trim().to_owned()));
+        cells.push(
+            record
+                .get(i)
+                .map_or(String::new(), |c| excel_text(c.trim()).to_owned()),
+        );
     }
     // Cells under the header's trailing blank columns must be empty.
     for i in header.names.len()..record.len() {
@@ -768,6 +772,16 @@ fn csv_row(
         }
     }
     Ok(Row { number, cells })
+}
+
+/// A cell Excel was told to keep as text, `="WX202611-00001"` (so that
+/// leading zeros and long digit strings survive a CSV round trip), is the
+/// text inside.
+fn excel_text(cell: &str) -> &str {
+    cell.strip_prefix("=\"")
+        .and_then(|c| c.strip_suffix('"'))
+        .filter(|inner| !inner.contains('"'))
+        .map_or(cell, str::trim)
 }
 
 /// A record of the wrong width with a line break inside a cell: a quote

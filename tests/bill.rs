@@ -814,6 +814,193 @@ fn an_order_already_paid_on_a_receipt_is_not_billed() {
     assert!(!dir.join("out").exists(), "nothing written");
 }
 
+/// One number names one work order: a row billing a number `feebook
+/// order` issued to another customer is refused, and `order` does not issue
+/// a number a billing notice already bills (a hand-numbered paper form).
+#[test]
+fn a_work_order_number_names_one_order() {
+    let dir = temp("one-number");
+    let out = dir.join("wo.json");
+    let out = out.to_str().unwrap();
+    let order = "samples/orders/indoor-cleaning-1203.yaml";
+    let (code, _, err) = feebook_in(&dir, &["order", order, "--format", "json", "-o", out]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("WX202611-00001 was issued by `feebook order` to 孙晓明 (2026-11-19); this row bills it to 冯丽"),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists(), "nothing written");
+
+    let dir = temp("one-number-billed");
+    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
+    assert_eq!(code, 0, "{err}");
+    let out = dir.join("wo.json");
+    let (code, _, err) = feebook_in(
+        &dir,
+        &[
+            "order",
+            order,
+            "--format",
+            "json",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("error[number-taken]: the next number of the series, WX202611-00001, is already used: billing notice TZ"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+/// A payment at the counter is checked against the work orders the
+/// journal issued: the amount, 即时结算, not voided; a number never issued
+/// is a warning.
+#[test]
+fn a_counter_payment_pays_its_work_order() {
+    let dir = temp("counter");
+    let order = |yaml: &str, out: &str| {
+        let out = dir.join(out);
+        feebook_in(
+            &dir,
+            &[
+                "order",
+                yaml,
+                "--format",
+                "json",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        )
+    };
+    assert_eq!(order("samples/orders/paid-repair-802.yaml", "o1.json").0, 0);
+    assert_eq!(
+        order("samples/orders/indoor-cleaning-1203.yaml", "o2.json").0,
+        0
+    );
+    let sample =
+        std::fs::read_to_string(format!("{ROOT}/samples/payments/immediate-repair-802.yaml"))
+            .unwrap();
+    let receipt = |name: &str, text: String| {
+        let p = dir.join(format!("{name}.yaml"));
+        std::fs::write(&p, text).unwrap();
+        let out = dir.join(format!("{name}.json"));
+        feebook_in(
+            &dir,
+            &[
+                "receipt",
+                p.to_str().unwrap(),
+                "--format",
+                "json",
+                "-o",
+                out.to_str().unwrap(),
+            ],
+        )
+    };
+    let (code, _, err) = receipt("short", sample.replace("\"148.00\"", "\"140.00\""));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "error[line-not-ordered]: work order WX202611-00001 is for ¥148.00, not ¥140.00"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = receipt(
+        "monthly",
+        sample.replace("WX202611-00001", "WX202611-00002"),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("error[not-immediate]: work order WX202611-00002 is settled 月结"),
+        "{err}"
+    );
+    let (code, _, err) = receipt("paper", sample.replace("WX202611-00001", "WX202611-00777"));
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("warning[unknown-work-order]"), "{err}");
+    let (code, _, err) = feebook_in(&dir, &["void", "WX202611-00001", "--reason", "重复登记"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = receipt("void", sample.clone());
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("error[order-void]: work order WX202611-00001 was voided on"),
+        "{err}"
+    );
+}
+
+/// One order number however a spreadsheet writes it: Excel's text guard
+/// `="…"`, lower case, full-width letters, a full-width dash. A copy of an
+/// order written another way is a duplicate, not a second order billed.
+#[test]
+fn an_order_number_written_another_way_is_the_same_order() {
+    let dir = temp("number-variants");
+    let sample = std::fs::read_to_string(format!("{ROOT}/samples/orders/2026-11.csv")).unwrap();
+    let mut lines: Vec<String> = sample.lines().map(str::to_string).collect();
+    // The first order guarded as text: billed under its plain number.
+    lines[1] = lines[1].replacen("WX202611-00001", "=\"WX202611-00001\"", 1);
+    let row = |n: &str| {
+        sample
+            .lines()
+            .find(|l| l.starts_with(n))
+            .unwrap()
+            .to_string()
+    };
+    for (number, written) in [
+        ("WX202611-00011", "wx202611-00011"),
+        ("WX202611-00012", "ＷＸ202611-00012"),
+        ("WX202611-00019", "WX202611－00019"),
+    ] {
+        lines.push(row(number).replacen(number, written, 1));
+    }
+    let csv = dir.join("orders.csv");
+    std::fs::write(&csv, lines.join("\n") + "\n").unwrap();
+    let csv = csv.to_str().unwrap();
+    let (code, _, err) = bill(&dir, &[csv, "--month", "2026-11", "--format", "json"], None);
+    assert_eq!(code, 1, "{err}");
+    for number in ["WX202611-00011", "WX202611-00012", "WX202611-00019"] {
+        assert!(
+            err.contains(&format!("order number {number} appears again")),
+            "{number}: {err}"
+        );
+    }
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            csv,
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+            "--skip-invalid",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let sum = summary(&dir);
+    let whole = {
+        let other = temp("number-variants-plain");
+        let (code, _, err) = bill(&other, &SAMPLE_MONTH_JSON, None);
+        assert_eq!(code, 0, "{err}");
+        summary(&other)
+    };
+    assert!(sum["total"].is_string(), "{sum}");
+    assert_eq!(sum["total"], whole["total"], "the same month, billed once");
+    let notices = std::fs::read_dir(dir.join("out")).unwrap();
+    let text: String = notices
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("billing-notice")
+        })
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert!(text.contains("\"WX202611-00001\""), "the number unguarded");
+    assert!(!text.contains("=\\\"WX"), "no guard printed");
+}
+
 /// A YAML list of orders reports every order that does not read, each at
 /// its place, not only the first.
 #[test]

@@ -439,14 +439,32 @@ fn billed_before(
     orders: &[PricedOrder],
     bills: &[CustomerBill],
 ) -> Result<Clashes, feebook::journal::JournalError> {
-    let mut wanted: Vec<&str> = bills
+    let mut wanted: Vec<(&str, &str)> = bills
         .iter()
-        .flat_map(|b| b.orders.iter().map(|&i| orders[i].number.as_str()))
+        .flat_map(|b| {
+            b.orders
+                .iter()
+                .map(|&i| (orders[i].number.as_str(), orders[i].customer.as_str()))
+        })
         .collect();
     wanted.sort_unstable();
-    wanted.dedup();
+    wanted.dedup_by_key(|(n, _)| *n);
     let mut c = Clashes::default();
-    for n in wanted {
+    for (n, customer) in wanted {
+        // A number `feebook order` issued names that work order: a row
+        // billing it to someone else is another order under its number
+        // (a paper form numbered by hand in the same series).
+        if let Some(e) = j.find(n)?
+            && e.kind == DocKind::WorkOrder
+            && !e.is_void()
+            && feebook::batch::party_key(&e.party) != feebook::batch::party_key(customer)
+        {
+            c.issued += 1;
+            c.lines.push(format!(
+                "{n} was issued by `feebook order` to {} ({}); this row bills it to {customer}",
+                e.party, e.date
+            ));
+        }
         for e in j.referring(n)? {
             match e.kind {
                 DocKind::BillingNotice => c.lines.push(format!(
@@ -454,10 +472,22 @@ fn billed_before(
                     e.number, e.party, e.date
                 )),
                 DocKind::Receipt => {
-                    c.paid += 1;
+                    let on_notice = receipt_pays_notice(&e);
+                    if on_notice {
+                        c.paid_on_notice += 1;
+                    } else {
+                        c.paid += 1;
+                    }
                     c.lines.push(format!(
-                        "{n} was already paid on receipt {} ({}, {})",
-                        e.number, e.party, e.date
+                        "{n} was already paid on receipt {} ({}, {}{})",
+                        e.number,
+                        e.party,
+                        e.date,
+                        if on_notice {
+                            ", against a billing notice since voided"
+                        } else {
+                            ""
+                        }
                     ));
                 }
                 DocKind::WorkOrder => {}
@@ -467,17 +497,44 @@ fn billed_before(
     Ok(c)
 }
 
+/// Whether a receipt paid a billing notice (已交费), as opposed to orders
+/// paid at the counter (现金收讫).
+fn receipt_pays_notice(e: &feebook::journal::Entry) -> bool {
+    serde_json::from_str::<serde_json::Value>(&e.snapshot).is_ok_and(|s| {
+        s["data"]["billing_notice"]
+            .as_str()
+            .is_some_and(|n| !n.trim().is_empty())
+    })
+}
+
 #[derive(Default)]
 struct Clashes {
     lines: Vec<String>,
-    /// How many of them are receipts.
+    /// How many of them are receipts at the counter.
     paid: usize,
+    /// How many are receipts of a billing notice (voided since, or the
+    /// order would be on it).
+    paid_on_notice: usize,
+    /// How many are numbers `feebook order` issued to another customer.
+    issued: usize,
 }
 
 fn refuse_billed_before(c: &Clashes, period: (i32, u32)) -> Result<(), u8> {
-    let (clashes, paid) = (&c.lines, c.paid);
+    let clashes = &c.lines;
     if clashes.is_empty() {
         return Ok(());
+    }
+    let paid = c.paid + c.paid_on_notice;
+    let billed = clashes.len() - paid - c.issued;
+    let mut what = Vec::new();
+    if billed > 0 {
+        what.push("billed");
+    }
+    if paid > 0 {
+        what.push("paid");
+    }
+    if c.issued > 0 {
+        what.push("issued to another customer");
     }
     eprintln!(
         "error: {} order{} of {}-{:02} {} already {}:",
@@ -486,11 +543,7 @@ fn refuse_billed_before(c: &Clashes, period: (i32, u32)) -> Result<(), u8> {
         period.0,
         period.1,
         if clashes.len() == 1 { "is" } else { "are" },
-        match (paid, clashes.len() - paid) {
-            (0, _) => "billed",
-            (_, 0) => "paid",
-            _ => "billed or paid",
-        }
+        what.join(" or ")
     );
     for c in clashes.iter().take(10) {
         eprintln!("  {c}");
@@ -498,14 +551,24 @@ fn refuse_billed_before(c: &Clashes, period: (i32, u32)) -> Result<(), u8> {
     if clashes.len() > 10 {
         eprintln!("  … and {} more", clashes.len() - 10);
     }
-    if paid < clashes.len() {
+    if billed > 0 {
         eprintln!(
             "  = help: billing a month twice would charge customers twice; to re-issue a notice, void it first (`feebook void NUMBER --reason …`), or print it again with `feebook reissue NUMBER`"
         );
     }
-    if paid > 0 {
+    if c.paid > 0 {
         eprintln!(
             "  = help: an order paid at the counter is 即时结算, not 月结: correct its 结算方式, or void the receipt if it was issued by mistake"
+        );
+    }
+    if c.paid_on_notice > 0 {
+        eprintln!(
+            "  = help: the customer paid these orders against a billing notice that was voided since; void that receipt too before billing them again, or refund it"
+        );
+    }
+    if c.issued > 0 {
+        eprintln!(
+            "  = help: one number names one work order: a number `feebook order` issued cannot be given to another order by hand; correct the row's 单号 (the paper form's own number) or its customer"
         );
     }
     Err(PROBLEMS)

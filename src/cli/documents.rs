@@ -516,7 +516,8 @@ pub fn receipt(
 ) -> u8 {
     let run = || -> Result<(), u8> {
         let (rules, mut sources) = load_rules(rules_args)?;
-        let p: Payment = load_yaml(&mut sources, path, "payment")?;
+        let mut p: Payment = load_yaml(&mut sources, path, "payment")?;
+        p.normalize_numbers();
         if let Some(n) = &p.number {
             let d = Diagnostic::error("number-given", format!("the payment already has a receipt number ({})", n.value))
                 .at(n.loc, "numbers come from the journal")

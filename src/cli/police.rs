@@ -67,7 +67,8 @@ pub fn run(
                 };
                 match payments {
                     Err(d) => results.extend(d),
-                    Ok(ps) => {
+                    Ok(mut ps) => {
+                        ps.iter_mut().for_each(Payment::normalize_numbers);
                         for p in &ps {
                             records += 1;
                             let problems = payment::check(&rules, p);
