@@ -61,7 +61,7 @@ pub const FIELDS: &[(&str, &[&str], bool)] = &[
 
 /// Built-in headers of formula inputs.
 const INPUTS: &[(&str, &[&str])] = &[
-    ("materials", &["材料费", "材料"]),
+    ("materials", &["材料费", "材料", "材料款", "材料费用"]),
     ("monthly_rent", &["月租金", "租金"]),
 ];
 
@@ -73,6 +73,9 @@ pub struct OrdersRead {
     pub rows: Vec<RowResult>,
     /// The file as it is shown in messages.
     pub file: String,
+    /// Warnings about the file as a whole: columns not read, sheets left
+    /// out. They reject nothing, but whoever bills should see them.
+    pub notes: Vec<Diagnostic>,
 }
 
 /// Reads orders from a CSV, XLSX or YAML file (by extension). A file that
@@ -92,11 +95,102 @@ pub fn read(
     match ext.as_deref() {
         Some("yaml" | "yml") => read_yaml(sources, path, &name),
         _ => {
-            let table =
-                tabular::read_path(path, encoding, None).map_err(|e| vec![tabular_diag(&e)])?;
-            read_table(rules, &table).map(|rows| OrdersRead { rows, file: name })
+            let (fields, _) = headers(rules.imports.orders.as_ref());
+            let number_headers: Vec<String> = FIELDS
+                .iter()
+                .position(|(f, _, _)| *f == "number")
+                .map(|i| {
+                    fields[i]
+                        .iter()
+                        .map(|h| tabular::normalize_header(h))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let is_header = |cell: &str| number_headers.contains(&tabular::normalize_header(cell));
+            let tables = tabular::read_path_all(path, encoding, &is_header)
+                .map_err(|e| vec![tabular_diag(&e)])?;
+            read_tables(rules, &tables, &is_header, name)
         }
     }
+}
+
+/// Whether a sheet is one of orders: its header names the order number and
+/// at least one other column an order has (a 说明 sheet that mentions 单号
+/// in a cell is not).
+fn looks_like_orders(rules: &Rules, table: &Table, is_header: &dyn Fn(&str) -> bool) -> bool {
+    let (fields, _) = headers(rules.imports.orders.as_ref());
+    let known: Vec<String> = fields
+        .iter()
+        .flatten()
+        .map(|h| tabular::normalize_header(h))
+        .collect();
+    table.headers.iter().any(|h| is_header(h))
+        && table
+            .headers
+            .iter()
+            .filter(|h| !is_header(h) && known.contains(&tabular::normalize_header(h)))
+            .count()
+            >= 1
+}
+
+/// The orders of a file's tables (a workbook's sheets). A sheet without
+/// an order-number column (说明, a price list) is not a sheet of orders:
+/// left out with a warning when another sheet has orders, an error when
+/// none does.
+fn read_tables(
+    rules: &Rules,
+    tables: &[Table],
+    is_header: &dyn Fn(&str) -> bool,
+    name: String,
+) -> Result<OrdersRead, Vec<Diagnostic>> {
+    let mut rows = Vec::new();
+    let mut notes = Vec::new();
+    let mut not_orders = Vec::new();
+    let mut errors = Vec::new();
+    for table in tables {
+        if tables.len() > 1 && !looks_like_orders(rules, table, is_header) {
+            not_orders.push(table);
+            continue;
+        }
+        match read_table(rules, table) {
+            Ok((r, n)) => {
+                rows.extend(r);
+                notes.extend(n);
+            }
+            Err(e) => errors.extend(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if rows.is_empty()
+        && let Some(first) = not_orders.first()
+    {
+        // No sheet has orders: the first one's missing columns say why.
+        return read_table(rules, first).map(|(r, n)| OrdersRead {
+            rows: r,
+            file: name,
+            notes: n,
+        });
+    }
+    for t in not_orders {
+        notes.push(
+            Diagnostic::warning(
+                "sheet-not-read",
+                format!(
+                    "sheet `{}` is not read: its header is not one of orders (单号 with 客户名称, 服务项目, …)",
+                    t.sheet.as_deref().unwrap_or("")
+                ),
+            )
+            .at_place(Place::File(name.clone()), "")
+            .hint("if it holds orders, give it the same header row as the other sheets"),
+        );
+    }
+    Ok(OrdersRead {
+        rows,
+        file: name,
+        notes,
+    })
 }
 
 fn tabular_diag(e: &tabular::TabularError) -> Diagnostic {
@@ -154,6 +248,7 @@ fn read_yaml(
             .chain(bad.into_iter().map(|d| Err(vec![d])))
             .collect(),
         file: name.to_string(),
+        notes: Vec::new(),
     })
 }
 
@@ -187,7 +282,12 @@ pub fn headers(
     (fields, inputs.into_iter().collect())
 }
 
-pub fn read_table(rules: &Rules, table: &Table) -> Result<Vec<RowResult>, Vec<Diagnostic>> {
+/// The orders of one table, and a warning naming the columns it does not
+/// read.
+pub fn read_table(
+    rules: &Rules,
+    table: &Table,
+) -> Result<(Vec<RowResult>, Vec<Diagnostic>), Vec<Diagnostic>> {
     let (header_lists, input_lists) = headers(rules.imports.orders.as_ref());
     let header_refs: Vec<Vec<&str>> = header_lists
         .iter()
@@ -265,12 +365,50 @@ pub fn read_table(rules: &Rules, table: &Table) -> Result<Vec<RowResult>, Vec<Di
                 .collect(),
         ),
     };
-    Ok(table
+    // A column nothing reads is said once: `材料款` for 材料费 would
+    // otherwise bill every repair without its materials, silently.
+    let unread: Vec<String> = table
+        .headers
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| !h.is_empty() && !map.is_mapped(*i))
+        .map(|(_, h)| format!("`{h}`"))
+        .collect();
+    let mut notes = Vec::new();
+    if !unread.is_empty() {
+        let known: Vec<&str> = header_lists
+            .iter()
+            .filter_map(|h| h.first().map(String::as_str))
+            .chain(
+                input_lists
+                    .iter()
+                    .filter_map(|(_, h)| h.first().map(String::as_str)),
+            )
+            .collect();
+        notes.push(
+            Diagnostic::warning(
+                "column-not-read",
+                format!(
+                    "{} {} not read: no order field has {} header",
+                    unread.join(", "),
+                    if unread.len() == 1 { "is" } else { "are" },
+                    if unread.len() == 1 { "its" } else { "their" },
+                ),
+            )
+            .at_place(Place::File(table.file.clone()), "")
+            .hint(format!(
+                "if one holds what an order needs, name it as feebook reads it ({}), or under `imports.orders` in the rules",
+                known.join(", ")
+            )),
+        );
+    }
+    let rows = table
         .rows
         .iter()
         .map(|row| read_row(&table.file, &map, row, &inputs, &shared))
         .chain(table.bad_rows.iter().map(|e| Err(vec![tabular_diag(e)])))
-        .collect())
+        .collect();
+    Ok((rows, notes))
 }
 
 /// What every row of a table shares for its places.
@@ -353,11 +491,28 @@ fn read_row(
         match parse_date(&text) {
             Some(d) => Some(d),
             None => {
-                problems.push(bad(
-                    field,
-                    format!("{what}: `{text}` is not a date"),
-                    "write dates as 2026-11-20, 2026/11/20 or 2026年11月20日",
-                ));
+                // A date cell Excel shows as a number (its format set to
+                // 常规/General) holds the day's serial number.
+                let serial = text
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|n| (36_526..=73_051).contains(n))
+                    .and_then(|n| {
+                        NaiveDate::from_ymd_opt(1899, 12, 30)?
+                            .checked_add_signed(chrono::Duration::days(n))
+                    });
+                problems.push(match serial {
+                    Some(day) => bad(
+                        field,
+                        format!("{what}: `{text}` is not a date; it looks like Excel's serial number for {day}"),
+                        "the cell's format is 常规 (General): format the column as a date (设置单元格格式 → 日期) and save again",
+                    ),
+                    None => bad(
+                        field,
+                        format!("{what}: `{text}` is not a date"),
+                        "write dates as 2026-11-20, 2026/11/20 or 2026年11月20日",
+                    ),
+                });
                 None
             }
         }

@@ -256,6 +256,17 @@ pub fn evaluate(
                             if let Some(place) = &g.place {
                                 d = d.at_place(place.clone(), "invalid value");
                             }
+                            // 29.0000000000001: a spreadsheet formula's
+                            // binary rounding, shown as 29.00 in its cell.
+                            let float_residue = g.text.split_once('.').is_some_and(|(_, f)| {
+                                f.len() >= 10
+                                    && f.get(2..).is_some_and(|rest| {
+                                        rest.starts_with("000000") || rest.starts_with("999999")
+                                    })
+                            });
+                            if float_residue {
+                                d = d.hint("the cell shows a rounded value but holds a formula's binary remainder: round it in the spreadsheet, =ROUND(…, 2), and save again");
+                            }
                             problems.push(d.hint(input_hint(kind)));
                             continue;
                         }

@@ -234,6 +234,59 @@ enum FileKind {
     Xlsx,
 }
 
+/// Reads a `.csv` file, or every visible worksheet with cells of an
+/// `.xlsx`/`.xlsm` workbook (a month split over 上半月 and 下半月 is one
+/// month; which sheets hold orders is the caller's to judge by their
+/// headers). `is_header` names a header the caller knows: within the first
+/// rows, the row holding it is the header and the rows above are titles.
+/// Read from several sheets, a table's `file` names its sheet too
+/// (`2026-11.xlsx [下半月]`), so that every row's place does.
+pub fn read_path_all(
+    path: &Path,
+    encoding: Option<Encoding>,
+    is_header: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Table>, TabularError> {
+    let name = path.display().to_string();
+    let xlsx = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .is_some_and(|e| e == "xlsx" || e == "xlsm");
+    if !xlsx {
+        let is_csv = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if !is_csv {
+            return read_path(path, encoding, None).map(|t| vec![t]);
+        }
+        let bytes = read_limited(&name, path)?;
+        return read_csv_bytes_with(&name, &bytes, encoding, is_header).map(|t| vec![t]);
+    }
+    let bytes = read_limited(&name, path)?;
+    check_size(&name, bytes.len())?;
+    if !bytes.starts_with(b"PK") {
+        return Err(not_a_workbook(&name, &bytes));
+    }
+    let mut tables = match panic::catch_unwind(AssertUnwindSafe(|| {
+        read_workbook_all(&name, &bytes, is_header)
+    })) {
+        Ok(result) => result?,
+        Err(_) => return Err(damaged(&name, "the workbook is damaged and cannot be read")),
+    };
+    if tables.len() > 1 {
+        for t in &mut tables {
+            if let Some(sheet) = &t.sheet {
+                t.file = format!("{name} [{sheet}]");
+                for e in &mut t.bad_rows {
+                    e.file.clone_from(&t.file);
+                }
+            }
+        }
+    }
+    Ok(tables)
+}
+
 /// Reads a whole file, refusing one over [`MAX_FILE_BYTES`]. The size is
 /// checked up front from the metadata and again while reading, since a pipe
 /// or a special file reports no length.
@@ -304,12 +357,22 @@ pub fn read_csv_bytes(
     bytes: &[u8],
     encoding: Option<Encoding>,
 ) -> Result<Table, TabularError> {
+    read_csv_bytes_with(name, bytes, encoding, &|_| false)
+}
+
+/// [`read_csv_bytes`], knowing a header (see [`read_path_all`]).
+fn read_csv_bytes_with(
+    name: &str,
+    bytes: &[u8],
+    encoding: Option<Encoding>,
+    is_header: &dyn Fn(&str) -> bool,
+) -> Result<Table, TabularError> {
     check_size(name, bytes.len())?;
     if let Some(err) = csv_that_is_not_csv(name, bytes) {
         return Err(err);
     }
     let text = decode(name, bytes, encoding)?;
-    parse_csv(name, &text)
+    parse_csv(name, &text, is_header)
 }
 
 /// Recognizes the files people save with a `.csv` name that are not text:
@@ -457,7 +520,11 @@ fn line_at(bytes: &[u8], at: usize) -> usize {
 }
 
 /// Parses decoded CSV text into a table.
-fn parse_csv(name: &str, text: &str) -> Result<Table, TabularError> {
+fn parse_csv(
+    name: &str,
+    text: &str,
+    is_header: &dyn Fn(&str) -> bool,
+) -> Result<Table, TabularError> {
     let (text, declared) = strip_sep_line(text);
     let delimiter = declared.unwrap_or_else(|| sniff_delimiter(text));
     let mut reader = csv::ReaderBuilder::new()
@@ -477,6 +544,9 @@ fn parse_csv(name: &str, text: &str) -> Result<Table, TabularError> {
     let mut leading: Vec<(usize, csv::StringRecord)> = Vec::new();
     let mut rows = Vec::new();
     let mut bad_rows = Vec::new();
+    let known = known_header_at(text, delimiter, is_header);
+    let known_header_row = known.is_some();
+    let mut titles = known.unwrap_or(0);
     loop {
         match reader.read_record(&mut record) {
             Ok(true) => {}
@@ -500,7 +570,13 @@ fn parse_csv(name: &str, text: &str) -> Result<Table, TabularError> {
             }
             continue;
         }
-        if filled >= 2 {
+        if titles > 0 {
+            // A title row, whatever it holds (a date beside the title):
+            // a row below names the known header.
+            titles -= 1;
+            continue;
+        }
+        if filled >= 2 || (leading.is_empty() && known_header_row) {
             // The header; any rows before it were titles.
             header = Some(csv_header(name, &record, number)?);
         } else {
@@ -531,6 +607,33 @@ fn parse_csv(name: &str, text: &str) -> Result<Table, TabularError> {
         rows,
         bad_rows,
     })
+}
+
+/// How many non-empty rows come before the first of the first
+/// [`MAX_TITLE_ROWS`] + 1 that holds a header `is_header` knows, if one
+/// does: those rows are titles.
+fn known_header_at(text: &str, delimiter: u8, is_header: &dyn Fn(&str) -> bool) -> Option<usize> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let mut seen = 0;
+    while seen <= MAX_TITLE_ROWS {
+        match reader.read_record(&mut record) {
+            Ok(true) => {}
+            _ => return None,
+        }
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if record.iter().any(|c| is_header(c.trim())) {
+            return Some(seen);
+        }
+        seen += 1;
+    }
+    None
 }
 
 /// When the first rows seen all have a single cell, they are either title
@@ -918,13 +1021,53 @@ fn read_workbook(name: &str, bytes: &[u8], wanted: Option<&str>) -> Result<Table
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| damaged(name, format!("cannot open the workbook: {e}")))?;
     let sheet = choose_sheet(name, workbook.sheets_metadata(), wanted)?;
+    let cells = sheet_cells(name, &mut workbook, &sheet)?;
+    build_sheet_table(name, sheet, cells, &|_| false)
+}
 
+/// Every visible worksheet with anything in it, in the tab bar's order, or
+/// the one error of a workbook none of whose sheets has cells.
+fn read_workbook_all(
+    name: &str,
+    bytes: &[u8],
+    is_header: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Table>, TabularError> {
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| damaged(name, format!("cannot open the workbook: {e}")))?;
+    let sheets: Vec<String> = workbook
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
+        .map(|s| s.name.clone())
+        .collect();
+    if sheets.is_empty() {
+        return read_workbook(name, bytes, None).map(|t| vec![t]);
+    }
+    let mut tables = Vec::new();
+    for sheet in sheets {
+        let cells = sheet_cells(name, &mut workbook, &sheet)?;
+        if !cells.is_empty() {
+            tables.push(build_sheet_table(name, sheet, cells, is_header)?);
+        }
+    }
+    if tables.is_empty() {
+        return read_workbook(name, bytes, None).map(|t| vec![t]);
+    }
+    Ok(tables)
+}
+
+/// The non-empty cells of a worksheet, sorted by row and column.
+fn sheet_cells(
+    name: &str,
+    workbook: &mut Xlsx<Cursor<&[u8]>>,
+    sheet: &str,
+) -> Result<Vec<SheetCell>, TabularError> {
     // The cell reader streams the sheet's non-empty cells. Unlike
     // `worksheet_range`, it builds no dense grid, so a stray value far to
     // the right or bottom costs nothing, and shared strings are borrowed
     // until each is copied, trimmed, into its cell.
     let mut reader = workbook
-        .worksheet_cells_reader(&sheet)
+        .worksheet_cells_reader(sheet)
         .map_err(|e| match e {
             XlsxError::NotAWorksheet(_) => TabularError::new(
                 name,
@@ -958,7 +1101,7 @@ fn read_workbook(name: &str, bytes: &[u8], wanted: Option<&str>) -> Result<Table
     if !cells.is_sorted_by_key(|c| (c.row, c.col)) {
         cells.sort_by_key(|c| (c.row, c.col));
     }
-    build_sheet_table(name, sheet, cells)
+    Ok(cells)
 }
 
 fn choose_sheet(
@@ -1010,12 +1153,13 @@ fn build_sheet_table(
     name: &str,
     sheet: String,
     cells: Vec<SheetCell>,
+    is_header: &dyn Fn(&str) -> bool,
 ) -> Result<Table, TabularError> {
     if cells.is_empty() {
         return Err(TabularError::new(name, format!("sheet `{sheet}` is empty"))
             .with_hint("choose the sheet with the work orders"));
     }
-    let start = header_start(&cells);
+    let start = header_start(&cells, is_header);
     let mut cells = cells.into_iter().skip(start).peekable();
     let Some(header_row) = cells.peek().map(|c| c.row) else {
         return Err(TabularError::new(name, format!("sheet `{sheet}` is empty")));
@@ -1114,7 +1258,27 @@ fn build_sheet_table(
 /// Where the header row starts in the sheet's sorted cells: the first row
 /// with two or more cells, if only title rows (one cell each, at most
 /// [`MAX_TITLE_ROWS`] of them) come before it; otherwise the first row.
-fn header_start(cells: &[SheetCell]) -> usize {
+///
+/// A row among the first [`MAX_TITLE_ROWS`] + 1 that holds a cell
+/// `is_header` knows (the order number's header) is the header, whatever
+/// the rows above it hold: a title with a date beside it
+/// (`2026年11月特约服务工单 … 制表日期： 2026-12-01`) is still a title.
+fn header_start(cells: &[SheetCell], is_header: &dyn Fn(&str) -> bool) -> usize {
+    let mut start = 0;
+    for _ in 0..=MAX_TITLE_ROWS {
+        let Some(first) = cells.get(start) else { break };
+        let row: Vec<&SheetCell> = cells[start..]
+            .iter()
+            .take_while(|c| c.row == first.row)
+            .collect();
+        if row
+            .iter()
+            .any(|c| matches!(&c.value, CellValue::Text(t) if is_header(t)))
+        {
+            return start;
+        }
+        start += row.len();
+    }
     let mut start = 0;
     for _ in 0..=MAX_TITLE_ROWS {
         let Some(first) = cells.get(start) else { break };
@@ -1437,6 +1601,11 @@ impl ColumnMap {
     pub fn index(&self, name: &str) -> Option<usize> {
         self.field(name).map(|f| f.index)
     }
+
+    /// Whether some field is read from column `index`.
+    pub fn is_mapped(&self, index: usize) -> bool {
+        self.fields.iter().any(|f| f.index == index)
+    }
 }
 
 /// Finds each wanted field's column by header.
@@ -1447,15 +1616,33 @@ impl ColumnMap {
 /// a column are simply absent from the map.
 pub fn map_columns(table: &Table, fields: &[FieldSpec]) -> Result<ColumnMap, Vec<TabularError>> {
     let keys: Vec<String> = table.headers.iter().map(|h| normalize_header(h)).collect();
+    let loose: Vec<&str> = keys.iter().map(|k| without_unit(k)).collect();
     let mut map = ColumnMap::default();
     let mut errors = Vec::new();
     for field in fields {
         let accepted: Vec<String> = field.headers.iter().map(|h| normalize_header(h)).collect();
-        let mut matches = keys
+        let exact: Vec<usize> = keys
             .iter()
             .enumerate()
             .filter(|(_, key)| !key.is_empty() && accepted.contains(key))
-            .map(|(i, _)| i);
+            .map(|(i, _)| i)
+            .collect();
+        // `材料费（元）` is 材料费 with its unit: read, not left out
+        // silently (a repair billed without its materials). A header written
+        // exactly wins over one with a unit.
+        let found = if exact.is_empty() {
+            loose
+                .iter()
+                .enumerate()
+                .filter(|(i, key)| {
+                    !key.is_empty() && *key != &keys[*i] && accepted.iter().any(|a| a == *key)
+                })
+                .map(|(i, _)| i)
+                .collect()
+        } else {
+            exact
+        };
+        let mut matches = found.into_iter();
         match (matches.next(), matches.next()) {
             (Some(index), None) => map.fields.push(MappedField {
                 name: field.name.to_owned(),
@@ -1483,6 +1670,20 @@ pub fn map_columns(table: &Table, fields: &[FieldSpec]) -> Result<ColumnMap, Vec
         Ok(map)
     } else {
         Err(errors)
+    }
+}
+
+/// A normalised header without a unit in brackets at its end:
+/// `材料费(元)` → `材料费`, `数量(平方米)` → `数量`. (Full-width brackets
+/// are half-width by then.)
+fn without_unit(key: &str) -> &str {
+    match key.strip_suffix(')').and_then(|k| k.rsplit_once('(')) {
+        Some((head, unit))
+            if !head.is_empty() && unit.chars().count() <= 8 && !unit.contains('(') =>
+        {
+            head
+        }
+        _ => key,
     }
 }
 
@@ -2161,6 +2362,119 @@ mod tests {
                 number: 3,
                 cells: ["A1", "", "2"].map(String::from).to_vec()
             }]
+        );
+    }
+
+    /// Written to a temporary file: [`read_path_all`] reads paths.
+    fn read_all(name: &str, bytes: &[u8]) -> Vec<Table> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let tables = read_path_all(&path, None, &|h| h == "单号").unwrap();
+        // Messages name the file as given; the temporary folder is not
+        // part of what these tests compare.
+        tables
+            .into_iter()
+            .map(|mut t| {
+                t.file = t.file.replace(&format!("{}/", dir.path().display()), "");
+                t
+            })
+            .collect()
+    }
+
+    /// A month split over two sheets is read whole; a row's place names
+    /// its sheet. A hidden sheet and an empty one are not read.
+    #[test]
+    fn xlsx_every_visible_sheet_is_read() {
+        let mut workbook = Workbook::new();
+        for (name, order) in [("上半月", "A1"), ("下半月", "A2")] {
+            let sheet = workbook.add_worksheet();
+            sheet.set_name(name).unwrap();
+            sheet.write_string(0, 0, "单号").unwrap();
+            sheet.write_string(0, 1, "数量").unwrap();
+            sheet.write_string(1, 0, order).unwrap();
+            sheet.write_number(1, 1, 2).unwrap();
+        }
+        workbook.add_worksheet().set_name("空").unwrap();
+        let hidden = workbook.add_worksheet();
+        hidden.set_name("代码").unwrap();
+        hidden.write_string(0, 0, "x").unwrap();
+        hidden.set_hidden(true);
+        let tables = read_all("m.xlsx", &workbook.save_to_buffer().unwrap());
+        let seen: Vec<(&str, &str, &str)> = tables
+            .iter()
+            .map(|t| {
+                (
+                    t.file.as_str(),
+                    t.sheet.as_deref().unwrap(),
+                    t.rows[0].cells[0].as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("m.xlsx [上半月]", "上半月", "A1"),
+                ("m.xlsx [下半月]", "下半月", "A2")
+            ]
+        );
+        // One sheet: the file's name alone, as before.
+        let mut workbook = Workbook::new();
+        workbook.add_worksheet().write_string(0, 0, "单号").unwrap();
+        let tables = read_all("one.xlsx", &workbook.save_to_buffer().unwrap());
+        assert_eq!(tables[0].file, "one.xlsx");
+    }
+
+    /// A title with a date beside it is still a title when the row below
+    /// holds the known header, in a workbook and in CSV.
+    #[test]
+    fn a_title_row_with_a_date_beside_it_is_skipped() {
+        let mut workbook = Workbook::new();
+        let sheet = workbook.add_worksheet();
+        sheet.write_string(0, 0, "2026年11月特约服务工单").unwrap();
+        sheet.write_string(0, 3, "制表日期：").unwrap();
+        sheet.write_string(0, 4, "2026-12-01").unwrap();
+        for (col, header) in ["单号", "客户名称", "数量"].iter().enumerate() {
+            sheet.write_string(1, col as u16, *header).unwrap();
+        }
+        sheet.write_string(2, 0, "A1").unwrap();
+        let tables = read_all("t.xlsx", &workbook.save_to_buffer().unwrap());
+        assert_eq!(tables[0].headers, ["单号", "客户名称", "数量"]);
+        assert_eq!(tables[0].rows[0].number, 3);
+
+        let text = "2026年11月特约服务工单,,,制表日期：,2026-12-01\n单号,客户名称,数量\nA1,孙,2\n";
+        let tables = read_all("t.csv", text.as_bytes());
+        assert_eq!(tables[0].headers, ["单号", "客户名称", "数量"]);
+        assert_eq!(tables[0].rows[0].number, 3);
+        // Without a header it knows, the first row of two cells is taken,
+        // as before.
+        let table = csv(text);
+        assert_eq!(table.headers[0], "2026年11月特约服务工单");
+    }
+
+    /// A header with its unit in brackets is its field; one written
+    /// exactly wins over it.
+    #[test]
+    fn a_header_with_its_unit_is_read() {
+        let fields = [FieldSpec {
+            name: "materials",
+            headers: &["材料费"],
+            required: false,
+        }];
+        for header in ["材料费（元）", "材料费(元)", "材料费 (￥)"] {
+            let table = csv(&format!("单号,{header}\nA1,29.00\n"));
+            let map = map_columns(&table, &fields).unwrap();
+            assert_eq!(map.index("materials"), Some(1), "{header}");
+        }
+        let table = csv("单号,材料费（元）,材料费\nA1,1,2\n");
+        assert_eq!(
+            map_columns(&table, &fields).unwrap().index("materials"),
+            Some(2)
+        );
+        let table = csv("单号,材料费（按实际发生额计入本单）\nA1,1\n");
+        assert_eq!(
+            map_columns(&table, &fields).unwrap().index("materials"),
+            None
         );
     }
 

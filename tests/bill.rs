@@ -930,6 +930,91 @@ fn a_counter_payment_pays_its_work_order() {
     );
 }
 
+/// What a month-end workbook looks like: the month on two sheets with a
+/// 说明 sheet first, a header with its unit (材料费（元）), a column feebook
+/// has no field for. Every order is billed once and the total is the CSV's;
+/// the extra column and the 说明 sheet are said not to be read.
+#[test]
+fn a_workbook_of_several_sheets_is_billed_whole() {
+    use rust_xlsxwriter::Workbook;
+    let dir = temp("sheets");
+    let sample = std::fs::read_to_string(format!("{ROOT}/samples/orders/2026-11.csv")).unwrap();
+    let sample = sample.trim_start_matches('\u{feff}');
+    let mut lines = sample.lines();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .replace("材料费", "材料费（元）")
+        .split(',')
+        .map(str::to_string)
+        .chain(["经办人电话".to_string()])
+        .collect();
+    let rows: Vec<Vec<String>> = lines
+        .map(|l| {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(l.as_bytes());
+            r.records()
+                .next()
+                .unwrap()
+                .unwrap()
+                .iter()
+                .map(str::to_string)
+                .collect()
+        })
+        .collect();
+    let mut workbook = Workbook::new();
+    let notes = workbook.add_worksheet();
+    notes.set_name("说明").unwrap();
+    notes
+        .write_string(0, 0, "本表按月汇总特约服务工单，单号见工单第二联")
+        .unwrap();
+    let half = rows.len() / 2;
+    for (name, part) in [("上半月", &rows[..half]), ("下半月", &rows[half..])] {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(name).unwrap();
+        for (c, h) in header.iter().enumerate() {
+            sheet.write_string(0, c as u16, h).unwrap();
+        }
+        for (r, row) in part.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() {
+                    sheet.write_string(r as u32 + 1, c as u16, v).unwrap();
+                }
+            }
+        }
+    }
+    let xlsx = dir.join("month.xlsx");
+    workbook.save(&xlsx).unwrap();
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            xlsx.to_str().unwrap(),
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning[column-not-read]: `经办人电话` is not read"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning[sheet-not-read]: sheet `说明` is not read"),
+        "{err}"
+    );
+    let other = temp("sheets-csv");
+    let (code, _, err) = bill(&other, &SAMPLE_MONTH_JSON, None);
+    assert_eq!(code, 0, "{err}");
+    let (a, b) = (summary(&dir), summary(&other));
+    assert!(a["total"].is_string(), "{a}");
+    assert_eq!(a["total"], b["total"]);
+    assert_eq!(a["orders"], b["orders"]);
+}
+
 /// One order number however a spreadsheet writes it: Excel's text guard
 /// `="…"`, lower case, full-width letters, a full-width dash. A copy of an
 /// order written another way is a duplicate, not a second order billed.

@@ -169,7 +169,7 @@ fn bill(csv: &[u8]) -> Option<usize> {
     let Ok(table) = feebook::tabular::read_csv_bytes("m.csv", csv, None) else {
         return Some(0);
     };
-    let Ok(rows) = feebook::orders_input::read_table(rules, &table) else {
+    let Ok((rows, _)) = feebook::orders_input::read_table(rules, &table) else {
         return Some(0);
     };
     let mut guard = AmountGuard::default();

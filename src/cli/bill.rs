@@ -718,6 +718,7 @@ fn read_month(
     for f in files {
         match feebook::orders_input::read(rules, sources, f, opts.encoding) {
             Ok(read) => {
+                problems.extend(read.notes);
                 for row in read.rows {
                     match row {
                         Ok(o) => take(o, &mut rejected, &mut problems),

@@ -622,9 +622,11 @@ pub fn read_orders(
 ) -> Result<Vec<(feebook::order::OrderInput, PricedOrder)>, Vec<Diagnostic>> {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
+    let mut notes = Vec::new();
     for f in files {
         match feebook::orders_input::read(rules, sources, f, encoding) {
             Ok(read) => {
+                notes.extend(read.notes);
                 for row in read.rows {
                     match row {
                         Ok(o) => inputs.push(o),
@@ -646,8 +648,12 @@ pub fn read_orders(
         }
     }
     if problems.is_empty() {
+        if !notes.is_empty() {
+            eprint!("{}", diagnostic::render_all(&notes, sources));
+        }
         Ok(priced)
     } else {
+        problems.extend(notes);
         Err(problems)
     }
 }
