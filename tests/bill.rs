@@ -767,7 +767,7 @@ fn a_billing_notice_is_receipted_once_and_in_full() {
             "--reason",
             "开错收据",
             "--date",
-            "2026-12-09",
+            "2026-12-02",
             "-o",
             dir.join("void.pdf").to_str().unwrap(),
         ],
@@ -1013,6 +1013,67 @@ fn a_workbook_of_several_sheets_is_billed_whole() {
     assert!(a["total"].is_string(), "{a}");
     assert_eq!(a["total"], b["total"]);
     assert_eq!(a["orders"], b["orders"]);
+}
+
+/// A document something still stands on is not voided alone: the receipt
+/// that paid a work order is voided first. A void is not dated after
+/// today, nor before its document.
+#[test]
+fn a_paid_work_order_is_voided_after_its_receipt() {
+    let dir = temp("void-paid");
+    let out = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let (code, _, err) = feebook_in(
+        &dir,
+        &[
+            "order",
+            "samples/orders/paid-repair-802.yaml",
+            "--format",
+            "json",
+            "-o",
+            &out("o.json"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = feebook_in(
+        &dir,
+        &[
+            "receipt",
+            "samples/payments/immediate-repair-802.yaml",
+            "--format",
+            "json",
+            "-o",
+            &out("r.json"),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let void = |number: &str, date: Option<&str>| {
+        let mut args = vec!["void", number, "--reason", "登记错误", "-o", "OUT"];
+        let o = out(&format!("void-{number}.json"));
+        args[5] = &o;
+        if let Some(d) = date {
+            args.extend(["--date", d]);
+        }
+        feebook_in(&dir, &args)
+    };
+    let (code, _, err) = void("WX202611-00001", None);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("WX202611-00001 is paid on receipt SJ2026-000001")
+            && err.contains("void SJ2026-000001 first"),
+        "{err}"
+    );
+    let (code, _, err) = void("SJ2026-000001", Some("2099-01-01"));
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is after today"), "{err}");
+    let (code, _, err) = void("SJ2026-000001", Some("2026-11-01"));
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("is before the document's date 2026-11-24"),
+        "{err}"
+    );
+    assert_eq!(void("sj2026-000001", None).0, 0, "the number as typed");
+    let (code, _, err) = void("WX202611-00001", None);
+    assert_eq!(code, 0, "{err}");
 }
 
 /// One order number however a spreadsheet writes it: Excel's text guard

@@ -56,23 +56,33 @@ fn an_output_never_replaces_an_input_or_the_journal_nor_uses_up_a_number() {
         &order,
     )
     .unwrap();
-    let issue = |out: &str| {
-        feebook(
-            &dir,
-            &[
-                "order",
-                "order.yaml",
-                "--journal",
-                "j.sqlite",
-                "--format",
-                "md",
-                "-o",
-                out,
-            ],
-        )
+    let issue_once = |out: &str, again: bool| {
+        let mut args = vec![
+            "order",
+            "order.yaml",
+            "--journal",
+            "j.sqlite",
+            "--format",
+            "md",
+            "-o",
+            out,
+        ];
+        if again {
+            args.push("--again");
+        }
+        feebook(&dir, &args)
     };
-    let (code, _, err) = issue("first.md");
+    let (code, _, err) = issue_once("first.md", false);
     assert_eq!(code, 0, "{err}");
+    // The same file again (a command run twice) is not a second order.
+    let (code, _, err) = issue_once("second.md", false);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("the journal already has this work order: WX202611-00001") && err.contains("--again"),
+        "{err}"
+    );
+    // From here on, the same order is issued on purpose.
+    let issue = |out: &str| issue_once(out, true);
     let journal = std::fs::read(dir.join("j.sqlite")).unwrap();
     let input = std::fs::read(&order).unwrap();
 

@@ -342,6 +342,8 @@ pub struct IssueOpts {
     pub format: Format,
     /// Render a specimen (样张) without taking a number.
     pub preview: bool,
+    /// Issue a work order although the journal holds one just like it.
+    pub again: bool,
 }
 
 fn load_yaml<T: serde::de::DeserializeOwned>(
@@ -480,6 +482,16 @@ pub fn order(
             &|f| input.place(f),
         );
         police(results, &sources)?;
+        if !o.preview && !o.again {
+            let same = model::work_order(&rules, &priced, false);
+            if let Some(e) = same_order_issued(journal, &priced, &same)? {
+                eprintln!(
+                    "error: the journal already has this work order: {} ({}, {}), issued from the same request\n  = help: to print it again use `feebook reissue {}`; if it is a second order of the same work, issue it with `--again`",
+                    e.number, e.party, e.date, e.number
+                );
+                return Err(PROBLEMS);
+            }
+        }
         let r = renderer(render_args)?;
         let form = Form {
             kind: Kind::WorkOrder,
@@ -505,6 +517,39 @@ pub fn order(
         )
     };
     run().map_or_else(|c| c, |()| OK)
+}
+
+/// A work order of the journal (not void) with everything of `data` but its
+/// number and header: the same file issued twice (a command run again).
+fn same_order_issued(
+    journal: &JournalArgs,
+    priced: &PricedOrder,
+    data: &impl serde::Serialize,
+) -> Result<Option<feebook::journal::Entry>, u8> {
+    let strip = |mut v: serde_json::Value| {
+        if let Some(o) = v.as_object_mut() {
+            o.remove("header");
+        }
+        v
+    };
+    let wanted = strip(serde_json::to_value(data).unwrap_or_default());
+    // No journal yet: nothing was issued.
+    if !journal.journal.exists() {
+        return Ok(None);
+    }
+    let j = open_journal(journal)?;
+    let month = (priced.date.year(), priced.date.month());
+    let entries = j.list(Some(month)).map_err(|e| {
+        eprintln!("error: {e}");
+        USAGE
+    })?;
+    Ok(entries.into_iter().find(|e| {
+        e.kind == feebook::journal::DocKind::WorkOrder
+            && !e.is_void()
+            && e.party == priced.customer
+            && serde_json::from_str::<serde_json::Value>(&e.snapshot)
+                .is_ok_and(|s| strip(s["data"].clone()) == wanted)
+    }))
 }
 
 pub fn receipt(

@@ -100,13 +100,40 @@ pub fn void(
     // written: a void that fails (a glyph no font has in the reason, a
     // broken template, an output that cannot be written) leaves the
     // journal as it was, and can be tried again.
+    let number = &feebook::order::number_key(number);
     let run = || -> Result<(), u8> {
+        let today = super::today();
+        if date > today {
+            eprintln!(
+                "error: --date {date} is after today ({today}): a document is voided the day it is voided\n  = help: leave --date out for today"
+            );
+            return Err(USAGE);
+        }
         let r = renderer(render_args)?;
         let mut j = open_existing(journal)?;
         let mut tx = j.begin().map_err(|e| {
             eprintln!("error: {e}");
             USAGE
         })?;
+        // What still stands on this document: a receipt that paid it, a
+        // notice that bills it. Voided alone, it would leave them pointing
+        // at nothing (money received for a voided order).
+        let standing = tx.referring(number).map_err(|e| {
+            eprintln!("error: {e}");
+            USAGE
+        })?;
+        if let Some(on) = standing.first() {
+            let what = match on.kind {
+                feebook::journal::DocKind::Receipt => "paid on receipt",
+                feebook::journal::DocKind::BillingNotice => "billed on notice",
+                feebook::journal::DocKind::WorkOrder => "named by",
+            };
+            eprintln!(
+                "error: {number} is {what} {} ({}, {}), which still stands\n  = help: void {} first (`feebook void {} --reason …`), then {number}",
+                on.number, on.party, on.date, on.number, on.number
+            );
+            return Err(PROBLEMS);
+        }
         let e = tx.void(number, reason, date).map_err(|e| {
             eprintln!("error: {e}");
             PROBLEMS

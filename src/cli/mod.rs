@@ -162,6 +162,10 @@ enum Command {
         /// Render a specimen marked 样张 without taking a number.
         #[arg(long)]
         preview: bool,
+        /// Issue it although the journal holds a work order just like it
+        /// (a second order of the same work, the same day).
+        #[arg(long)]
+        again: bool,
         #[command(flatten)]
         render: render::RenderArgs,
         #[command(flatten)]
@@ -428,6 +432,7 @@ pub fn run() -> ExitCode {
             order,
             format,
             preview,
+            again,
             render,
             journal,
             rules,
@@ -439,6 +444,7 @@ pub fn run() -> ExitCode {
             documents::IssueOpts {
                 format: format.into(),
                 preview,
+                again,
             },
         ),
         Command::Receipt {
@@ -456,6 +462,7 @@ pub fn run() -> ExitCode {
             documents::IssueOpts {
                 format: format.into(),
                 preview,
+                again: false,
             },
         ),
         Command::Register {
