@@ -150,6 +150,37 @@ impl Pattern {
         self.render(date, Some(seq))
     }
 
+    /// The series of `number` if the pattern could have made it (any
+    /// date): `BJ2025-0053` under `BJ{year}-{seq:04}` is `BJ2025-#`. A
+    /// number typed by hand (a job's) is checked against the series its
+    /// date gives.
+    pub fn series_of(&self, number: &str) -> Option<String> {
+        let mut rest = number;
+        let mut series = String::new();
+        let digits = |s: &str, n: usize| -> Option<usize> {
+            (s.len() >= n && s.as_bytes()[..n].iter().all(u8::is_ascii_digit)).then_some(n)
+        };
+        for part in &self.parts {
+            let taken = match part {
+                Part::Text(t) => rest.starts_with(t.as_str()).then_some(t.len())?,
+                Part::Year => digits(rest, 4)?,
+                Part::Month | Part::Day => digits(rest, 2)?,
+                Part::Seq { width } => {
+                    let n = rest.bytes().take_while(u8::is_ascii_digit).count();
+                    if n == 0 || n < *width {
+                        return None;
+                    }
+                    rest = &rest[n..];
+                    series.push('#');
+                    continue;
+                }
+            };
+            series.push_str(&rest[..taken]);
+            rest = &rest[taken..];
+        }
+        rest.is_empty().then_some(series)
+    }
+
     fn render(&self, date: NaiveDate, seq: Option<u64>) -> String {
         let mut out = String::new();
         for part in &self.parts {
@@ -171,6 +202,20 @@ impl Pattern {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_number_names_its_series() {
+        let p = Pattern::parse("BJ{year}-{seq:04}").unwrap();
+        assert_eq!(p.series_of("BJ2026-0031").as_deref(), Some("BJ2026-#"));
+        assert_eq!(p.series_of("BJ2025-12345").as_deref(), Some("BJ2025-#"));
+        assert_eq!(p.series_of("BJ2026-031"), None);
+        assert_eq!(p.series_of("XX-1"), None);
+        assert_eq!(p.series_of("BJ2026-0031x"), None);
+        let p = Pattern::parse("WX{year}{month}-{seq:05}").unwrap();
+        assert_eq!(p.series_of("WX202611-00001").as_deref(), Some("WX202611-#"));
+        let date = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
+        assert_eq!(p.series_of(&p.number(date, 7)), Some(p.series(date)));
+    }
 
     #[test]
     fn renders_series_and_numbers() {

@@ -224,6 +224,46 @@ fn a_signoff_dated_after_today_is_a_warning() {
     }
 }
 
+/// A job's number is typed by hand: one outside the series the rules'
+/// quote numbering gives its date (last year's, or no pattern's) is a
+/// warning on the quote.
+#[test]
+fn a_job_number_outside_its_series_is_a_warning() {
+    let d = temp_dir("job-number");
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/jobs/BJ2026-0034-office-partition.yaml"
+    ))
+    .unwrap();
+    for (number, warned) in [
+        ("BJ2026-0034", false),
+        ("BJ2025-0053", true),
+        ("XX-1", true),
+    ] {
+        let job = d.join(format!("{number}.yaml"));
+        std::fs::write(
+            &job,
+            text.replace("number: BJ2026-0034", &format!("number: {number}")),
+        )
+        .unwrap();
+        let out = d.join(format!("{number}.md"));
+        let (code, _, err) = run(&[
+            "quote",
+            job.to_str().unwrap(),
+            "--format",
+            "md",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, Some(0), "{err}");
+        assert_eq!(
+            err.contains("warning[number-not-in-series]"),
+            warned,
+            "{number}: {err}"
+        );
+    }
+}
+
 #[test]
 fn price_prints_text_and_json_and_fails_on_bad_input() {
     let (code, out, _) = run(&[

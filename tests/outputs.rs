@@ -78,7 +78,8 @@ fn an_output_never_replaces_an_input_or_the_journal_nor_uses_up_a_number() {
     let (code, _, err) = issue_once("second.md", false);
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("the journal already has this work order: WX202611-00001") && err.contains("--again"),
+        err.contains("the journal already has this work order: WX202611-00001")
+            && err.contains("--again"),
         "{err}"
     );
     // From here on, the same order is issued on purpose.

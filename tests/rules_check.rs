@@ -230,6 +230,40 @@ fn a_price_list_approved_after_it_took_effect_is_a_warning() {
     insta::assert_snapshot!("approved_after_effective", shown);
 }
 
+/// Settings no document of that kind uses are said, not accepted silently:
+/// a numbering for the notice, a due date on a quote.
+#[test]
+fn settings_a_document_does_not_use_are_warnings() {
+    let files = sample_edited(
+        "rules/documents.yaml",
+        "    numbering: BJ{year}-{seq:04}\n",
+        "    numbering: BJ{year}-{seq:04}\n    due_days: 10\n",
+    );
+    let files: Vec<(String, String)> = files
+        .into_iter()
+        .map(|(n, t)| {
+            let t = t.replace(
+                "    title: 特约服务项目及收费标准公告\n",
+                "    title: 特约服务项目及收费标准公告\n    numbering: GG{year}-{seq:02}\n",
+            );
+            (n, t)
+        })
+        .collect();
+    let loaded = rules::load_texts(Origin::Embedded, files);
+    let shown = render_all(&loaded.diagnostics, &loaded.sources);
+    assert!(loaded.rules.is_some(), "a warning keeps the rules usable");
+    let codes: Vec<&str> = loaded.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["setting-not-used", "setting-not-used"], "{shown}");
+    assert!(
+        shown.contains("a notice is not numbered: `numbering` is not used"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("a quote has no due date: `due_days` is not used"),
+        "{shown}"
+    );
+}
+
 /// A rule file saved as GBK (Notepad's "ANSI" on a Chinese Windows) is
 /// one error at its first non-UTF-8 character, its line shown readable;
 /// its other mistakes are found in the same run. Rule files left in a

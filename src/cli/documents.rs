@@ -235,13 +235,14 @@ pub fn check_job(rules_args: &RulesArgs, path: &Path) -> Result<Checked, u8> {
     let q = quote::price_job(&rules, &job).map_err(|p| report(&p, &sources))?;
     let (status, approval_problems) = approval::quote_status(&rules, &job, &q);
     let record = policy::quote_record(&q);
-    let policy = policy::check(
+    let mut policy = policy::check(
         &rules,
         RecordKind::Quote,
         &record,
         &format!("quote {}", q.number),
         &|f| quote::field_place(&job, f),
     );
+    policy.extend(job_number_problem(&rules, &job));
     Ok(Checked {
         rules,
         sources,
@@ -250,6 +251,34 @@ pub fn check_job(rules_args: &RulesArgs, path: &Path) -> Result<Checked, u8> {
         approval_problems,
         policy,
     })
+}
+
+/// A job's number, typed by hand, in the series the rules' quote numbering
+/// gives its date: `BJ2025-0053` on a job of 2026, or `XX-1`, is a warning.
+fn job_number_problem(rules: &Rules, job: &feebook::job::JobFile) -> Option<Diagnostic> {
+    let n = rules.documents.quote.as_ref()?.numbering.as_ref()?;
+    let pattern = feebook::numbering::Pattern::parse(&n.value).ok()?;
+    let expected = pattern.series(job.date.value);
+    if pattern.series_of(&job.number.value).as_deref() == Some(expected.as_str()) {
+        return None;
+    }
+    Some(
+        Diagnostic::warning(
+            "number-not-in-series",
+            format!(
+                "job number {} is not in the series the rules give a quote dated {} ({})",
+                job.number.value,
+                job.date.value,
+                expected.replace('#', "…")
+            ),
+        )
+        .at(job.number.loc, "not in the series")
+        .hint(format!(
+            "number it as `documents: quote: numbering:` says ({}), e.g. {}",
+            n.value,
+            pattern.number(job.date.value, 1)
+        )),
+    )
 }
 
 pub fn quote(

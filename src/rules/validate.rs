@@ -2164,6 +2164,40 @@ impl Checker<'_> {
                 );
             }
         }
+        // Settings a kind of document has no use for are said, not
+        // accepted silently: the notice and the register carry no number of
+        // the journal, and only a billing notice has a due date.
+        for (name, kind) in [
+            ("notice", &d.notice),
+            ("quote", &d.quote),
+            ("work_order", &d.work_order),
+            ("receipt", &d.receipt),
+            ("register", &d.register),
+        ] {
+            let Some(kind) = kind else { continue };
+            if matches!(name, "notice" | "register")
+                && let Some(n) = &kind.numbering
+            {
+                self.push(
+                    Diagnostic::warning(
+                        "setting-not-used",
+                        format!("a {name} is not numbered: `numbering` is not used"),
+                    )
+                    .at(n.loc, "not used")
+                    .hint("remove it; work orders, billing notices and receipts take numbers from the journal, and a quote carries its job's number"),
+                );
+            }
+            if kind.due_days.is_some() {
+                self.push(
+                    Diagnostic::warning(
+                        "setting-not-used",
+                        format!("a {name} has no due date: `due_days` is not used"),
+                    )
+                    .at(docs.loc, "in these document settings")
+                    .hint("`due_days` belongs under `billing_notice:`; remove it here"),
+                );
+            }
+        }
         // Two kinds numbered in one series would take each other's numbers
         // (the journal refuses the second kind, only when it is issued).
         let patterns: Vec<(&str, &Sp<String>, Pattern)> = [
