@@ -292,6 +292,44 @@ pub fn price_job(rules: &Rules, job: &JobFile) -> Result<Quote, Vec<Diagnostic>>
             inputs,
         });
     }
+    // Staff of a department not involved: its head never budgets the job
+    // (四（三）3: 各部门负责人按照临时性特约服务涉及的内容确认…并签字),
+    // and the chain asks no signature of it.
+    let mut named = Vec::new();
+    for v in &versions {
+        for row in v.labour {
+            let l = &row.value;
+            let Some(d) = rules
+                .personnel_costs
+                .get(&l.role.value)
+                .and_then(|c| c.department.as_ref())
+            else {
+                continue;
+            };
+            if involved.iter().any(|i: &Dept| i.id == d.value) || named.contains(&d.value) {
+                continue;
+            }
+            named.push(d.value.clone());
+            problems.push(
+                Diagnostic::error(
+                    "department-not-involved",
+                    format!(
+                        "`{}` are staff of {}, which is not among the job's departments",
+                        l.role.value,
+                        rules.department_name(&d.value)
+                    ),
+                )
+                .at(l.role.loc, "from a department not involved")
+                .hint(format!(
+                    "add `{}` to `involved_departments`: its head budgets and signs for its staff",
+                    d.value
+                )),
+            );
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
     let mut priced = Vec::new();
     for (k, v) in versions.iter().enumerate() {
         let context = if k == 0 {

@@ -415,7 +415,7 @@ fn arb_job() -> impl Strategy<Value = String> {
     let materials = prop::collection::vec((1u32..5000, 0u64..2_000_000), 0..6);
     (labour, materials, 0u32..3000, prop::bool::ANY).prop_map(|(labour, materials, rate, tax6)| {
         let mut s = String::from(
-            "number: P-1\ndate: 2026-06-01\ncustomer: {name: 测试}\naddress: 测试\ndescription: 测试\nresponsible_department: engineering\ninvolved_departments: [engineering, cleaning]\n",
+            "number: P-1\ndate: 2026-06-01\ncustomer: {name: 测试}\naddress: 测试\ndescription: 测试\nresponsible_department: engineering\ninvolved_departments: [engineering, cleaning, greening]\n",
         );
         if tax6 {
             s.push_str("tax: vat_services\n");

@@ -362,9 +362,78 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
                     "YAML read on from this {q} to the next one, over the line break: close the quote at the end of its value, or delete it"
                 ));
             }
+        } else if code == "yaml-syntax"
+            && let Some((at, open, close)) = unclosed_bracket(text, start)
+        {
+            let stumbled = d.primary.clone();
+            d.hints.clear();
+            d.message = format!("a `{open}` is not closed on its line");
+            d = d.at(
+                Loc::new(file, at as u32, (at + open.len_utf8()) as u32),
+                "opened here",
+            );
+            if stumbled.place != d.primary.place {
+                d.secondary.push(crate::diagnostic::Label {
+                    place: stumbled.place,
+                    text: "where YAML gave up looking for it".into(),
+                });
+            }
+            d = d.hint(format!("add the `{close}` at the end of the line"));
         }
     }
     d
+}
+
+/// A `{` or `[` that its line does not close, on the line of `offset` or
+/// up to 3 lines above it (`- {name: 元旦, from: 2026-01-01` with its `}`
+/// forgotten): YAML reads on into the next lines and reports something
+/// else there. A line ending in `{`, `[` or `,` is a list written over
+/// several lines on purpose, not a slip. (start of the bracket, it, its
+/// closing one)
+fn unclosed_bracket(text: &str, offset: usize) -> Option<(usize, char, char)> {
+    let line_start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let mut starts = vec![line_start];
+    let mut s = line_start;
+    for _ in 0..3 {
+        if s == 0 {
+            break;
+        }
+        s = text.get(..s - 1)?.rfind('\n').map_or(0, |i| i + 1);
+        starts.push(s);
+    }
+    for start in starts {
+        let end = text
+            .get(start..)?
+            .find('\n')
+            .map_or(text.len(), |i| start + i);
+        let line = text.get(start..end)?.trim_end_matches('\r');
+        let code = match line.find(" #") {
+            Some(i) => &line[..i],
+            None => line,
+        };
+        if code.trim_end().ends_with(['{', '[', ',']) {
+            continue;
+        }
+        let mut open: Vec<(usize, char)> = Vec::new();
+        let mut quote: Option<char> = None;
+        for (i, c) in code.char_indices() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'') => quote = Some(c),
+                (None, '{' | '[') => open.push((i, c)),
+                (None, '}' | ']') => {
+                    open.pop();
+                }
+                _ => {}
+            }
+        }
+        if let Some((i, c)) = open.pop() {
+            let close = if c == '{' { '}' } else { ']' };
+            return Some((start + i, c, close));
+        }
+    }
+    None
 }
 
 /// A value opened with a quote that its line does not close, on the line
