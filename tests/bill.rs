@@ -1076,6 +1076,32 @@ fn a_paid_work_order_is_voided_after_its_receipt() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// A notice is due on a working day: 15 days after Saturday 2026-12-05 is
+/// a Sunday, so it is due the Monday after; from 2026-12-01 it is the
+/// Wednesday, 12-16, as counted.
+#[test]
+fn a_notice_falls_due_on_a_working_day() {
+    for (date, due) in [("2026-12-05", "2026-12-21"), ("2026-12-01", "2026-12-16")] {
+        let dir = temp(&format!("due-{date}"));
+        let mut args = SAMPLE_MONTH_JSON.to_vec();
+        args.extend(["--date", date]);
+        let (code, _, err) = bill(&dir, &args, None);
+        assert_eq!(code, 0, "{err}");
+        let notice = std::fs::read_dir(dir.join("out"))
+            .unwrap()
+            .flatten()
+            .find(|e| {
+                e.file_name()
+                    .to_string_lossy()
+                    .starts_with("billing-notice-")
+            })
+            .unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(notice.path()).unwrap()).unwrap();
+        assert_eq!(doc["due_date"]["iso"], due, "issued {date}");
+    }
+}
+
 /// One order number however a spreadsheet writes it: Excel's text guard
 /// `="…"`, lower case, full-width letters, a full-width dash. A copy of an
 /// order written another way is a duplicate, not a second order billed.

@@ -707,8 +707,18 @@ pub fn billing_notice(
         tax: tax.into(),
         total: total.into(),
         total_upper: total.to_upper(&rules.documents.upper_style),
+        // Due on a working day: the payment channels are open on working
+        // days only, so a due date on a Sunday or a holiday moves to the
+        // next working day.
         due_date: due_days
             .and_then(|d| date.checked_add_days(chrono::Days::new(d.into())))
+            .map(|due| {
+                if rules.calendar.is_workday(due) {
+                    due
+                } else {
+                    rules.calendar.next_workday(due)
+                }
+            })
             .map(Into::into),
         channels: rules
             .organization
