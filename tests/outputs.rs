@@ -192,3 +192,37 @@ fn a_void_that_cannot_be_rendered_or_written_is_not_recorded() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("already voided"), "{err}");
 }
+
+/// A numbered document written to standard output whose reader is gone
+/// is a failure that says the number is taken and how to get the
+/// document again, not the quiet exit 0 of `… | head`.
+#[test]
+fn an_issued_document_lost_on_a_closed_pipe_is_a_failure() {
+    let dir = temp("closed-pipe");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_feebook"))
+        .args([
+            "order",
+            &format!("{ROOT}/samples/orders/paid-repair-802.yaml"),
+            "--journal",
+            "j.sqlite",
+            "--format",
+            "md",
+            "-o",
+            "-",
+        ])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before the document is rendered and written.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("standard output was closed")
+            && err.contains("feebook reissue WX202611-00001"),
+        "{err}"
+    );
+}

@@ -10,8 +10,8 @@ use feebook::documents::{Format, Kind, Renderer};
 use feebook::fsutil;
 use feebook::source::Sources;
 
-use super::USAGE;
 use super::common::report;
+use super::{PROBLEMS, USAGE};
 
 /// Options of every rendering command.
 #[derive(clap::Args, Debug, Clone)]
@@ -174,6 +174,13 @@ fn pdf_on_terminal() -> u8 {
 /// Writes atomically and prints the path; `-` writes the bytes to standard
 /// output and prints nothing else there.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), u8> {
+    write_to(path, bytes, false)
+}
+
+/// [`write`]; `whole` when the reader must get every byte (a numbered
+/// document, which cannot be had again but by `reissue`): a pipe closed
+/// early is then a failure, not the usual quiet end of `… | head`.
+fn write_to(path: &Path, bytes: &[u8], whole: bool) -> Result<(), u8> {
     if is_stdout(path) {
         if bytes.starts_with(b"%PDF") && std::io::stdout().is_terminal() {
             return Err(pdf_on_terminal());
@@ -181,6 +188,12 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), u8> {
         let mut stdout = std::io::stdout().lock();
         return match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
             Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe && whole => {
+                eprintln!(
+                    "error: standard output was closed before the whole document was written"
+                );
+                Err(PROBLEMS)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
             Err(e) => {
                 eprintln!("error: cannot write the document to standard output: {e}");
@@ -206,7 +219,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), u8> {
 /// Writes a document the journal has already recorded: when that fails,
 /// says that the number is issued and how to get the document again.
 pub fn write_issued(path: &Path, bytes: &[u8], number: &str) -> Result<(), u8> {
-    write(path, bytes).inspect_err(|_| {
+    write_to(path, bytes, true).inspect_err(|_| {
         eprintln!(
             "  = note: {number} is issued and recorded in the journal; `feebook reissue {number} -o PATH` writes it again"
         );
