@@ -1102,6 +1102,38 @@ fn a_notice_falls_due_on_a_working_day() {
     }
 }
 
+/// `reissue -o x.pdf` writes a PDF, whatever the document was issued as;
+/// a --format that the name contradicts is refused.
+#[test]
+fn a_reissue_is_written_as_its_file_name_says() {
+    let dir = temp("reissue-ext");
+    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
+    assert_eq!(code, 0, "{err}");
+    let pdf = dir.join("again.pdf");
+    let (code, _, err) = feebook_in(
+        &dir,
+        &["reissue", "tz202612-0001", "-o", pdf.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
+    let (code, _, err) = feebook_in(
+        &dir,
+        &[
+            "reissue",
+            "TZ202612-0001",
+            "--format",
+            "md",
+            "-o",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--format md but -o names a .pdf file"),
+        "{err}"
+    );
+}
+
 /// One order number however a spreadsheet writes it: Excel's text guard
 /// `="…"`, lower case, full-width letters, a full-width dash. A copy of an
 /// order written another way is a duplicate, not a second order billed.

@@ -55,6 +55,7 @@ pub fn reissue(
     number: &str,
     format: Option<Format>,
 ) -> u8 {
+    let number = &feebook::order::number_key(number);
     let run = || -> Result<(), u8> {
         let j = open_existing(journal)?;
         let e = find(&j, number)?;
@@ -68,7 +69,30 @@ pub fn reissue(
         if let Some(v) = &e.voided {
             mark_void(&mut snap.data, &v.reason);
         }
-        let format = format.unwrap_or(snap.format);
+        // `-o notice.pdf` asks for a PDF, whatever the notice was issued as.
+        let named = render_args
+            .out
+            .as_deref()
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .and_then(|e| {
+                [Format::Pdf, Format::Html, Format::Md, Format::Json]
+                    .into_iter()
+                    .find(|f| f.extension().eq_ignore_ascii_case(e))
+            });
+        let format = match (format, named) {
+            (Some(f), Some(n)) if f != n => {
+                eprintln!(
+                    "error: --format {} but -o names a .{} file\n  = help: give one of them, or both alike",
+                    f.extension(),
+                    n.extension()
+                );
+                return Err(USAGE);
+            }
+            (Some(f), _) => f,
+            (None, Some(n)) => n,
+            (None, None) => snap.format,
+        };
         let r = renderer(render_args)?;
         let bytes = r
             .render(snap.kind, &snap.data, format, e.date, &e.number)
