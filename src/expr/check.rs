@@ -650,7 +650,15 @@ impl<'a> Checker<'a> {
                 "`{name}` is a function; call it like `{name}(...)`"
             ))
         } else {
-            did_you_mean(name, candidates)
+            // No name close to it: say which there are (`amount` in a
+            // condition on quotes, whose field is `total`).
+            let mut names = candidates.clone();
+            names.sort_unstable();
+            names.dedup();
+            did_you_mean(name, candidates).or_else(|| {
+                (!names.is_empty() && names.len() <= 40)
+                    .then(|| format!("names you can use here: {}", names.join(", ")))
+            })
         };
         let err = ExprError::new(span, "expr::unknown_name", format!("unknown name `{name}`"));
         self.errors.push(match hint {
