@@ -25,6 +25,17 @@ pub struct CustomerBill {
     pub orders: Vec<usize>,
     pub total: Money,
     pub tax: Money,
+    /// Net and tax per tax rate, as the notice's tax was computed: what
+    /// the month's VAT return adds up.
+    pub taxes: Vec<RateTax>,
+}
+
+/// A document's amounts at one tax rate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RateTax {
+    pub rate: Rate,
+    pub net: Money,
+    pub tax: Money,
 }
 
 impl CustomerBill {
@@ -161,10 +172,12 @@ pub fn group(orders: &[PricedOrder], rounding: TaxRounding) -> Vec<CustomerBill>
             });
             let mine: Vec<&PricedOrder> = idx.iter().map(|&i| &orders[i]).collect();
             let total: Money = mine.iter().map(|o| o.total()).sum();
+            let taxes = document_taxes(&mine, rounding);
             CustomerBill {
                 customer: mine.first().map(|o| o.customer.clone()).unwrap_or_default(),
                 address: mine.first().map(|o| o.address.clone()).unwrap_or_default(),
-                tax: document_tax(&mine, rounding),
+                tax: taxes.iter().map(|t| t.tax).sum(),
+                taxes,
                 total,
                 orders: idx,
             }
@@ -176,8 +189,23 @@ pub fn group(orders: &[PricedOrder], rounding: TaxRounding) -> Vec<CustomerBill>
 /// (`per_line`), or computed once per tax rate on the document's total
 /// (`per_document`). Either way net + tax = total.
 pub fn document_tax(orders: &[&PricedOrder], rounding: TaxRounding) -> Money {
+    document_taxes(orders, rounding).iter().map(|t| t.tax).sum()
+}
+
+/// [`document_tax`] per tax rate, with the net it is charged on.
+pub fn document_taxes(orders: &[&PricedOrder], rounding: TaxRounding) -> Vec<RateTax> {
+    let mut by_rate: BTreeMap<Rate, (Money, Money)> = BTreeMap::new();
+    let mut add = |rate: Rate, net: Money, tax: Money| {
+        let e = by_rate.entry(rate).or_insert((Money::ZERO, Money::ZERO));
+        e.0 += net;
+        e.1 += tax;
+    };
     match rounding {
-        TaxRounding::PerLine => orders.iter().map(|o| o.item.tax).sum(),
+        TaxRounding::PerLine => {
+            for o in orders {
+                add(o.item.tax_rate, o.item.net, o.item.tax);
+            }
+        }
         TaxRounding::PerDocument => {
             // Group by (rate, inclusive): gross for inclusive, net for exclusive.
             let mut groups: BTreeMap<(Rate, bool), Money> = BTreeMap::new();
@@ -192,18 +220,20 @@ pub fn document_tax(orders: &[&PricedOrder], rounding: TaxRounding) -> Money {
                     .or_insert(Money::ZERO);
                 *e += base;
             }
-            groups
-                .into_iter()
-                .map(|((rate, inclusive), base)| {
-                    if inclusive {
-                        money::split_inclusive(base, rate).1
-                    } else {
-                        money::tax_exclusive(base, rate)
-                    }
-                })
-                .sum()
+            for ((rate, inclusive), base) in groups {
+                if inclusive {
+                    let (net, tax) = money::split_inclusive(base, rate);
+                    add(rate, net, tax);
+                } else {
+                    add(rate, base, money::tax_exclusive(base, rate));
+                }
+            }
         }
     }
+    by_rate
+        .into_iter()
+        .map(|(rate, (net, tax))| RateTax { rate, net, tax })
+        .collect()
 }
 
 /// Which of `n` shards a customer belongs to: a stable hash of the name
@@ -243,6 +273,9 @@ pub struct Summary {
     pub by_settlement: Vec<SummaryLine>,
     pub by_department: Vec<SummaryLine>,
     pub by_item: Vec<SummaryLine>,
+    /// The notices' net and tax per tax rate, as each notice computed its
+    /// tax: they add up to `billed_net` and `billed_tax`.
+    pub by_tax_rate: Vec<RateTax>,
     pub rejected_rows: usize,
 }
 
@@ -281,6 +314,12 @@ pub fn summarize(
     };
     let billed_total: Money = bills.iter().map(|b| b.total).sum();
     let billed_tax: Money = bills.iter().map(|b| b.tax).sum();
+    let mut rates: BTreeMap<Rate, (Money, Money)> = BTreeMap::new();
+    for t in bills.iter().flat_map(|b| &b.taxes) {
+        let e = rates.entry(t.rate).or_insert((Money::ZERO, Money::ZERO));
+        e.0 += t.net;
+        e.1 += t.tax;
+    }
     Summary {
         period: format!("{}-{:02}", period.0, period.1),
         orders: orders.len(),
@@ -305,6 +344,10 @@ pub fn summarize(
             .collect(),
         by_department: lines(dept),
         by_item: lines(item),
+        by_tax_rate: rates
+            .into_iter()
+            .map(|(rate, (net, tax))| RateTax { rate, net, tax })
+            .collect(),
         rejected_rows,
     }
 }
@@ -338,6 +381,15 @@ impl Summary {
                     l.amount.yuan()
                 ));
             }
+        }
+        s.push_str("  billed, by tax rate:\n");
+        for t in &self.by_tax_rate {
+            s.push_str(&format!(
+                "    {:<16} net {:>14}  tax {:>12}\n",
+                t.rate.to_string(),
+                t.net.yuan(),
+                t.tax.yuan()
+            ));
         }
         if self.rejected_rows > 0 {
             s.push_str(&format!(

@@ -95,6 +95,16 @@ fn notices_reconcile_with_the_summary_to_the_cent() {
     assert_eq!(tax.to_string(), s["billed_tax"].as_str().unwrap());
     // Every order of the month is in the summary, billed or paid at once.
     assert_eq!(s["orders"], 300);
+    // Net and tax per rate, for the VAT return, as worked out by hand
+    // (a tester's own Decimal sums of every billed order).
+    assert_eq!(
+        s["by_tax_rate"],
+        serde_json::json!([
+            {"rate": "6%", "net": "37127.25", "tax": "2227.75"},
+            {"rate": "9%", "net": "11449.55", "tax": "1030.45"},
+            {"rate": "13%", "net": "7310.61", "tax": "950.39"},
+        ])
+    );
 }
 
 #[test]

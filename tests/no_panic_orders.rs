@@ -201,6 +201,16 @@ fn bill(csv: &[u8]) -> Option<usize> {
     for rounding in [TaxRounding::PerLine, TaxRounding::PerDocument] {
         let bills = batch::group(&orders, rounding);
         let summary = batch::summarize(period, &orders, &bills, 0);
+        // The VAT return's figures add up to the notices'.
+        let rates = &summary.by_tax_rate;
+        assert_eq!(
+            rates.iter().map(|t| t.tax).sum::<feebook::money::Money>(),
+            summary.billed_tax
+        );
+        assert_eq!(
+            rates.iter().map(|t| t.net).sum::<feebook::money::Money>(),
+            summary.billed_net
+        );
         let notices: Vec<_> = bills.iter().map(|b| b.total).collect::<Vec<_>>();
         assert_eq!(
             feebook::money::Money::try_sum(notices).unwrap(),
