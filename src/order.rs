@@ -123,6 +123,10 @@ pub struct OrderFile {
     pub verified_by: Option<String>,
     /// Date it was checked.
     pub verified_on: Option<Sp<NaiveDate>>,
+    /// Why it was checked later than the next working day (核对延误原因):
+    /// the procedure asks for the reason with a late check, not a date
+    /// moved.
+    pub verification_note: Option<String>,
     /// The service went beyond or changed the order.
     #[serde(default)]
     pub scope_changed: bool,
@@ -177,6 +181,7 @@ pub struct OrderInput {
     pub customer_signed: bool,
     pub verified_by: Option<String>,
     pub verified_on: Option<NaiveDate>,
+    pub verification_note: Option<String>,
     pub scope_changed: bool,
     pub price_changed: bool,
     pub reconfirmed: bool,
@@ -189,7 +194,7 @@ impl OrderInput {
     /// The free text an order brings to its documents, by field name (as
     /// [`OrderInput::place`] takes it), for the checks every such text
     /// must pass: printable, in the fonts.
-    pub fn texts(&self) -> [(&'static str, Option<&str>); 10] {
+    pub fn texts(&self) -> [(&'static str, Option<&str>); 11] {
         [
             ("number", self.number.as_deref()),
             ("customer", Some(self.customer.as_str())),
@@ -200,6 +205,7 @@ impl OrderInput {
             ("registered_by", self.registered_by.as_deref()),
             ("staff", self.staff.as_deref()),
             ("verified_by", self.verified_by.as_deref()),
+            ("verification_note", self.verification_note.as_deref()),
             ("agreement", self.agreement.as_deref()),
         ]
     }
@@ -297,6 +303,7 @@ impl OrderFile {
             customer_signed: self.customer_signed,
             verified_by: self.verified_by.clone(),
             verified_on: self.verified_on.as_ref().map(|d| d.value),
+            verification_note: self.verification_note.clone(),
             scope_changed: self.scope_changed,
             price_changed: self.price_changed,
             reconfirmed: self.reconfirmed,
@@ -325,6 +332,7 @@ pub struct PricedOrder {
     pub customer_signed: bool,
     pub verified_by: Option<String>,
     pub verified_on: Option<NaiveDate>,
+    pub verification_note: Option<String>,
     pub scope_changed: bool,
     pub price_changed: bool,
     pub reconfirmed: bool,
@@ -498,6 +506,7 @@ pub fn price_order(
         customer_signed: o.customer_signed,
         verified_by: o.verified_by.clone(),
         verified_on: o.verified_on,
+        verification_note: o.verification_note.clone(),
         scope_changed: o.scope_changed,
         price_changed: o.price_changed,
         reconfirmed: o.reconfirmed,

@@ -54,6 +54,11 @@ pub const FIELDS: &[(&str, &[&str], bool)] = &[
     ("customer_signed", &["客户签字", "客户确认", "签字"], false),
     ("verified_by", &["核对人", "核对", "主管核对"], false),
     ("verified_on", &["核对日期"], false),
+    (
+        "verification_note",
+        &["核对延误原因", "延误原因", "迟核原因"],
+        false,
+    ),
     ("staff", &["服务人员", "维修人员", "作业人员"], false),
     ("request", &["服务要求", "备注", "服务内容"], false),
     ("agreement", &["协议号", "协议编号", "长期协议号"], false),
@@ -467,6 +472,7 @@ fn read_row(
     o.staff = cell("staff").map(str::to_string);
     o.request = cell("request").map(str::to_string);
     o.verified_by = cell("verified_by").map(str::to_string);
+    o.verification_note = cell("verification_note").map(str::to_string);
     o.agreement = cell("agreement").map(str::to_string);
     if let Some(q) = required("quantity", "quantity (数量)", &mut problems) {
         match Qty::parse(&q) {

@@ -151,6 +151,10 @@ pub fn order_record(o: &crate::order::PricedOrder) -> Vec<Value> {
         Value::Bool(o.price_changed),
         Value::Bool(o.reconfirmed),
         Value::Bool(o.catalog_approved),
+        o.verification_note
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .map_or(Value::Null, text),
     ]
 }
 

@@ -195,6 +195,11 @@ const ORDER: &[Field] = &[
         Type::Bool,
         "the catalogue version that prices the order is approved",
     ),
+    opt(
+        "verification_note",
+        Type::Text,
+        "why the order was checked late (核对延误原因)",
+    ),
 ];
 
 const PAYMENT: &[Field] = &[

@@ -409,6 +409,18 @@ fn every_sample_policy_is_enforced() {
             "{file}: policy {policy} not reported:\n{err}"
         );
     }
+    // A late check with its reason written down is what the procedure
+    // asks for: no longer refused (the date is not to be moved instead).
+    let late = std::fs::read_to_string(format!("{fixtures}/order-late-verification.yaml")).unwrap();
+    let explained = dir.join("late-explained.yaml");
+    std::fs::write(
+        &explained,
+        format!("{late}verification_note: 主管国庆出差，返岗当日核对\n"),
+    )
+    .unwrap();
+    let (got, out, err) = feebook(&["police", explained.to_str().unwrap()], &dir);
+    assert_eq!(got, 0, "{err}");
+    assert!(!err.contains("verify-next-workday"), "{out}{err}");
     // A payment violating a policy is not issued, and takes no number.
     let (code, _, err) = feebook(
         &[
