@@ -100,23 +100,43 @@ pub fn read(
     match ext.as_deref() {
         Some("yaml" | "yml") => read_yaml(sources, path, &name),
         _ => {
-            let (fields, _) = headers(rules.imports.orders.as_ref());
-            let number_headers: Vec<String> = FIELDS
-                .iter()
-                .position(|(f, _, _)| *f == "number")
-                .map(|i| {
-                    fields[i]
-                        .iter()
-                        .map(|h| tabular::normalize_header(h))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let is_header = |cell: &str| number_headers.contains(&tabular::normalize_header(cell));
+            let is_header = number_header(rules);
             let tables = tabular::read_path_all(path, encoding, &is_header)
                 .map_err(|e| vec![tabular_diag(&e)])?;
             read_tables(rules, &tables, &is_header, name)
         }
     }
+}
+
+/// Whether a cell is a header of the order number, as the rules' imports
+/// and the built-in headers name it.
+fn number_header(rules: &Rules) -> impl Fn(&str) -> bool {
+    let (fields, _) = headers(rules.imports.orders.as_ref());
+    let number_headers: Vec<String> = FIELDS
+        .iter()
+        .position(|(f, _, _)| *f == "number")
+        .map(|i| {
+            fields[i]
+                .iter()
+                .map(|h| tabular::normalize_header(h))
+                .collect()
+        })
+        .unwrap_or_default();
+    move |cell: &str| number_headers.contains(&tabular::normalize_header(cell))
+}
+
+/// The tables of a CSV or XLSX file as [`read`] reads them, for showing
+/// rows as written (the rejected rows of `bill --skip-invalid`). Empty for
+/// YAML or a file that does not read.
+pub fn raw_tables(rules: &Rules, path: &Path, encoding: Option<Encoding>) -> Vec<Table> {
+    let yaml = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+    if yaml {
+        return Vec::new();
+    }
+    tabular::read_path_all(path, encoding, &number_header(rules)).unwrap_or_default()
 }
 
 /// Whether a sheet is one of orders: its header names the order number and

@@ -162,6 +162,15 @@ fn every_bad_row_is_reported_and_nothing_is_written() {
         "header + 13 rows:\n{rejected}"
     );
     assert!(rejected.contains(",9,客户签字,"), "{rejected}");
+    // Each row as written, under the file's headers, to correct and bill.
+    assert!(
+        rejected.starts_with("\u{feff}file,row,column,reasons,单号,客户名称,"),
+        "{rejected}"
+    );
+    assert!(
+        rejected.contains(",WX202611-00106,李伟,华庭大厦 16 层 1601 室,室内绿化保养,三盆,"),
+        "{rejected}"
+    );
     let s = summary(&dir);
     assert_eq!(s["orders"], 5, "{out}");
     assert_eq!(s["rejected_rows"], 13);

@@ -218,7 +218,13 @@ pub fn run(
                 return Err(PROBLEMS);
             }
             let path = out_dir.join(format!("rejected-{}.csv", o.month));
-            write_file(&path, rejected_csv(&rejected, &sources).as_bytes())?;
+            // The rows as written, read again (only when rows were set
+            // aside), so that finance can correct them in the file itself.
+            let tables: Vec<feebook::tabular::Table> = files
+                .iter()
+                .flat_map(|f| feebook::orders_input::raw_tables(&rules, f, o.encoding))
+                .collect();
+            write_file(&path, rejected_csv(&rejected, &sources, &tables).as_bytes())?;
             eprintln!(
                 "warning: {rows} row{} skipped; listed with reasons in {}",
                 if rows == 1 { "" } else { "s" },
@@ -761,25 +767,64 @@ fn place_key(p: &Place) -> (String, usize) {
     }
 }
 
-fn rejected_csv(rows: &[Rejected], sources: &Sources) -> String {
+/// The rejected rows: where, why, then each row's cells as its file wrote
+/// them, under the files' headers (all of them, in order of appearance).
+fn rejected_csv(
+    rows: &[Rejected],
+    sources: &Sources,
+    tables: &[feebook::tabular::Table],
+) -> String {
+    let mut headers: Vec<&str> = Vec::new();
+    for t in tables {
+        for h in &t.headers {
+            if !h.is_empty() && !headers.contains(&h.as_str()) {
+                headers.push(h);
+            }
+        }
+    }
+    let cells_of = |file: &str, row: usize| -> Vec<String> {
+        let found = tables
+            .iter()
+            .filter(|t| t.file == file)
+            .find_map(|t| t.rows.iter().find(|r| r.number == row).map(|r| (t, r)));
+        headers
+            .iter()
+            .map(|h| {
+                found
+                    .and_then(|(t, r)| {
+                        let i = t.headers.iter().position(|x| x == h)?;
+                        r.cells.get(i).cloned()
+                    })
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["file", "row", "column", "reasons"]);
+    let mut head = vec!["file", "row", "column", "reasons"];
+    head.extend(headers.iter().copied());
+    let _ = w.write_record(&head);
     for r in rows {
-        let (file, row, column) = match &r.place {
+        let (file, row, column, cells) = match &r.place {
             Place::Cell { file, row, column } => (
                 file.clone(),
                 row.to_string(),
                 column.clone().unwrap_or_default(),
+                cells_of(file, *row),
             ),
-            Place::File(f) => (f.clone(), String::new(), String::new()),
+            Place::File(f) => (f.clone(), String::new(), String::new(), Vec::new()),
             // An order of a YAML list: its line and column.
             Place::Span(loc) => {
                 let p = sources.position(*loc);
-                (p.file, p.line.to_string(), p.column.to_string())
+                (p.file, p.line.to_string(), p.column.to_string(), Vec::new())
             }
-            Place::Line { .. } | Place::Nowhere => (String::new(), String::new(), String::new()),
+            Place::Line { .. } | Place::Nowhere => {
+                (String::new(), String::new(), String::new(), Vec::new())
+            }
         };
-        let _ = w.write_record([file, row, column, r.reasons.join("; ")]);
+        let mut record = vec![file, row, column, r.reasons.join("; ")];
+        record.extend(cells);
+        record.resize(head.len(), String::new());
+        let _ = w.write_record(&record);
     }
     // A BOM so that Excel opens the Chinese correctly.
     let mut out = String::from("\u{feff}");
