@@ -439,6 +439,16 @@ pub fn price_order(
             None => d,
         });
     }
+    // Where the work is done, and what the notice is addressed to (a
+    // customer is a name and an address).
+    if let Some(problem) = crate::text::name_problem(&o.address) {
+        let d = Diagnostic::error("empty-value", format!("the address {problem}"))
+            .hint("write where the service is done, e.g. 华庭大厦 12 层 1203 室");
+        problems.push(match o.place("address") {
+            Some(p) => d.at_place(p, "here"),
+            None => d,
+        });
+    }
     if let Some(c) = o.completed_on
         && c < service_date
     {

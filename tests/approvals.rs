@@ -486,6 +486,7 @@ fn an_unapproved_catalogue_is_not_used() {
 
     let order = feebook::order::OrderInput {
         customer: "孙晓明".into(),
+        address: "华庭大厦 12 层 1203 室".into(),
         item: "copying".into(),
         quantity: 10.into(),
         service_date: Some("2026-06-01".parse().unwrap()),

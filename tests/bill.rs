@@ -1153,6 +1153,34 @@ fn a_reissue_is_written_as_its_file_name_says() {
     );
 }
 
+/// An order without an address is a bad row: a customer is a name and an
+/// address, and the notice is addressed there.
+#[test]
+fn an_order_without_an_address_is_refused() {
+    let dir = temp("no-address");
+    let sample = std::fs::read_to_string(format!("{ROOT}/samples/orders/2026-11.csv")).unwrap();
+    let csv = dir.join("orders.csv");
+    std::fs::write(
+        &csv,
+        sample.replacen(",冯丽,华庭大厦 20 层 2003 室,", ",冯丽,,", 1),
+    )
+    .unwrap();
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            csv.to_str().unwrap(),
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("error[empty-value]: the address"), "{err}");
+    assert!(err.contains("row 2, column 地址"), "{err}");
+}
+
 /// One order number however a spreadsheet writes it: Excel's text guard
 /// `="…"`, lower case, full-width letters, a full-width dash. A copy of an
 /// order written another way is a duplicate, not a second order billed.
