@@ -527,13 +527,7 @@ fn parse_csv(
 ) -> Result<Table, TabularError> {
     let (text, declared) = strip_sep_line(text);
     let delimiter = declared.unwrap_or_else(|| sniff_delimiter(text));
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        // Rows of any length are accepted here and judged below, so that
-        // a ragged row is reported with its row number and a hint.
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    let mut reader = csv_reader(text, delimiter);
 
     // One record buffer, reused: the only allocations per row are the
     // row's Vec and its non-empty cell strings.
@@ -609,15 +603,22 @@ fn parse_csv(
     })
 }
 
+/// A reader of the records of `text`, with no header row: rows of any
+/// length are accepted and judged by the caller, so that a ragged row is
+/// reported with its row number and a hint.
+fn csv_reader(text: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes())
+}
+
 /// How many non-empty rows come before the first of the first
 /// [`MAX_TITLE_ROWS`] + 1 that holds a header `is_header` knows, if one
 /// does: those rows are titles.
 fn known_header_at(text: &str, delimiter: u8, is_header: &dyn Fn(&str) -> bool) -> Option<usize> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    let mut reader = csv_reader(text, delimiter);
     let mut record = csv::StringRecord::new();
     let mut seen = 0;
     while seen <= MAX_TITLE_ROWS {
