@@ -97,6 +97,14 @@ impl Status {
     }
 }
 
+/// A role as it signs: 部门负责人（工程部）, or 公司领导.
+fn signer_label(rules: &Rules, role: &str, department: Option<&str>) -> String {
+    match department {
+        Some(d) => format!("{}（{}）", rules.role_title(role), rules.department_name(d)),
+        None => rules.role_title(role).to_string(),
+    }
+}
+
 fn slot_label(s: &Slot) -> String {
     match &s.department_name {
         Some(d) => format!("{}（{d}）", s.role_title),
@@ -289,18 +297,8 @@ pub fn evaluate(
         if let Some((_, role, dept, loc)) = signers.iter().find(|(n, role, dept, _)| {
             *n == so.name.trim() && (*role != so.role.value || *dept != dept_of)
         }) {
-            let was = match dept {
-                Some(d) => format!("{}（{}）", rules.role_title(role), rules.department_name(d)),
-                None => rules.role_title(role).to_string(),
-            };
-            let now = match dept_of {
-                Some(d) => format!(
-                    "{}（{}）",
-                    rules.role_title(&so.role.value),
-                    rules.department_name(d)
-                ),
-                None => rules.role_title(&so.role.value).to_string(),
-            };
+            let was = signer_label(rules, role, *dept);
+            let now = signer_label(rules, &so.role.value, dept_of);
             problems.push(
                 Diagnostic::error(
                     "one-person-two-levels",
@@ -360,14 +358,7 @@ pub fn evaluate(
         let later = slots
             .iter()
             .any(|sl| sl.step > current_step && sl.signed.is_none() && fits(sl));
-        let who = match dept {
-            Some(d) => format!(
-                "{}（{}）",
-                rules.role_title(&so.role.value),
-                rules.department_name(d)
-            ),
-            None => rules.role_title(&so.role.value).to_string(),
-        };
+        let who = signer_label(rules, &so.role.value, dept);
         let d = if later {
             Diagnostic::error(
                 "out-of-turn",
