@@ -378,11 +378,15 @@ pub fn price_order(
         quantity_place: o.place("quantity"),
         date_place: o.place("service_date"),
     };
-    let item = pricing::price_item(rules, &req)?;
+    // An order that cannot be priced is still checked for its other
+    // mistakes: a row is corrected once, not once per mistake.
+    let item = pricing::price_item(rules, &req).map_err(|p| problems.extend(p));
     // A quantity so small that the order comes to nothing (0.0001 件) is a
     // typing mistake, and a notice or work order of ¥0.00 is no use to
     // anyone.
-    if item.total.is_zero() {
+    if let Ok(item) = &item
+        && item.total.is_zero()
+    {
         let d = Diagnostic::error(
             "zero-amount",
             format!(
@@ -399,13 +403,15 @@ pub fn price_order(
             None => d,
         });
     }
-    check_settlement(
-        rules,
-        &item,
-        settlement,
-        o.place("settlement"),
-        &mut problems,
-    );
+    if let Ok(item) = &item {
+        check_settlement(
+            rules,
+            item,
+            settlement,
+            o.place("settlement"),
+            &mut problems,
+        );
+    }
     // A control character (an escape sequence, a NUL from a damaged
     // export) prints nothing on the documents and acts on a terminal; it
     // is refused here, at its cell, not later when a document is rendered.
@@ -495,9 +501,10 @@ pub fn price_order(
             });
         }
     }
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+    let item = match item {
+        Ok(item) if problems.is_empty() => item,
+        _ => return Err(problems),
+    };
     let catalog_approved = rules.catalog_approved_on(service_date);
     Ok(PricedOrder {
         number: number.to_string(),

@@ -536,7 +536,7 @@ fn read_row(
                     None => bad(
                         field,
                         format!("{what}: `{text}` is not a date"),
-                        "write dates as 2026-11-20, 2026/11/20 or 2026年11月20日",
+                        "write dates with the year's four digits first: 2026-11-20, 2026/11/20 or 2026年11月20日",
                     ),
                 });
                 None
@@ -625,6 +625,14 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     if parts.next().is_some() {
         return None;
     }
+    // The year has its four digits: `26-11-15` is not taken for the year 26,
+    // nor `11/15/2026` for the year 11.
+    let digits = |t: &str, len: std::ops::RangeInclusive<usize>| {
+        len.contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !(digits(y, 4..=4) && digits(m, 1..=2) && digits(d, 1..=2)) {
+        return None;
+    }
     NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
 }
 
@@ -688,6 +696,17 @@ mod tests {
             assert_eq!(parse_date(s), d, "{s}");
         }
         assert_eq!(parse_date("2026-02-30"), None);
+        // A year of two digits, or a date written month first, is not
+        // guessed at.
+        for s in [
+            "26-11-20",
+            "11/20/2026",
+            "1/12/26",
+            "+2026-11-20",
+            "02026-11-20",
+        ] {
+            assert_eq!(parse_date(s), None, "{s}");
+        }
         assert_eq!(parse_date("十一月"), None);
     }
 }

@@ -43,8 +43,9 @@ pub struct Payment {
     /// `fee` (service fee, the default), `deposit`, or `gratuity` (a tip:
     /// refused by policy).
     pub kind: Option<Sp<PaymentKind>>,
-    /// `immediate` (即时结算: receipt stamped 现金收讫) or `monthly` /
-    /// `agreement` (a billing notice paid: stamped 已交费).
+    /// `immediate` (即时结算: receipt stamped 现金收讫 for cash, 转账收讫
+    /// otherwise) or `monthly` / `agreement` (a billing notice paid:
+    /// stamped 已交费).
     pub settlement: Sp<crate::order::Settlement>,
     /// The billing notice this pays (its number, e.g. `TZ202612-0001`):
     /// required for a fee under `monthly` or `agreement` settlement, which
@@ -314,11 +315,15 @@ pub fn pays(p: &Payment) -> impl Iterator<Item = (&str, Loc)> {
     notice.chain(references).filter(|(k, _)| !k.is_empty())
 }
 
-/// The stamp a receipt carries: 现金收讫 for instant settlement, 已交费 for
-/// a billing notice paid.
+/// The stamp a receipt carries: 已交费 for a billing notice paid; for a
+/// payment at the counter (即时结算), 现金收讫 when it was cash, else
+/// 转账收讫. The procedure names 现金收讫 (四（二）13) for the counter of
+/// its day; a card, a transfer or a scanned code reaches the bank, and a
+/// receipt stamped "cash received" for it would misstate the books.
 pub fn stamp(p: &Payment) -> &'static str {
-    match p.settlement.value {
-        crate::order::Settlement::Immediate => "现金收讫",
+    match (p.settlement.value, p.method) {
+        (crate::order::Settlement::Immediate, Method::Cash) => "现金收讫",
+        (crate::order::Settlement::Immediate, _) => "转账收讫",
         _ => "已交费",
     }
 }
@@ -759,4 +764,40 @@ fn notice_lists(e: &Entry, number: &str) -> bool {
 /// Whether one of a receipt's lines refers to `reference`.
 fn receipt_lists(e: &Entry, reference: &str) -> bool {
     line_texts(e, "reference").iter().any(|r| r == reference)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{SourceFile, Sources};
+
+    fn payment(settlement: &str, method: &str) -> Payment {
+        let mut sources = Sources::new();
+        let text = format!(
+            "date: 2026-11-24\npayer: 甲\nitems: [{{description: 维修, amount: \"5.00\"}}]\n\
+             amount: \"5.00\"\nmethod: {method}\nchannel: c\nreceived_by: finance\n\
+             settlement: {settlement}\n"
+        );
+        let id = sources.add(SourceFile::new("p.yaml", text));
+        crate::yaml::parse(&sources, id, "payment").unwrap()
+    }
+
+    #[test]
+    fn the_stamp_says_how_the_money_came() {
+        for (settlement, method, expect) in [
+            ("immediate", "cash", "现金收讫"),
+            ("immediate", "card", "转账收讫"),
+            ("immediate", "bank_transfer", "转账收讫"),
+            ("immediate", "mobile", "转账收讫"),
+            ("monthly", "cash", "已交费"),
+            ("monthly", "bank_transfer", "已交费"),
+            ("agreement", "card", "已交费"),
+        ] {
+            assert_eq!(
+                stamp(&payment(settlement, method)),
+                expect,
+                "{settlement} {method}"
+            );
+        }
+    }
 }

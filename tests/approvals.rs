@@ -525,7 +525,7 @@ fn two_hundred_receipts_from_parallel_processes_get_consecutive_numbers() {
                     // Each payment pays its own work order: a work order
                     // already receipted is refused.
                     let payment = format!("payment-{w}-{i}.yaml");
-                    let text = sample.replace("WX202611-00001", &format!("WX202611-9{w}{i:02}"));
+                    let text = sample.replace("TY202611-00001", &format!("WX202611-9{w}{i:02}"));
                     std::fs::write(dir.join(&payment), text).unwrap();
                     let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
                         .args([

@@ -836,15 +836,25 @@ fn an_order_already_paid_on_a_receipt_is_not_billed() {
 /// One number names one work order: a row billing a number `feebook
 /// order` issued to another customer is refused, and `order` does not issue
 /// a number a billing notice already bills (a hand-numbered paper form).
+/// The sample rules keep the two series apart (TY…, WX…); these rules
+/// number issued work orders in the paper forms' series, as a company may.
 #[test]
 fn a_work_order_number_names_one_order() {
     let dir = temp("one-number");
+    let rules = shared_series_rules(&dir);
+    let rules = rules.to_str().unwrap();
+    let month = [SAMPLE_MONTH_JSON.as_slice(), &["--rules", rules]].concat();
     let out = dir.join("wo.json");
     let out = out.to_str().unwrap();
     let order = "samples/orders/indoor-cleaning-1203.yaml";
-    let (code, _, err) = feebook_in(&dir, &["order", order, "--format", "json", "-o", out]);
+    let (code, _, err) = feebook_in(
+        &dir,
+        &[
+            "order", order, "--format", "json", "-o", out, "--rules", rules,
+        ],
+    );
     assert_eq!(code, 0, "{err}");
-    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
+    let (code, _, err) = bill(&dir, &month, None);
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("WX202611-00001 was issued by `feebook order` to 孙晓明 (2026-11-19); this row bills it to 冯丽"),
@@ -853,7 +863,10 @@ fn a_work_order_number_names_one_order() {
     assert!(!dir.join("out").exists(), "nothing written");
 
     let dir = temp("one-number-billed");
-    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
+    let rules = shared_series_rules(&dir);
+    let rules = rules.to_str().unwrap();
+    let month = [SAMPLE_MONTH_JSON.as_slice(), &["--rules", rules]].concat();
+    let (code, _, err) = bill(&dir, &month, None);
     assert_eq!(code, 0, "{err}");
     let out = dir.join("wo.json");
     let (code, _, err) = feebook_in(
@@ -865,6 +878,8 @@ fn a_work_order_number_names_one_order() {
             "json",
             "-o",
             out.to_str().unwrap(),
+            "--rules",
+            rules,
         ],
     );
     assert_eq!(code, 1, "{err}");
@@ -873,6 +888,20 @@ fn a_work_order_number_names_one_order() {
         "{err}"
     );
     assert!(!out.exists());
+}
+
+/// The sample rules, with issued work orders numbered WX… as the sample
+/// month's paper forms are.
+fn shared_series_rules(dir: &Path) -> PathBuf {
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    for f in std::fs::read_dir(Path::new(ROOT).join("rules")).unwrap() {
+        let f = f.unwrap().path();
+        let text = std::fs::read_to_string(&f).unwrap();
+        let text = text.replace("numbering: TY{year}", "numbering: WX{year}");
+        std::fs::write(rules.join(f.file_name().unwrap()), text).unwrap();
+    }
+    rules
 }
 
 /// A payment at the counter is checked against the work orders the
@@ -923,28 +952,28 @@ fn a_counter_payment_pays_its_work_order() {
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains(
-            "error[line-not-ordered]: work order WX202611-00001 is for ¥148.00, not ¥140.00"
+            "error[line-not-ordered]: work order TY202611-00001 is for ¥148.00, not ¥140.00"
         ),
         "{err}"
     );
     let (code, _, err) = receipt(
         "monthly",
-        sample.replace("WX202611-00001", "WX202611-00002"),
+        sample.replace("TY202611-00001", "TY202611-00002"),
     );
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("error[not-immediate]: work order WX202611-00002 is settled 月结"),
+        err.contains("error[not-immediate]: work order TY202611-00002 is settled 月结"),
         "{err}"
     );
-    let (code, _, err) = receipt("paper", sample.replace("WX202611-00001", "WX202611-00777"));
+    let (code, _, err) = receipt("paper", sample.replace("TY202611-00001", "WX202611-00777"));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("warning[unknown-work-order]"), "{err}");
-    let (code, _, err) = feebook_in(&dir, &["void", "WX202611-00001", "--reason", "重复登记"]);
+    let (code, _, err) = feebook_in(&dir, &["void", "TY202611-00001", "--reason", "重复登记"]);
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = receipt("void", sample.clone());
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("error[order-void]: work order WX202611-00001 was voided on"),
+        err.contains("error[order-void]: work order TY202611-00001 was voided on"),
         "{err}"
     );
 }
@@ -1074,10 +1103,10 @@ fn a_paid_work_order_is_voided_after_its_receipt() {
         }
         feebook_in(&dir, &args)
     };
-    let (code, _, err) = void("WX202611-00001", None);
+    let (code, _, err) = void("TY202611-00001", None);
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("WX202611-00001 is paid on receipt SJ2026-000001")
+        err.contains("TY202611-00001 is paid on receipt SJ2026-000001")
             && err.contains("void SJ2026-000001 first"),
         "{err}"
     );
@@ -1091,7 +1120,7 @@ fn a_paid_work_order_is_voided_after_its_receipt() {
         "{err}"
     );
     assert_eq!(void("sj2026-000001", None).0, 0, "the number as typed");
-    let (code, _, err) = void("WX202611-00001", None);
+    let (code, _, err) = void("TY202611-00001", None);
     assert_eq!(code, 0, "{err}");
 }
 
@@ -1786,4 +1815,51 @@ fn bill_refuses_an_output_that_names_a_file() {
     assert_eq!(std::fs::read(&existing).unwrap(), b"x");
     assert!(!dir.join("month.pdf").exists());
     assert!(!dir.join("journal.sqlite").exists());
+}
+
+#[test]
+fn a_file_of_orders_given_twice_is_refused_as_one_mistake() {
+    let dir = temp("twice");
+    let copy = dir.join("copy.csv");
+    std::fs::copy(Path::new(ROOT).join("samples/orders/2026-11.csv"), &copy).unwrap();
+    for (second, says) in [
+        ("./samples/orders/2026-11.csv", "is the same file as"),
+        (copy.to_str().unwrap(), "has the same contents as"),
+    ] {
+        let (code, _, err) = bill(
+            &dir,
+            &["samples/orders/2026-11.csv", second, "--month", "2026-11"],
+            None,
+        );
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(says), "{err}");
+        // One message, not one per row.
+        assert!(!err.contains("duplicate-order"), "{err}");
+        assert!(!dir.join("out").exists());
+    }
+}
+
+/// A row that cannot be priced is still checked for its other mistakes,
+/// so that it is corrected in one go.
+#[test]
+fn a_row_with_two_mistakes_reports_both() {
+    let dir = temp("two-mistakes");
+    let csv = dir.join("orders.csv");
+    std::fs::write(
+        &csv,
+        "单号,登记日期,客户名称,地址,服务项目,数量,服务日期,结算方式,材料费,完成日期,客户签字,核对人,核对日期\n\
+         WX202611-00001,2026-11-14,冯丽,华庭大厦 20 层 2003 室,有偿维修x,3,2026-11-15,月结,29.00,2026-11-15,是,陈静,2026-11-10\n\
+         WX202611-00002,2026-11-14,冯丽,华庭大厦 20 层 2003 室,有偿维修,3,2026-11-15,月结,-29.00,2026-11-15,是,陈静,2026-11-10\n",
+    )
+    .unwrap();
+    let (code, _, err) = bill(&dir, &[csv.to_str().unwrap(), "--month", "2026-11"], None);
+    assert_eq!(code, 1, "{err}");
+    for (row, first) in [(2, "[unknown-item]"), (3, "[negative-amount]")] {
+        let at = |code: &str| {
+            err.split("\n\n")
+                .any(|d| d.contains(code) && d.contains(&format!("row {row},")))
+        };
+        assert!(at(first), "row {row}: {err}");
+        assert!(at("[date-order]"), "row {row}: {err}");
+    }
 }

@@ -78,7 +78,7 @@ fn an_output_never_replaces_an_input_or_the_journal_nor_uses_up_a_number() {
     let (code, _, err) = issue_once("second.md", false);
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("the journal already has this work order: WX202611-00001")
+        err.contains("the journal already has this work order: TY202611-00001")
             && err.contains("--again"),
         "{err}"
     );
@@ -124,7 +124,7 @@ fn an_output_never_replaces_an_input_or_the_journal_nor_uses_up_a_number() {
         assert!(
             std::fs::read_to_string(dir.join("real.md"))
                 .unwrap()
-                .contains("WX202611-00003")
+                .contains("TY202611-00003")
         );
     }
     let issued = numbers(&dir);
@@ -222,7 +222,7 @@ fn an_issued_document_lost_on_a_closed_pipe_is_a_failure() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
         err.contains("standard output was closed")
-            && err.contains("feebook reissue WX202611-00001"),
+            && err.contains("feebook reissue TY202611-00001"),
         "{err}"
     );
 }

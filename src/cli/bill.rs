@@ -26,7 +26,7 @@ use feebook::records::RecordKind;
 use feebook::rules::Rules;
 use feebook::source::Sources;
 
-use super::common::{load_rules, report};
+use super::common::{load_rules, refuse_repeated, report};
 use super::documents::{in_month, open_journal, parse_month};
 use super::render::{JournalArgs, RenderArgs, renderer};
 use super::{OK, PROBLEMS, RulesArgs, USAGE};
@@ -130,6 +130,7 @@ pub fn run(
                 return Err(USAGE);
             }
         }
+        refuse_repeated(files)?;
         let MonthRead {
             orders,
             problems,

@@ -80,3 +80,40 @@ pub fn report(problems: &[Diagnostic], sources: &Sources) -> u8 {
     eprintln!("{}", diagnostic::summary(problems));
     PROBLEMS
 }
+
+/// Refuses an input file given twice, under the same name or another (a
+/// second path to it, or a copy with the same bytes): every row of it
+/// would be read twice, and a month billed from it would be one long list
+/// of duplicate numbers instead of one clear mistake.
+pub fn refuse_repeated(files: &[std::path::PathBuf]) -> Result<(), u8> {
+    let mut seen: Vec<(&Path, std::path::PathBuf, u64)> = Vec::new();
+    for f in files {
+        let (Ok(real), Ok(meta)) = (std::fs::canonicalize(f), std::fs::metadata(f)) else {
+            // A file that cannot be read is reported where it is read.
+            continue;
+        };
+        for (first, first_real, len) in &seen {
+            let same = *first_real == real
+                || (*len == meta.len()
+                    && matches!(
+                        (std::fs::read(first_real), std::fs::read(&real)),
+                        (Ok(a), Ok(b)) if a == b
+                    ));
+            if same {
+                let how = if *first_real == real {
+                    "is the same file as"
+                } else {
+                    "has the same contents as"
+                };
+                eprintln!(
+                    "error: `{}` {how} `{}`: its rows would be read twice\n  = help: give each file of orders once",
+                    f.display(),
+                    first.display()
+                );
+                return Err(USAGE);
+            }
+        }
+        seen.push((f, real, meta.len()));
+    }
+    Ok(())
+}

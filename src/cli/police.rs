@@ -25,6 +25,7 @@ pub fn run(
         (usize, Vec<Diagnostic>, Vec<Diagnostic>, feebook::source::Sources, Option<String>),
         u8,
     > {
+        super::common::refuse_repeated(files)?;
         let (rules, mut sources) = load_rules(rules_args)?;
         // Opened for the first payment only: orders and jobs do not need it.
         let mut opened: Option<Option<feebook::journal::Journal>> = None;
