@@ -212,6 +212,50 @@ fn a_price_list_not_yet_approved_is_a_warning() {
     );
 }
 
+/// `check` holds the price lists up to the policies `on: catalog`, as
+/// `feebook notice` does, and says which list breaks which; approval is
+/// said once, by its own warning.
+#[test]
+fn a_price_list_that_breaks_a_catalogue_policy_is_a_warning() {
+    let policy = "policies:\n  - id: long-lists\n    title: 价目表至少列出八个项目\n    on: catalog\n    require: items >= 8\n    message: 项目太少。\n";
+    let leader = "      - {role: company_leader, name: 周文华, date: 2025-12-15, comment: 同意，自 2026 年 1 月 1 日起执行}\n";
+    let mut files = sample_edited("rules/catalog-2026.yaml", leader, "");
+    files.push(("rules/zz-added.yaml".into(), policy.into()));
+    let mut loaded = rules::load_texts(Origin::Embedded, files);
+    assert_eq!(loaded.diagnostics.len(), 1, "catalog-not-approved");
+    loaded.check_catalog_policies();
+    let shown = render_all(&loaded.diagnostics, &loaded.sources);
+    let codes: Vec<_> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.is_error()))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("catalog-not-approved", false),
+            ("policy", false),
+            ("policy", false)
+        ],
+        "{shown}"
+    );
+    for (version, line) in [
+        ("2025-01", "rules/catalog-2025.yaml:7:12"),
+        ("2026-01", "rules/catalog-2026.yaml:8:12"),
+    ] {
+        assert!(
+            shown.contains(&format!(
+                "price list {version}: [long-lists] 价目表至少列出八个项目\n --> {line}"
+            )),
+            "{shown}"
+        );
+    }
+    assert!(
+        shown.contains("`feebook notice` refuses this list"),
+        "{shown}"
+    );
+}
+
 /// The company leader signed after the list took effect (here, a year
 /// typed wrong): it was in force before it was approved.
 #[test]

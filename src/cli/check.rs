@@ -56,6 +56,7 @@ pub fn run(args: &RulesArgs, format: ReportFormat) -> u8 {
         }
     };
     loaded.check_signoff_dates(super::today());
+    loaded.check_catalog_policies();
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = loaded.diagnostics.len() - errors;
     match format {

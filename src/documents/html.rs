@@ -290,8 +290,11 @@ impl HtmlTemplates {
                 range: None,
             });
         }
-        let template = self
-            .env
+        // The budget is the data's: an environment is a handful of shared
+        // pointers, cheap to copy for one render.
+        let mut env = self.env.clone();
+        env.set_fuel(Some(fuel_for(data)));
+        let template = env
             .get_template(&name)
             .map_err(|e| render_error(&name, &e))?;
         let ctx = minijinja::context! { data => minijinja::value::Serde(data) };
@@ -342,6 +345,27 @@ impl HtmlTemplates {
             }
         }
     }
+}
+
+/// How many values a document's data holds (every scalar, list and map).
+fn values(data: &serde_json::Value) -> u64 {
+    match data {
+        serde_json::Value::Array(a) => 1 + a.iter().map(values).sum::<u64>(),
+        serde_json::Value::Object(o) => 1 + o.values().map(values).sum::<u64>(),
+        _ => 1,
+    }
+}
+
+/// What one render may spend, in minijinja's fuel (an instruction, or an
+/// item a filter goes through, costs about one; so does each value a
+/// template makes). Measured on the built-in templates: a register or a
+/// notice of many orders spends ≈ 4 a value of its data, a short document
+/// up to ≈ 27 (1,333 for a work order). A template of one's own gets 100 a
+/// value and a floor of a million: a loop that does not end (`range` in
+/// `range`) is then an error at its line within a second or so, not a run
+/// that hangs or fills the memory.
+fn fuel_for(data: &serde_json::Value) -> u64 {
+    1_000_000 + 100 * values(data)
 }
 
 /// The environment every template set shares: strict, escaping by extension,
@@ -529,6 +553,9 @@ fn describe(e: &Error) -> String {
         }
         None => kind,
     };
+    if e.kind() == ErrorKind::OutOfFuel {
+        message = "the template does too much work for its data (a loop that does not end, or a `range` in a `range`?); feebook stops it".into();
+    }
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {
         message.push_str(&format!(" (caused by: {cause})"));
@@ -1345,6 +1372,42 @@ mod tests {
         assert_eq!(err.template, "base.html");
         assert_eq!(err.line, Some(line_of("base.html", "h.number")));
         assert!(err.message.contains("`h.number`"), "{err}");
+    }
+
+    /// A template that would loop for hours (10¹⁰ turns) is stopped at its
+    /// line; the built-in templates stay far inside the same budget.
+    #[test]
+    fn a_template_that_does_not_end_is_stopped() {
+        let dir = TempDir::new("fuel");
+        dir.write(
+            "html/receipt.html",
+            "{% extends \"base.html\" %}\n{% block body %}\n{% for i in range(100000) %}{% for j in range(100000) %}.{% endfor %}{% endfor %}\n{% endblock %}\n",
+        );
+        let templates = HtmlTemplates::with_overrides(&dir.0).unwrap();
+        let err = templates
+            .render("receipt", Format::Html, &receipt())
+            .unwrap_err();
+        assert_eq!((err.template.as_str(), err.line), ("receipt.html", Some(3)));
+        assert!(err.message.contains("does too much work"), "{err}");
+        // What each built-in template spends, against its budget.
+        let mut env = HtmlTemplates::embedded().env;
+        env.set_fuel(Some(1 << 40));
+        for (kind, data) in fixtures() {
+            for ext in ["html", "md"] {
+                let ctx = minijinja::context! { data => minijinja::value::Serde(&data) };
+                let spent = env
+                    .get_template(&format!("{kind}.{ext}"))
+                    .unwrap()
+                    .render_captured(ctx)
+                    .unwrap()
+                    .state()
+                    .fuel_levels()
+                    .unwrap()
+                    .0;
+                assert!(spent > 100, "{kind}.{ext}: fuel is counted");
+                assert!(100 * spent < fuel_for(&data), "{kind}.{ext}: {spent}");
+            }
+        }
     }
 
     #[test]

@@ -77,6 +77,46 @@ impl Loaded {
     }
 }
 
+impl Loaded {
+    /// Holds every price list up to the policies `on: catalog`, as
+    /// `feebook notice` will. A breach is a warning here, at the list's
+    /// version: a list being drafted is not a mistake in the rules, but
+    /// whoever edits it should know the notice is refused, and why, before
+    /// printing it. The lists are taken as approved: one that is not has
+    /// its own warning (`catalog-not-approved`), which says who is still to
+    /// sign.
+    pub fn check_catalog_policies(&mut self) {
+        let Some(rules) = &self.rules else { return };
+        for c in &rules.catalogs {
+            let record = crate::policy::catalog_record(c, true);
+            let label = format!("price list {}", c.version.value);
+            for d in crate::policy::check(
+                rules,
+                crate::records::RecordKind::Catalog,
+                &record,
+                &label,
+                &|_| None,
+            ) {
+                let label = if d.is_error() {
+                    "`feebook notice` refuses this list"
+                } else {
+                    "`feebook notice` warns of this list"
+                };
+                let d = Diagnostic {
+                    severity: crate::diagnostic::Severity::Warning,
+                    ..d
+                };
+                let d = if matches!(d.primary.place, crate::diagnostic::Place::Nowhere) {
+                    d.at(c.version.loc, label)
+                } else {
+                    d
+                };
+                self.diagnostics.push(d);
+            }
+        }
+    }
+}
+
 /// A rule folder that cannot be read at all (as opposed to rule files with
 /// mistakes, which are diagnostics).
 #[derive(Debug)]
