@@ -145,10 +145,12 @@ pub struct OrderFile {
 /// digits (ＷＸ２０２６) and the dashes an input method or Word puts in
 /// (－ – — ‐) do not count: `wx202611－00011` is WX202611-00011. Without
 /// this, one order typed twice in two ways passed the duplicate check and
-/// was billed twice.
+/// was billed twice. Nor do the characters that print nothing: a number
+/// copied out of a PDF where it was let break (a zero-width space), or from
+/// a web page (a soft hyphen, a byte-order mark), is the number printed.
 pub fn number_key(text: &str) -> String {
     text.chars()
-        .filter(|c| !c.is_whitespace())
+        .filter(|&c| !crate::text::is_blank(c))
         .map(|c| match c {
             '\u{FF0D}' | '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
@@ -552,5 +554,29 @@ pub fn check_settlement(
             d = d.at_place(p, "长期协议");
         }
         problems.push(d);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_key;
+
+    #[test]
+    fn a_number_is_the_same_however_typed_or_copied() {
+        for typed in [
+            "WX202611-00011",
+            "wx202611-00011",
+            " WX202611 - 00011 ",
+            "ＷＸ２０２６１１－０００１１",
+            "WX202611–00011",
+            "WX202611\u{2212}00011",
+            // Copied from a PDF where the number was let break, or from a
+            // web page.
+            "WX202611-\u{200B}00011",
+            "\u{FEFF}WX2026\u{00AD}11-00011",
+        ] {
+            assert_eq!(number_key(typed), "WX202611-00011", "{typed:?}");
+        }
+        assert_ne!(number_key("WX202611-00012"), "WX202611-00011");
     }
 }

@@ -16,7 +16,7 @@ pub fn pad(s: &str, width: usize) -> String {
 }
 
 /// Characters that print nothing: spaces and the zero-width ones.
-fn is_blank(c: char) -> bool {
+pub fn is_blank(c: char) -> bool {
     c.is_whitespace()
         || matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
 }
