@@ -186,6 +186,38 @@ fn temp_owner(file: &str) -> Option<(&str, u32)> {
     Some((host, pid.parse().ok()?))
 }
 
+/// A folder made for a run's output, removed again (with the parents made
+/// for it) when the run ends without writing anything in it: a failed run
+/// leaves no empty folder behind. A folder that holds anything is kept.
+pub struct MadeDir {
+    /// The folders made, deepest first.
+    made: Vec<PathBuf>,
+}
+
+impl MadeDir {
+    pub fn create(path: &Path) -> std::io::Result<MadeDir> {
+        let mut made = Vec::new();
+        let mut p = Some(path);
+        while let Some(dir) = p.filter(|d| !d.as_os_str().is_empty() && !d.exists()) {
+            made.push(dir.to_path_buf());
+            p = dir.parent();
+        }
+        std::fs::create_dir_all(path)?;
+        Ok(MadeDir { made })
+    }
+}
+
+impl Drop for MadeDir {
+    fn drop(&mut self) {
+        for dir in &self.made {
+            // Fails, harmlessly, on a folder with anything in it.
+            if std::fs::remove_dir(dir).is_err() {
+                break;
+            }
+        }
+    }
+}
+
 /// Turns text from customer data (a name, a document number) into a safe
 /// file-name component: no path separators, no `..`, no control characters,
 /// no leading dot, bounded length. Chinese is kept.

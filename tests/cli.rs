@@ -718,6 +718,28 @@ fn an_html_template_error_exits_1_at_its_line() {
     assert!(!d.join("out").exists(), "{err}");
 }
 
+/// A Typst template that does not end (Typst has no limit on a `for`) is
+/// stopped at `--time-limit`: exit 1, its file named, nothing issued.
+#[test]
+fn a_typst_template_that_does_not_end_is_stopped() {
+    let d = temp_dir("tpl-endless");
+    write_template(
+        &d,
+        "typst/receipt.typ",
+        "#for i in range(100000) { for j in range(100000) { } }\n",
+    );
+    let (code, err) = receipt_with_templates(&d, &["--time-limit", "1"]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("error: the template `DIR/tpl/typst/receipt.typ` has laid out one document for more than 1 s (--time-limit); feebook stopped, and issued nothing"),
+        "{err}"
+    );
+    assert!(
+        !d.join("out").exists() && !d.join("j.sqlite").exists(),
+        "{err}"
+    );
+}
+
 /// A template under a wrong name would be silently replaced by the built-in
 /// one: it is refused (exit 1) with the names expected, before anything is
 /// rendered. A file that is not a template and that nothing uses is a

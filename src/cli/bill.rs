@@ -274,7 +274,9 @@ pub fn run(
         }
         already_billed(journal, &orders, &bills, period)?;
         timings.lap("grouped, journal checked");
-        std::fs::create_dir_all(&out_dir).map_err(|e| {
+        // Declared before every file staged in it, so dropped after them:
+        // a run that fails leaves no empty folder.
+        let _made = fsutil::MadeDir::create(&out_dir).map_err(|e| {
             eprintln!("error: cannot create `{}`: {e}", out_dir.display());
             USAGE
         })?;
@@ -1048,6 +1050,7 @@ fn issue_notices<'b>(
         // render, so the snapshots are those of the final documents.
         record(&mut tx, &series, first).map_err(|p| report(&p, sources))?;
         tx.commit().map_err(journal_err)?;
+        super::render::numbers_taken();
         let rendered = render_all(first, true);
         let failed = failures(&rendered);
         let written = Written(rendered.into_iter().flatten().collect());

@@ -28,6 +28,68 @@ pub struct RenderArgs {
     /// subfolders) for characters the built-in Noto Sans CJK SC lacks.
     #[arg(long, value_name = "DIR")]
     pub font_dir: Option<PathBuf>,
+    /// Longest a template may take to lay out one document (or a batch of
+    /// eight billing notices), in seconds; past it feebook stops, having
+    /// issued nothing.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub time_limit: u64,
+}
+
+/// Stops the process when a Typst compile runs past `limit`. Typst cannot
+/// be interrupted from inside (see `typst_engine::longest_compile`), and a
+/// template of one's own with a loop that does not end would otherwise
+/// hang `bill` for good. Exiting is safe: numbers are taken only after
+/// every document has rendered, SQLite rolls back what was not committed,
+/// and the next write to the folder removes the hidden temporary files.
+fn watch_compiles(limit: std::time::Duration, templates: Option<PathBuf>) {
+    static WATCHING: std::sync::Once = std::sync::Once::new();
+    WATCHING.call_once(|| {
+        NOT_ISSUED.store(true, std::sync::atomic::Ordering::SeqCst);
+        let tick = std::time::Duration::from_millis(200).min(limit);
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(tick);
+                let Some((ran, main)) = feebook::documents::typst_engine::longest_compile() else {
+                    continue;
+                };
+                if ran < limit || !NOT_ISSUED.load(std::sync::atomic::Ordering::SeqCst) {
+                    continue;
+                }
+                let name = main.trim_start_matches('/');
+                let own = templates
+                    .as_deref()
+                    .map(|d| d.join("typst").join(name))
+                    .filter(|p| p.is_file());
+                let (which, help) = match &own {
+                    Some(p) => (
+                        format!("`{}`", p.display()),
+                        "a loop in it that does not end, or over a huge `range`? Correct it, or give it more time with --time-limit".to_string(),
+                    ),
+                    None => (
+                        format!("built-in `templates/typst/{name}`"),
+                        "a document this long needs more time: give it with --time-limit".to_string(),
+                    ),
+                };
+                eprintln!(
+                    "\nerror: the template {which} has laid out one document for more than {} s (--time-limit); feebook stopped, and issued nothing\n  = help: {help}",
+                    limit.as_secs()
+                );
+                std::process::exit(i32::from(super::PROBLEMS));
+            }
+        });
+    });
+}
+
+/// Whether stopping now leaves nothing issued: see [`numbers_taken`].
+static NOT_ISSUED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Says that numbers are recorded whose documents are still to be
+/// rendered (`bill --shard` renders again after recording; its templates
+/// have ended once on the same data): from now on no compile is stopped,
+/// since that would leave numbers issued without their files.
+pub fn numbers_taken() {
+    NOT_ISSUED.store(false, std::sync::atomic::Ordering::SeqCst);
 }
 
 /// Where the journal is unless `--journal` says otherwise.
@@ -42,6 +104,10 @@ pub struct JournalArgs {
 }
 
 pub fn renderer(args: &RenderArgs) -> Result<Renderer, u8> {
+    watch_compiles(
+        std::time::Duration::from_secs(args.time_limit),
+        args.templates.clone(),
+    );
     if args.templates.is_none() && args.font_dir.is_none() {
         return Ok(Renderer::embedded());
     }

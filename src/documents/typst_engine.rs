@@ -480,12 +480,60 @@ pub fn forget_layouts() {
     comemo::evict(0);
 }
 
+/// The compiles under way: an id, when each started and its main template.
+///
+/// Typst cannot be interrupted: a template looping over a huge `range`
+/// never calls back into the world, so nothing inside a compile can stop
+/// it. A caller that must not hang (the CLI) watches from outside with
+/// [`longest_compile`] and ends the process; no number is taken before a
+/// document has rendered, so nothing is left half-issued.
+static UNDER_WAY: std::sync::Mutex<Vec<(u64, std::time::Instant, String)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// The compile that has run longest so far, if any is under way: how long
+/// it has run, and its main template (`/receipt.typ`).
+pub fn longest_compile() -> Option<(std::time::Duration, String)> {
+    let under_way = UNDER_WAY.lock().unwrap_or_else(|e| e.into_inner());
+    under_way
+        .iter()
+        .min_by_key(|(_, started, _)| *started)
+        .map(|(_, started, main)| (started.elapsed(), main.clone()))
+}
+
+/// One entry of [`UNDER_WAY`], removed when dropped (a compile that panics
+/// included).
+struct UnderWay(u64);
+
+impl UnderWay {
+    fn start(main: &str) -> UnderWay {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let id = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        UNDER_WAY.lock().unwrap_or_else(|e| e.into_inner()).push((
+            id,
+            std::time::Instant::now(),
+            main.to_string(),
+        ));
+        UnderWay(id)
+    }
+}
+
+impl Drop for UnderWay {
+    fn drop(&mut self) {
+        UNDER_WAY
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(id, _, _)| *id != self.0);
+    }
+}
+
 /// The world one document is compiled in.
 struct DocWorld<'a> {
     library: &'static LazyHash<Library>,
     templates: &'a Templates,
     fonts: &'a FontSet,
     main: FileId,
+    /// `/receipt.typ`, for [`longest_compile`].
+    main_path: String,
     data: Bytes,
     today: Datetime,
 }
@@ -534,6 +582,7 @@ impl<'a> DocWorld<'a> {
             templates,
             fonts,
             main,
+            main_path,
             data: Bytes::new(data_json.to_vec()),
             today,
         })
@@ -542,7 +591,10 @@ impl<'a> DocWorld<'a> {
     /// Lays the document out. Warnings feebook treats as errors (an unknown font family)
     /// and characters drawn without a glyph fail it; the other warnings are returned.
     fn compile(&self) -> Result<(PagedDocument, Vec<TemplateDiagnostic>), TemplateError> {
-        let Warned { output, warnings } = typst::compile::<PagedDocument>(self);
+        let Warned { output, warnings } = {
+            let _under_way = UnderWay::start(&self.main_path);
+            typst::compile::<PagedDocument>(self)
+        };
         let mut errors = Vec::new();
         let mut kept = Vec::new();
         for warning in &warnings {
