@@ -126,6 +126,9 @@ pub struct Subject<'a> {
     /// latest revision). A sign-off for another amount, or given before
     /// that day without an amount, is for an earlier price.
     pub price: Option<(crate::money::Money, Option<NaiveDate>)>,
+    /// The day the record was drawn up (a job's date): nothing is signed
+    /// before it.
+    pub drawn_up: Option<NaiveDate>,
 }
 
 /// Expands the chain for the subject and places the sign-offs. Problems
@@ -197,7 +200,8 @@ pub fn evaluate(
 
     let mut rejected: Option<(String, String)> = None;
     let mut unsure = false;
-    let mut last_date: Option<(NaiveDate, crate::source::Loc)> = None;
+    // The step, date and place of each sign-off that counts.
+    let mut dated: Vec<(usize, NaiveDate, crate::source::Loc)> = Vec::new();
     // Who signed as what: one person signs at one level, for one department.
     let mut signers: Vec<(&str, &str, Option<&str>, crate::source::Loc)> = Vec::new();
     for s in signoffs {
@@ -276,23 +280,6 @@ pub fn evaluate(
         if unsure {
             continue;
         }
-        if let Some((prev, prev_loc)) = last_date
-            && so.date.value < prev
-        {
-            problems.push(
-                Diagnostic::error(
-                    "date-order",
-                    format!(
-                        "sign-off dated {} is before the previous one ({prev})",
-                        so.date.value
-                    ),
-                )
-                .at(so.date.loc, "earlier than the step before")
-                .also(prev_loc, "previous sign-off")
-                .hint("sign-offs are recorded in the order they were given; check the date"),
-            );
-        }
-        last_date = Some((so.date.value, so.date.loc));
         let dept_of = so.department.as_ref().map(|d| d.value.as_str());
         if let Some((_, role, dept, loc)) = signers.iter().find(|(n, role, dept, _)| {
             *n == so.name.trim() && (*role != so.role.value || *dept != dept_of)
@@ -336,6 +323,44 @@ pub fn evaluate(
             .iter()
             .position(|sl| sl.step == current_step && sl.signed.is_none() && fits(sl))
         {
+            // A step signs after the steps before it, not before the
+            // sign-offs of its own step: the heads who budget each sign on
+            // their own day, and their sheets come back in any order.
+            if let Some((prev, prev_loc)) = dated
+                .iter()
+                .filter(|(step, _, _)| *step < current_step)
+                .map(|(_, d, l)| (*d, *l))
+                .max_by_key(|(d, _)| *d)
+                && so.date.value < prev
+            {
+                problems.push(
+                    Diagnostic::error(
+                        "date-order",
+                        format!(
+                            "sign-off dated {} is before a sign-off of the step before ({prev})",
+                            so.date.value
+                        ),
+                    )
+                    .at(so.date.loc, "earlier than the step before")
+                    .also(prev_loc, "signed later, at the step before")
+                    .hint("a step is signed after the steps before it; check the date"),
+                );
+            } else if let Some(day) = subject.drawn_up
+                && so.date.value < day
+            {
+                problems.push(
+                    Diagnostic::error(
+                        "date-order",
+                        format!(
+                            "sign-off dated {} is before the record it signs ({day})",
+                            so.date.value
+                        ),
+                    )
+                    .at(so.date.loc, "before the record was drawn up")
+                    .hint("nothing is signed before it is drawn up; check the date"),
+                );
+            }
+            dated.push((current_step, so.date.value, so.date.loc));
             slots[k].signed = Some(SignedBy {
                 name: so.name.clone(),
                 date: so.date.value,
@@ -460,6 +485,7 @@ pub fn catalog_status(
         involved: &involved,
         responsible: None,
         price: None,
+        drawn_up: None,
     };
     evaluate(rules, chain, &subject, &catalog.approval.value.signoffs)
 }
@@ -500,6 +526,7 @@ pub fn quote_status(
             q.total,
             job.revisions.iter().map(|r| r.value.date.value).max(),
         )),
+        drawn_up: Some(job.date.value),
     };
     evaluate(rules, chain, &subject, &job.signoffs)
 }

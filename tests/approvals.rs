@@ -112,6 +112,21 @@ fn a_small_job_needs_both_heads_then_aggregation_then_the_manager() {
     let (state, problems, _) = status(6, &[ENG, CLE, AGG, MGR]);
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(state, State::Approved);
+
+    // …and on their own days: the later budget written first is no
+    // mistake. A step before the one it follows is.
+    let cle_later = CLE.replace("2026-11-16", "2026-11-17");
+    let (state, problems, _) = status(6, &[&cle_later, ENG, AGG, MGR]);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(state, State::Approved);
+    let agg_early = AGG.replace("2026-11-17", "2026-11-16");
+    let (_, problems, _) = status(6, &[&cle_later, ENG, &agg_early]);
+    assert_eq!(
+        problems,
+        [
+            "date-order: sign-off dated 2026-11-16 is before a sign-off of the step before (2026-11-17)"
+        ]
+    );
 }
 
 #[test]
@@ -243,7 +258,10 @@ fn bad_signoffs_are_reported() {
     );
     let early = "{role: dept_head, department: cleaning, name: 张丽, date: 2026-11-10}";
     let (_, problems, _) = status(6, &[ENG, early]);
-    assert!(problems[0].starts_with("date-order"), "{problems:?}");
+    assert_eq!(
+        problems,
+        ["date-order: sign-off dated 2026-11-10 is before the record it signs (2026-11-16)"]
+    );
     let (_, problems, _) = status(6, &["{role: dept_head, name: 李明, date: 2026-11-16}"]);
     assert!(
         problems[0].starts_with("missing-department"),
@@ -306,12 +324,16 @@ fn approve_records_a_signoff_in_turn_and_keeps_the_file() {
     );
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("the sign-off was not recorded"), "{err}");
+    // The problem is in the file as it would be: named so, since its line
+    // is not in the file on disk.
+    assert!(err.contains("job.yaml with this sign-off:"), "{err}");
     assert_eq!(std::fs::read_to_string(&job).unwrap(), original);
 
-    // A date before the job, and one before the previous sign-off.
-    for (date, expected) in [
-        ("2026-11-01", "is before the job's date (2026-11-20)"),
-        ("2026-11-21", "date-order"),
+    // A date before the job (a wrong argument: 2), and one before the
+    // previous sign-off (a problem of the chain: 1).
+    for (date, expected, exit) in [
+        ("2026-11-01", "is before the job's date (2026-11-20)", 2),
+        ("2026-11-21", "date-order", 1),
     ] {
         let (code, _, err) = feebook(
             &[
@@ -326,7 +348,7 @@ fn approve_records_a_signoff_in_turn_and_keeps_the_file() {
             ],
             &dir,
         );
-        assert_eq!(code, 1, "{err}");
+        assert_eq!(code, exit, "{err}");
         assert!(err.contains(expected), "{err}");
         assert_eq!(std::fs::read_to_string(&job).unwrap(), original);
     }

@@ -758,8 +758,24 @@ fn a_billing_notice_is_receipted_once_and_in_full() {
     assert_eq!(doc["billing_notice"], "TZ202612-0016");
     let first = doc["header"]["number"].as_str().unwrap().to_string();
 
-    // Paid again: refused, naming the receipt that paid it.
+    // Paid again: refused, naming the receipt that paid it; a preview of
+    // it too (it could not be issued), recording nothing.
     refused("again.yaml", &sample, &["already-paid"]);
+    let preview = dir.join("preview.json");
+    let (code, _, err) = feebook_in(
+        &dir,
+        &[
+            "receipt",
+            dir.join("again.yaml").to_str().unwrap(),
+            "--preview",
+            "--format",
+            "json",
+            "-o",
+            preview.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("[already-paid]") && !preview.exists(), "{err}");
     let (code, _, err) = police("sample.yaml");
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("[already-paid]"), "{err}");
@@ -1438,6 +1454,29 @@ fn the_journal_listing_lines_up_its_amounts() {
         .collect();
     assert_eq!(ends.len(), 1, "{text}");
     assert!(text.contains("¥1,044.00"), "{text}");
+
+    // `--month` is the documents' date: November's notices are dated in
+    // December, and November's listing says where they are.
+    let month = |m: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_feebook"))
+            .args(["journal", "--month", m, "--journal"])
+            .arg(dir.join("journal.sqlite"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let november = month("2026-11");
+    assert!(
+        november.contains("documents dated 2026-11")
+            && november.contains("nothing issued")
+            && november.contains(
+                "(the billing notices of 2026-11 are dated in the month after: --month 2026-12)"
+            ),
+        "{november}"
+    );
+    let december = month("2026-12");
+    assert!(december.contains("TZ202612-0073"), "{december}");
+    assert!(!december.contains("the month after"), "{december}");
 }
 
 /// `--skip-invalid` sets aside the bad rows and only them: a row with cells

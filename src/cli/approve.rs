@@ -143,7 +143,8 @@ pub fn approve(rules_args: &RulesArgs, path: &Path, o: ApproveOpts) -> u8 {
                 "error: --date {} is before the job's date ({}): nothing can be signed before the job is drawn up",
                 o.date, job.date.value
             );
-            return Err(PROBLEMS);
+            // A wrong argument, as a --date after today is.
+            return Err(USAGE);
         }
         // A quote the policies refuse (保本微利 broken) cannot be issued,
         // so it is not signed either: the price is fixed first.
@@ -195,9 +196,12 @@ pub fn approve(rules_args: &RulesArgs, path: &Path, o: ApproveOpts) -> u8 {
             eprintln!("error: cannot add a sign-off to `{name}`: its `signoffs:` list is not in a form feebook can edit\n  = help: add this line to the list by hand:\n    - {entry}");
             USAGE
         })?;
-        // Check the edited file exactly as it will be written.
+        // Check the edited file exactly as it will be written. Its
+        // problems point into a text that is not on disk (the new line is
+        // past the file's end): it is named so.
         let mut sources = Sources::new();
-        let (_, edited) = quote::load_job(&mut sources, &name, new_text.clone())
+        let edited_name = format!("{name} with this sign-off");
+        let (_, edited) = quote::load_job(&mut sources, &edited_name, new_text.clone())
             .map_err(|d| report(&d, &sources))?;
         let (after, problems) = job_status(&rules, &edited, &q);
         if !problems.is_empty() {

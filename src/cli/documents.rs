@@ -448,6 +448,23 @@ fn issue_form<T: serde::Serialize>(
         return Err(report(&[d], sources));
     }
     if o.preview {
+        // What the journal would refuse, a preview refuses too (a receipt
+        // for a notice already paid, a work order issued before), so that
+        // a specimen that looks right is one that can be issued. Checked
+        // in a transaction dropped unrecorded; a journal not made yet is
+        // not made by a preview.
+        if journal.journal.exists() {
+            let mut j = open_journal(journal)?;
+            let tx = j
+                .begin()
+                .map_err(|e| report(&issue::journal_error(e), sources))?;
+            check(&tx).map_err(|p| report(&p, sources))?;
+        } else {
+            eprintln!(
+                "note: no journal at `{}`: the specimen is not checked against the documents issued",
+                journal.journal.display()
+            );
+        }
         let mut value = serde_json::to_value(data(SPECIMEN)).unwrap_or_default();
         value["header"]["mark"] = SPECIMEN.into();
         let bytes = render(r, kind, &value, o.format, date, SPECIMEN, sources)?;

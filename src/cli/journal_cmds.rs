@@ -267,7 +267,9 @@ pub fn list(journal: &JournalArgs, month: Option<&str>, format: OutputFormat) ->
                 let mut s = format!(
                     "journal {}{}\n",
                     out.journal,
-                    month.map(|m| format!(", {m}")).unwrap_or_default()
+                    month
+                        .map(|m| format!(", documents dated {m}"))
+                        .unwrap_or_default()
                 );
                 // Amounts as documents print them, right-aligned; names
                 // last, where their width does not matter.
@@ -320,6 +322,17 @@ pub fn list(journal: &JournalArgs, month: Option<&str>, format: OutputFormat) ->
                         e.voided
                             .map(|r| format!("  作废：{}", feebook::text::printable(r)))
                             .unwrap_or_default()
+                    ));
+                }
+                // The notices billing month M are dated in M + 1: whoever
+                // looks for November's notices under November is told where
+                // they are.
+                if let Some((y, mo)) = m
+                    && !out.series.iter().any(|se| se.kind == "billing_notice")
+                {
+                    let (ny, nm) = if mo == 12 { (y + 1, 1) } else { (y, mo + 1) };
+                    s.push_str(&format!(
+                        "  (the billing notices of {y}-{mo:02} are dated in the month after: --month {ny}-{nm:02})\n"
                     ));
                 }
                 super::out(&s);

@@ -314,7 +314,9 @@ enum Command {
     },
     /// List the numbers issued: first and last per series, totals, gaps.
     Journal {
-        /// Only this month (YYYY-MM).
+        /// Only the documents dated in this month (YYYY-MM). A month's
+        /// billing notices are dated in the next: November's are listed
+        /// under --month of December.
         #[arg(long)]
         month: Option<String>,
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
