@@ -501,6 +501,36 @@ fn page_numbers_are_real_for_one_page_copies_and_for_long_ones() {
     assert!(text.matches(&number).count() >= 4 + 2, "{text}");
 }
 
+/// However a notice's lines fall, the customer signs on the page with the
+/// amount due, and the signature block is not cut in two: the totals, the
+/// channels and the signatures go over a page together.
+#[test]
+fn a_notice_is_signed_under_its_total() {
+    let rules = rules();
+    let r = Renderer::embedded();
+    let (_, kind, date, number, mut data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::BillingNotice)
+        .unwrap();
+    let lines = data["lines"].as_array().unwrap().clone();
+    for n in [12, 18, 22, 26, 40, 120] {
+        data["lines"] = lines.iter().cycle().take(n).cloned().collect::<Vec<_>>().into();
+        let text = pdf_text(&r.render(kind, &data, Format::Pdf, date, &number).unwrap());
+        // Pages end with their footer, 第1页共2页.
+        let pages: Vec<&str> = text
+            .split_inclusive("页共")
+            .filter(|p| p.contains("签收日期"))
+            .collect();
+        assert_eq!(pages.len(), 2, "{n} lines: a signature block per copy:\n{text}");
+        for page in pages {
+            assert!(
+                page.contains("客户签收") && page.contains("应交合计") && page.contains("交费渠道"),
+                "{n} lines: the signature apart from the total:\n{page}"
+            );
+        }
+    }
+}
+
 /// A month's billing notices are laid out many per Typst compile and cut
 /// into one PDF per notice: each is the same bytes as when rendered alone.
 /// One that runs over a page in the batch is rendered again with page
