@@ -1194,6 +1194,22 @@ fn a_reissue_is_written_as_its_file_name_says() {
         err.contains("--format md but -o names a .pdf file"),
         "{err}"
     );
+    // A void is written as its file name says too (it wrote the JSON the
+    // notice was issued as into void.pdf).
+    let void = dir.join("void.pdf");
+    let (code, _, err) = feebook_in(
+        &dir,
+        &[
+            "void",
+            "TZ202612-0002",
+            "--reason",
+            "客户名称有误",
+            "-o",
+            void.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read(&void).unwrap().starts_with(b"%PDF"));
 }
 
 /// An order without an address is a bad row: a customer is a name and an

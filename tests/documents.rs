@@ -453,6 +453,21 @@ fn multi_copy_forms_render_a_page_per_copy_and_void_marks_every_copy() {
     for label in ["第一联", "第二联", "第三联", "第四联"] {
         assert!(text.contains(label), "{label}");
     }
+    // A work order that fills its page stays one page a copy once voided:
+    // the reason takes no line of its own.
+    let mut full = data.clone();
+    full["request"] = "茶水间水龙头漏水更换陶瓷阀芯及软管".repeat(12).into();
+    let pages = |data: &serde_json::Value| {
+        let pdf = Renderer::embedded()
+            .render(kind, data, Format::Pdf, date, &number)
+            .unwrap();
+        pdf_extract::extract_text_from_mem_by_pages(&pdf)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(pages(&full), 4);
+    feebook::issue::mark_void(&mut full, "重复登记，客户已取消本次维修申请，另行安排");
+    assert_eq!(pages(&full), 4);
     let (_, kind, date, number, data) = all
         .iter()
         .find(|s| s.0 == "receipt-voided")
@@ -514,14 +529,24 @@ fn a_notice_is_signed_under_its_total() {
         .unwrap();
     let lines = data["lines"].as_array().unwrap().clone();
     for n in [12, 18, 22, 26, 40, 120] {
-        data["lines"] = lines.iter().cycle().take(n).cloned().collect::<Vec<_>>().into();
+        data["lines"] = lines
+            .iter()
+            .cycle()
+            .take(n)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
         let text = pdf_text(&r.render(kind, &data, Format::Pdf, date, &number).unwrap());
         // Pages end with their footer, 第1页共2页.
         let pages: Vec<&str> = text
             .split_inclusive("页共")
             .filter(|p| p.contains("签收日期"))
             .collect();
-        assert_eq!(pages.len(), 2, "{n} lines: a signature block per copy:\n{text}");
+        assert_eq!(
+            pages.len(),
+            2,
+            "{n} lines: a signature block per copy:\n{text}"
+        );
         for page in pages {
             assert!(
                 page.contains("客户签收") && page.contains("应交合计") && page.contains("交费渠道"),

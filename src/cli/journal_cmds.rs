@@ -69,30 +69,7 @@ pub fn reissue(
         if let Some(v) = &e.voided {
             mark_void(&mut snap.data, &v.reason);
         }
-        // `-o notice.pdf` asks for a PDF, whatever the notice was issued as.
-        let named = render_args
-            .out
-            .as_deref()
-            .and_then(|p| p.extension())
-            .and_then(|e| e.to_str())
-            .and_then(|e| {
-                [Format::Pdf, Format::Html, Format::Md, Format::Json]
-                    .into_iter()
-                    .find(|f| f.extension().eq_ignore_ascii_case(e))
-            });
-        let format = match (format, named) {
-            (Some(f), Some(n)) if f != n => {
-                eprintln!(
-                    "error: --format {} but -o names a .{} file\n  = help: give one of them, or both alike",
-                    f.extension(),
-                    n.extension()
-                );
-                return Err(USAGE);
-            }
-            (Some(f), _) => f,
-            (None, Some(n)) => n,
-            (None, None) => snap.format,
-        };
+        let format = output_format(render_args, format, snap.format)?;
         let r = renderer(render_args)?;
         let bytes = r
             .render(snap.kind, &snap.data, format, e.date, &e.number)
@@ -111,6 +88,40 @@ pub fn reissue(
         write(&output_path(render_args, snap.kind, &name, format), &bytes)
     };
     run().map_or_else(|c| c, |()| OK)
+}
+
+/// The format a document issued as `issued` is written in again: the one
+/// `--format` gives, else the one `-o` names by its extension (`-o
+/// notice.pdf` asks for a PDF whatever the notice was issued as), else
+/// `issued`. A `--format` the file name contradicts is refused.
+fn output_format(
+    render_args: &RenderArgs,
+    given: Option<Format>,
+    issued: Format,
+) -> Result<Format, u8> {
+    let named = render_args
+        .out
+        .as_deref()
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .and_then(|e| {
+            [Format::Pdf, Format::Html, Format::Md, Format::Json]
+                .into_iter()
+                .find(|f| f.extension().eq_ignore_ascii_case(e))
+        });
+    match (given, named) {
+        (Some(f), Some(n)) if f != n => {
+            eprintln!(
+                "error: --format {} but -o names a .{} file\n  = help: give one of them, or both alike",
+                f.extension(),
+                n.extension()
+            );
+            Err(USAGE)
+        }
+        (Some(f), _) => Ok(f),
+        (None, Some(n)) => Ok(n),
+        (None, None) => Ok(issued),
+    }
 }
 
 pub fn void(
@@ -164,16 +175,13 @@ pub fn void(
         })?;
         let mut snap = snapshot(&e)?;
         mark_void(&mut snap.data, reason);
+        // `-o void.pdf` is a PDF, whatever the document was issued as.
+        let format = output_format(render_args, None, snap.format)?;
         let bytes = r
-            .render(snap.kind, &snap.data, snap.format, e.date, &e.number)
+            .render(snap.kind, &snap.data, format, e.date, &e.number)
             .map_err(|p| report(&p, &Sources::new()))?;
-        let path = output_path(
-            render_args,
-            snap.kind,
-            &format!("{number}-作废"),
-            snap.format,
-        );
-        check_writable(&path, snap.format)?;
+        let path = output_path(render_args, snap.kind, &format!("{number}-作废"), format);
+        check_writable(&path, format)?;
         tx.commit().map_err(|e| {
             eprintln!("error: {e}");
             USAGE
