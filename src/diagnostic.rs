@@ -490,6 +490,20 @@ pub fn did_you_mean<'a>(
     name: &str,
     candidates: impl IntoIterator<Item = &'a str>,
 ) -> Option<String> {
+    let candidates: Vec<&str> = candidates.into_iter().collect();
+    // `[engineering，cleaning]`: a full-width or an enumeration comma (、)
+    // separates nothing in YAML, and the list has one item of both names.
+    let parts: Vec<&str> = name
+        .split(['，', '、', '；'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.len() > 1 && parts.iter().all(|p| candidates.contains(p)) {
+        return Some(format!(
+            "`，` and `、` do not separate items in YAML: write `[{}]`, with ASCII commas",
+            parts.join(", ")
+        ));
+    }
     match closest(name, candidates).as_slice() {
         [] => None,
         [one] => Some(format!("did you mean `{one}`?")),
@@ -593,5 +607,15 @@ mod tests {
         );
         assert_eq!(did_you_mean("finance", c), None);
         assert_eq!(edit_distance("税率", "税费"), 1);
+        // Two names run together by a comma YAML does not read as one.
+        for typed in ["engineering，cleaning", "engineering、 cleaning"] {
+            assert_eq!(
+                did_you_mean(typed, c).as_deref(),
+                Some(
+                    "`，` and `、` do not separate items in YAML: write `[engineering, cleaning]`, with ASCII commas"
+                ),
+                "{typed}"
+            );
+        }
     }
 }

@@ -612,7 +612,7 @@ impl JsonSchema for Money {
                 "type": ["string", "number"],
                 "pattern": r"^-?(\d+|\d{1,3}(,\d{3})+)(\.\d{1,2})?$",
                 "description": "An amount in CNY yuan with at most two decimals (分 is the smallest unit), e.g. \"1409.50\". Commas are allowed only as thousands separators (\"1,409.50\"). Must be less than 1,000,000,000,000 (一万亿).",
-                "examples": ["1409.50", "80", "-3.5"]
+                "examples": ["1409.50", "80", "3.5"]
             })
         } else {
             json_schema!({
@@ -709,7 +709,7 @@ impl Rate {
             return Err(invalid("a rate cannot be negative"));
         }
         if fraction > Decimal::ONE {
-            return Err(invalid("above 100%; a tax rate lies between 0% and 100%"));
+            return Err(invalid("above 100%; a rate lies between 0% and 100%"));
         }
         let normalized = fraction.normalize();
         if normalized.scale() > MAX_RATE_SCALE {

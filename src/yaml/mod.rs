@@ -250,6 +250,34 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
         message = format!("not a whole number from 0 to {max}");
         hint = Some("write digits only, e.g. 15".into());
     }
+    // "unknown variant" is serde's word; say which value, and which was
+    // likely meant (`sat` → `saturday`, by its start or its spelling).
+    if code == "unknown-value"
+        && let Some((given, expected)) = message
+            .strip_prefix("unknown variant `")
+            .and_then(|r| r.split_once("`, expected "))
+    {
+        let listed = expected.strip_prefix("one of ").unwrap_or(expected);
+        let values: Vec<String> = listed
+            .split([',', ' '])
+            .map(|v| v.trim().trim_matches('`').to_string())
+            .filter(|v| !v.is_empty() && v != "or")
+            .collect();
+        let lower = given.trim().to_lowercase();
+        let starting: Vec<&String> = values
+            .iter()
+            .filter(|v| !lower.is_empty() && v.starts_with(&lower))
+            .collect();
+        let meant = match starting.as_slice() {
+            [one] => Some(format!("did you mean `{one}`?")),
+            _ => crate::diagnostic::did_you_mean(given, values.iter().map(String::as_str)),
+        };
+        hint = Some(match meant {
+            Some(m) => format!("{m} The values: {}", values.join(", ")),
+            None => format!("write one of: {}", values.join(", ")),
+        });
+        message = format!("`{given}` is not a value this field takes");
+    }
     // `{when: total > 5,000}`: inside braces a comma ends the value, and
     // what follows reads as a key of its own.
     let cut = raw
