@@ -773,17 +773,24 @@ impl Checker<'_> {
         }
         match chains.get(&s.chain.value) {
             None => self.unknown("approval chain", &s.chain, chains, "approval_chains"),
-            Some(chain) if chain.on.value != "quote" => self.push(
-                Diagnostic::error(
-                    "wrong-chain",
-                    format!(
-                        "approval chain `{}` approves `{}` records, not quotes",
-                        s.chain.value, chain.on.value
-                    ),
+            // A chain whose `on` is unknown has its own error; saying it is
+            // the wrong kind too would send the reader after two mistakes.
+            Some(chain)
+                if chain.on.value != "quote"
+                    && crate::records::RecordKind::parse(&chain.on.value).is_some() =>
+            {
+                self.push(
+                    Diagnostic::error(
+                        "wrong-chain",
+                        format!(
+                            "approval chain `{}` approves `{}` records, not quotes",
+                            s.chain.value, chain.on.value
+                        ),
+                    )
+                    .at(s.chain.loc, "not a quote chain")
+                    .hint("use a chain with `on: quote`"),
                 )
-                .at(s.chain.loc, "not a quote chain")
-                .hint("use a chain with `on: quote`"),
-            ),
+            }
             Some(_) => {}
         }
         if !taxes.contains(&s.tax.value) {
@@ -1634,7 +1641,10 @@ impl Checker<'_> {
                     chains,
                     "approval_chains",
                 ),
-                Some(chain) if chain.on.value != "catalog" => {
+                Some(chain)
+                    if chain.on.value != "catalog"
+                        && crate::records::RecordKind::parse(&chain.on.value).is_some() =>
+                {
                     self.push(
                         Diagnostic::error(
                             "wrong-chain",
