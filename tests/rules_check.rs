@@ -256,6 +256,48 @@ fn a_price_list_that_breaks_a_catalogue_policy_is_a_warning() {
     );
 }
 
+/// A department's id misspelt where it is defined makes every correct
+/// reference unknown: each error says the definition is the likelier
+/// typo, and the first shows it.
+#[test]
+fn a_definition_misspelt_is_pointed_at_from_its_references() {
+    let loaded = rules::load_texts(
+        Origin::Embedded,
+        sample_edited(
+            "rules/organization.yaml",
+            "\n  cleaning:\n",
+            "\n  cleanning:\n",
+        ),
+    );
+    let shown = render_all(&loaded.diagnostics, &loaded.sources);
+    let errors: Vec<_> = loaded.diagnostics.iter().filter(|d| d.is_error()).collect();
+    assert!(errors.len() >= 3, "{shown}");
+    for d in &errors {
+        assert!(
+            d.hints.iter().any(|h| h.ends_with(
+                "if that is the id meant, the definition `cleanning` is the one misspelt"
+            )),
+            "{shown}"
+        );
+    }
+    assert_eq!(
+        shown.matches("defined as `cleanning`").count(),
+        1,
+        "{shown}"
+    );
+    // Twice alike is not enough to blame the definition.
+    let loaded = rules::load_texts(
+        Origin::Embedded,
+        sample_edited(
+            "rules/catalog-2026.yaml",
+            "department: greening",
+            "department: greenning",
+        ),
+    );
+    let shown = render_all(&loaded.diagnostics, &loaded.sources);
+    assert!(!shown.contains("the one misspelt"), "{shown}");
+}
+
 /// The company leader signed after the list took effect (here, a year
 /// typed wrong): it was in force before it was approved.
 #[test]

@@ -300,6 +300,20 @@ struct Checker<'a> {
     /// The ids the rules define, for conditions that compare a field with
     /// one (`received_by in ['finance']`).
     ids: HashMap<IdOf, Vec<String>>,
+    /// Each unknown reference: its diagnostic's index, what it names, and
+    /// the one defined id close to it with its place (see
+    /// [`Checker::misspelt_definitions`]).
+    unknowns: Vec<Unknown>,
+}
+
+/// An unknown reference, for [`Checker::misspelt_definitions`].
+struct Unknown {
+    /// Index of its diagnostic.
+    diag: usize,
+    /// The id written.
+    name: String,
+    /// The one defined id close to it, and where it is defined.
+    close: Option<(String, crate::source::Loc)>,
 }
 
 /// Merges and checks parsed rule files.
@@ -311,8 +325,10 @@ pub fn check(
         sources,
         diags: Vec::new(),
         ids: HashMap::new(),
+        unknowns: Vec::new(),
     };
     let rules = c.run(files);
+    c.misspelt_definitions();
     let mut diags = c.diags;
     diags.sort_by_key(|d| match &d.primary.place {
         crate::diagnostic::Place::Span(l) => (l.file, l.start),
@@ -325,6 +341,62 @@ pub fn check(
 impl Checker<'_> {
     fn push(&mut self, d: Diagnostic) {
         self.diags.push(d);
+    }
+
+    /// The same unknown id written alike in three places or more, with one
+    /// defined id close to it: the definition is the likelier typo
+    /// (`cleanning:` under `departments:`, and every item says `cleaning`).
+    /// Each such error says so, and the first shows the definition.
+    fn misspelt_definitions(&mut self) {
+        let mut groups: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, u) in self.unknowns.iter().enumerate() {
+            if let Some((defined, _)) = &u.close {
+                groups
+                    .entry((u.name.as_str(), defined.as_str()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        let mut notes: Vec<(usize, String, Option<crate::diagnostic::Label>)> = Vec::new();
+        for ((what, defined), members) in groups {
+            if members.len() < 3 {
+                continue;
+            }
+            // The definition is shown once, with the error shown first.
+            let first = members.iter().copied().min_by_key(|&m| {
+                match self
+                    .diags
+                    .get(self.unknowns[m].diag)
+                    .map(|d| &d.primary.place)
+                {
+                    Some(crate::diagnostic::Place::Span(l)) => (l.file, l.start),
+                    _ => (FileId(u32::MAX), 0),
+                }
+            });
+            for &m in &members {
+                let u = &self.unknowns[m];
+                let label = u.close.as_ref().filter(|_| Some(m) == first).map(|(_, l)| {
+                    crate::diagnostic::Label {
+                        place: crate::diagnostic::Place::Span(*l),
+                        text: format!("defined as `{defined}`"),
+                    }
+                });
+                notes.push((
+                    u.diag,
+                    format!(
+                        "`{what}` is written alike in {} places: if that is the id meant, the definition `{defined}` is the one misspelt",
+                        members.len()
+                    ),
+                    label,
+                ));
+            }
+        }
+        for (at, hint, label) in notes {
+            if let Some(d) = self.diags.get_mut(at) {
+                d.hints.push(hint);
+                d.secondary.extend(label);
+            }
+        }
     }
 
     fn run(&mut self, files: Vec<(FileId, RuleFile)>) -> Option<Rules> {
@@ -855,6 +927,18 @@ impl Checker<'_> {
         )
         .at(reference.loc, format!("no {kind} with this id"));
         d = d.hint_opt(did_you_mean(&reference.value, map.keys()));
+        let close = match crate::diagnostic::closest(&reference.value, map.keys()).as_slice() {
+            [one] => map
+                .iter()
+                .find(|(k, _)| k.value == *one)
+                .map(|(k, _)| (k.value.clone(), k.loc)),
+            _ => None,
+        };
+        self.unknowns.push(Unknown {
+            diag: self.diags.len(),
+            name: reference.value.clone(),
+            close,
+        });
         let known: Vec<&str> = map.keys().collect();
         d = if known.is_empty() {
             d.hint(format!("no {kind} is defined: add a `{section}:` section"))
