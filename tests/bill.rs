@@ -1418,6 +1418,9 @@ fn two_runs_billing_one_month_at_once_bill_it_once() {
         })
         .count();
     assert_eq!(leftovers, 0);
+    // Nor its folder, left empty.
+    let refused_out = ["a", "b"][codes.iter().position(|c| *c == Some(1)).unwrap()];
+    assert!(!dir.join(refused_out).exists(), "{refused}");
 }
 
 /// `FEEBOOK_TIMINGS` (for benchmarks) reports each phase with its wall and
