@@ -298,6 +298,28 @@ fn a_definition_misspelt_is_pointed_at_from_its_references() {
     assert!(!shown.contains("the one misspelt"), "{shown}");
 }
 
+/// `organization:` written in two files is one error; that the first of
+/// them has no payment channels is beside the point, and not said.
+#[test]
+fn an_organization_written_twice_is_one_mistake() {
+    let mut files = sample_files();
+    files.insert(
+        0,
+        (
+            "rules/a-org.yaml".into(),
+            "organization:\n  name: 华庭物业\n".into(),
+        ),
+    );
+    let loaded = rules::load_texts(Origin::Embedded, files);
+    let codes: Vec<_> = loaded.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        ["duplicate-section"],
+        "{}",
+        render_all(&loaded.diagnostics, &loaded.sources)
+    );
+}
+
 /// The company leader signed after the list took effect (here, a year
 /// typed wrong): it was in force before it was approved.
 #[test]

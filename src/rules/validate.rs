@@ -990,7 +990,13 @@ impl Checker<'_> {
                 self.unknown("role", &ch.received_by, roles, "roles");
             }
         }
-        if o.payment_channels.is_empty() {
+        // With two `organization:` sections, which one lacks the channels
+        // is beside the point: `duplicate-section` says what to do.
+        let written_twice = self
+            .diags
+            .iter()
+            .any(|d| d.code == "duplicate-section" && d.message.contains("`organization:`"));
+        if o.payment_channels.is_empty() && !written_twice {
             self.push(
                 Diagnostic::warning("no-payment-channels", "no payment channels are defined")
                     .at(org.loc, "in this organization")
