@@ -199,6 +199,15 @@ fn html_and_markdown_snapshots() {
     }
 }
 
+/// The sample billing notice: its kind, date, number and data.
+fn sample_notice(rules: &Rules) -> (Kind, NaiveDate, String, serde_json::Value) {
+    let (_, kind, date, number, data) = samples(rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::BillingNotice)
+        .unwrap();
+    (kind, date, number, data)
+}
+
 fn pdf_text(bytes: &[u8]) -> String {
     let text = pdf_extract::extract_text_from_mem(bytes).expect("PDF text");
     // Typst may break lines and put spaces between runs; compare without.
@@ -491,10 +500,7 @@ fn multi_copy_forms_render_a_page_per_copy_and_void_marks_every_copy() {
 fn page_numbers_are_real_for_one_page_copies_and_for_long_ones() {
     let rules = rules();
     let r = Renderer::embedded();
-    let (_, kind, date, number, mut data) = samples(&rules)
-        .into_iter()
-        .find(|s| s.1 == Kind::BillingNotice)
-        .unwrap();
+    let (kind, date, number, mut data) = sample_notice(&rules);
     let short = pdf_text(&r.render(kind, &data, Format::Pdf, date, &number).unwrap());
     assert_eq!(short.matches("第1页共1页").count(), 2, "{short}");
     assert!(!short.contains("共2页"), "{short}");
@@ -523,10 +529,7 @@ fn page_numbers_are_real_for_one_page_copies_and_for_long_ones() {
 fn a_notice_is_signed_under_its_total() {
     let rules = rules();
     let r = Renderer::embedded();
-    let (_, kind, date, number, mut data) = samples(&rules)
-        .into_iter()
-        .find(|s| s.1 == Kind::BillingNotice)
-        .unwrap();
+    let (kind, date, number, mut data) = sample_notice(&rules);
     let lines = data["lines"].as_array().unwrap().clone();
     for n in [12, 18, 22, 26, 40, 120] {
         data["lines"] = lines
@@ -564,10 +567,7 @@ fn a_notice_is_signed_under_its_total() {
 fn a_batch_of_notices_gives_each_the_bytes_it_has_alone() {
     let rules = rules();
     let r = Renderer::embedded();
-    let (_, kind, date, number, data) = samples(&rules)
-        .into_iter()
-        .find(|s| s.1 == Kind::BillingNotice)
-        .unwrap();
+    let (kind, date, number, data) = sample_notice(&rules);
     let variant = |n: &str, customer: &str, lines: usize| {
         let mut v = data.clone();
         v["header"]["number"] = n.into();
@@ -621,10 +621,7 @@ fn a_batch_of_notices_gives_each_the_bytes_it_has_alone() {
 #[test]
 fn a_batch_template_without_document_marks_is_refused() {
     let rules = rules();
-    let (_, kind, date, number, data) = samples(&rules)
-        .into_iter()
-        .find(|s| s.1 == Kind::BillingNotice)
-        .unwrap();
+    let (kind, date, number, data) = sample_notice(&rules);
     let dir = override_dir(
         "unmarked",
         "billing_notice.typ",
