@@ -75,9 +75,7 @@ impl Loaded {
             }
         }
     }
-}
 
-impl Loaded {
     /// Holds every price list up to the policies `on: catalog`, as
     /// `feebook notice` will. A breach is a warning here, at the list's
     /// version: a list being drafted is not a mistake in the rules, but

@@ -401,6 +401,7 @@ impl Checker<'_> {
 
     fn run(&mut self, files: Vec<(FileId, RuleFile)>) -> Option<Rules> {
         let mut organization: Option<Sp<Organization>> = None;
+        let mut org_twice = false;
         let mut calendar: Option<Sp<Calendar>> = None;
         let mut documents: Option<Sp<DocumentSettings>> = None;
         let mut temporary_jobs: Option<Sp<TemporaryJobSettings>> = None;
@@ -415,7 +416,7 @@ impl Checker<'_> {
         let mut policies: Vec<Policy> = Vec::new();
 
         for (_, file) in files {
-            self.single("organization", &mut organization, file.organization);
+            org_twice |= self.single("organization", &mut organization, file.organization);
             self.single("calendar", &mut calendar, file.calendar);
             self.single("documents", &mut documents, file.documents);
             self.single("temporary_jobs", &mut temporary_jobs, file.temporary_jobs);
@@ -478,7 +479,7 @@ impl Checker<'_> {
                     .collect(),
             ),
         ]);
-        let org = self.check_organization(organization.as_ref(), &roles);
+        let org = self.check_organization(organization.as_ref(), org_twice, &roles);
         self.check_personnel_costs(&personnel_costs, &departments);
         self.check_taxes(&taxes);
         let compiled_formulas = self.check_formulas(&formulas);
@@ -845,25 +846,7 @@ impl Checker<'_> {
         }
         match chains.get(&s.chain.value) {
             None => self.unknown("approval chain", &s.chain, chains, "approval_chains"),
-            // A chain whose `on` is unknown has its own error; saying it is
-            // the wrong kind too would send the reader after two mistakes.
-            Some(chain)
-                if chain.on.value != "quote"
-                    && crate::records::RecordKind::parse(&chain.on.value).is_some() =>
-            {
-                self.push(
-                    Diagnostic::error(
-                        "wrong-chain",
-                        format!(
-                            "approval chain `{}` approves `{}` records, not quotes",
-                            s.chain.value, chain.on.value
-                        ),
-                    )
-                    .at(s.chain.loc, "not a quote chain")
-                    .hint("use a chain with `on: quote`"),
-                )
-            }
-            Some(_) => {}
+            Some(chain) => self.chain_kind(chain, "quote", "quotes", &s.chain),
         }
         if !taxes.contains(&s.tax.value) {
             self.unknown("tax", &s.tax, taxes, "taxes");
@@ -872,8 +855,10 @@ impl Checker<'_> {
     }
 
     /// A section that may be written once.
-    fn single<T>(&mut self, section: &str, slot: &mut Option<Sp<T>>, new: Option<Sp<T>>) {
-        let Some(new) = new else { return };
+    /// Keeps the first of a section written once; returns whether this file
+    /// wrote it again (reported here).
+    fn single<T>(&mut self, section: &str, slot: &mut Option<Sp<T>>, new: Option<Sp<T>>) -> bool {
+        let Some(new) = new else { return false };
         if let Some(first) = slot {
             let d = Diagnostic::error(
                 "duplicate-section",
@@ -885,8 +870,10 @@ impl Checker<'_> {
                 "keep one `{section}:` section and delete the other"
             ));
             self.push(d);
+            true
         } else {
             *slot = Some(new);
+            false
         }
     }
 
@@ -916,6 +903,29 @@ impl Checker<'_> {
                     .hint("ids start with a letter and use only ASCII letters, digits, `_` and `-`, e.g. `indoor-cleaning`"),
             );
         }
+    }
+
+    /// Reports a chain used for records of another kind than it approves.
+    /// A chain whose `on` is unknown has its own error; saying it is the
+    /// wrong kind too would send the reader after two mistakes.
+    fn chain_kind(&mut self, chain: &ApprovalChain, kind: &str, records: &str, used: &Sp<String>) {
+        if chain.on.value == kind || crate::records::RecordKind::parse(&chain.on.value).is_none() {
+            return;
+        }
+        self.push(
+            Diagnostic::error(
+                "wrong-chain",
+                format!(
+                    "approval chain `{}` approves `{}` records, not {records}",
+                    used.value, chain.on.value
+                ),
+            )
+            .at(
+                used.loc,
+                format!("not a {} chain", records.trim_end_matches('s')),
+            )
+            .hint(format!("use a chain with `on: {kind}`")),
+        );
     }
 
     /// Reports a reference to an id that does not exist.
@@ -954,6 +964,7 @@ impl Checker<'_> {
     fn check_organization(
         &mut self,
         org: Option<&Sp<Organization>>,
+        written_twice: bool,
         roles: &IdMap<Role>,
     ) -> Option<Organization> {
         let Some(org) = org else {
@@ -992,10 +1003,6 @@ impl Checker<'_> {
         }
         // With two `organization:` sections, which one lacks the channels
         // is beside the point: `duplicate-section` says what to do.
-        let written_twice = self
-            .diags
-            .iter()
-            .any(|d| d.code == "duplicate-section" && d.message.contains("`organization:`"));
         if o.payment_channels.is_empty() && !written_twice {
             self.push(
                 Diagnostic::warning("no-payment-channels", "no payment channels are defined")
@@ -1731,23 +1738,9 @@ impl Checker<'_> {
                     chains,
                     "approval_chains",
                 ),
-                Some(chain)
-                    if chain.on.value != "catalog"
-                        && crate::records::RecordKind::parse(&chain.on.value).is_some() =>
-                {
-                    self.push(
-                        Diagnostic::error(
-                            "wrong-chain",
-                            format!(
-                                "approval chain `{}` approves `{}` records, not catalogues",
-                                c.approval.value.chain.value, chain.on.value
-                            ),
-                        )
-                        .at(c.approval.value.chain.loc, "not a catalogue chain")
-                        .hint("use a chain with `on: catalog`"),
-                    );
+                Some(chain) => {
+                    self.chain_kind(chain, "catalog", "catalogues", &c.approval.value.chain)
                 }
-                Some(_) => {}
             }
             for s in &c.approval.value.signoffs {
                 self.check_signoff(&s.value, roles, departments);
