@@ -17,7 +17,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-const HEADERS: [&str; 15] = [
+const HEADERS: [&str; 16] = [
     "单号",
     "登记日期",
     "客户名称",
@@ -33,6 +33,7 @@ const HEADERS: [&str; 15] = [
     "客户签字",
     "核对人",
     "核对日期",
+    "协议编号",
 ];
 
 /// A small deterministic generator (xorshift64*); no dependency needed.
@@ -147,11 +148,12 @@ fn main() {
     let mut records: Vec<Vec<String>> = Vec::with_capacity(rows);
     for i in 0..rows {
         // A few customers order often (offices), most now and then.
-        let c = if rng.below(3) == 0 {
-            &people[rng.below(regulars) as usize]
+        let ci = if rng.below(3) == 0 {
+            rng.below(regulars) as usize
         } else {
-            rng.pick(&people)
+            rng.below(people.len() as u64) as usize
         };
+        let c = &people[ci];
         let day = *rng.pick(&days);
         let (item, qty, materials): (&str, String, String) = match rng.below(20) {
             0..=6 => (
@@ -206,6 +208,12 @@ fn main() {
             "是".to_string(),
             rng.pick(&["张丽", "李明", "赵强", "陈静"]).to_string(),
             verified.to_string(),
+            // One agreement per company that has one (四（二）4).
+            if settlement == "长期协议" {
+                format!("XY{year}-{:03}", ci + 1)
+            } else {
+                String::new()
+            },
         ]);
         let _ = day.weekday();
     }

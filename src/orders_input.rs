@@ -340,43 +340,6 @@ pub fn read_table(
     }
     let map = tabular::map_columns(table, &specs)
         .map_err(|errors| errors.iter().map(tabular_diag).collect::<Vec<_>>())?;
-    // A column the procedure's checks read (the customer's signature, the
-    // supervisor's check) is needed even though an order can be read
-    // without it: missing, every row would break its policy with nothing
-    // to point at.
-    let mut wanted: Vec<Diagnostic> = Vec::new();
-    for p in rules.policies.iter().filter(|p| p.on == RecordKind::Order) {
-        let Some(field) = p.field.as_deref() else {
-            continue;
-        };
-        let Some(i) = FIELDS.iter().position(|(name, _, _)| *name == field) else {
-            continue;
-        };
-        if map.header(field).is_some()
-            || wanted
-                .iter()
-                .any(|d| d.message.contains(&format!("`{field}`")))
-        {
-            continue;
-        }
-        let headers = header_lists[i].join(", ");
-        wanted.push(
-            Diagnostic::error(
-                "missing-column",
-                format!(
-                    "the file has no column for `{field}` ({headers}), which policy `{}` checks on every order",
-                    p.id
-                ),
-            )
-            .at_place(Place::File(table.file.clone()), "")
-            .hint(format!(
-                "add the column with one of these headers: {headers}; or name the file's header for it under `imports.orders.columns` in the rules"
-            )),
-        );
-    }
-    if !wanted.is_empty() {
-        return Err(wanted);
-    }
     let inputs: Vec<&str> = input_lists.iter().map(|(k, _)| k.as_str()).collect();
     let shared = SharedPlaces {
         file: Arc::from(table.file.as_str()),
@@ -427,13 +390,89 @@ pub fn read_table(
             )),
         );
     }
-    let rows = table
+    let rows: Vec<RowResult> = table
         .rows
         .iter()
         .map(|row| read_row(&table.file, &map, row, &inputs, &shared))
         .chain(table.bad_rows.iter().map(|e| Err(vec![tabular_diag(e)])))
         .collect();
+    let wanted = missing_columns(rules, table, &map, &header_lists, &rows);
+    if !wanted.is_empty() {
+        return Err(wanted);
+    }
     Ok((rows, notes))
+}
+
+/// A column the procedure's checks read (the customer's signature, the
+/// supervisor's check) is needed even though an order can be read without
+/// it: missing, every row it concerns would break its policy with nothing
+/// to point at. One error for the file, not one per row. A policy with a
+/// `when` needs the column only if some row is concerned (a file with no
+/// 长期协议 order needs no 协议编号 column).
+fn missing_columns(
+    rules: &Rules,
+    table: &Table,
+    map: &ColumnMap,
+    header_lists: &[Vec<String>],
+    rows: &[RowResult],
+) -> Vec<Diagnostic> {
+    let mut wanted: Vec<Diagnostic> = Vec::new();
+    let mut said: Vec<&str> = Vec::new();
+    for p in rules.policies.iter().filter(|p| p.on == RecordKind::Order) {
+        let Some(field) = p.field.as_deref() else {
+            continue;
+        };
+        let Some(i) = FIELDS.iter().position(|(name, _, _)| *name == field) else {
+            continue;
+        };
+        if map.header(field).is_some() || said.contains(&field) {
+            continue;
+        }
+        let which = if p.when.is_none() {
+            "every order".to_string()
+        } else {
+            // The rows read are the table's rows, in order.
+            let concerned: Vec<usize> = table
+                .rows
+                .iter()
+                .zip(rows)
+                .filter_map(|(row, read)| {
+                    let o = read.as_ref().ok()?;
+                    crate::policy::may_concern(rules, p, &crate::policy::unpriced_order_record(o))
+                        .then_some(row.number)
+                })
+                .collect();
+            match concerned.as_slice() {
+                [] => continue,
+                [one] => format!("an order of it (row {one})"),
+                many => {
+                    let shown: Vec<String> = many.iter().take(5).map(usize::to_string).collect();
+                    format!(
+                        "{} of its orders (rows {}{})",
+                        many.len(),
+                        shown.join(", "),
+                        if many.len() > 5 { ", …" } else { "" }
+                    )
+                }
+            }
+        };
+        said.push(field);
+        let headers = header_lists[i].join(", ");
+        wanted.push(
+            Diagnostic::error(
+                "missing-column",
+                format!(
+                    "the file has no column for `{field}` ({headers}), which policy `{}` checks on {which}",
+                    p.id
+                ),
+            )
+            .at_place(Place::File(table.file.clone()), "")
+            .hint(format!(
+                "add the column with one of these headers: {headers}; or name the file's header for it under `imports.orders.columns` in the rules"
+            )),
+        );
+    }
+    wanted
 }
 
 /// What every row of a table shares for its places.

@@ -155,7 +155,57 @@ pub fn order_record(o: &crate::order::PricedOrder) -> Vec<Value> {
             .as_deref()
             .filter(|n| !n.trim().is_empty())
             .map_or(Value::Null, text),
+        o.agreement
+            .as_deref()
+            .filter(|n| !n.chars().all(crate::text::is_blank))
+            .map_or(Value::Null, text),
     ]
+}
+
+/// An order's record as far as a row read but not yet priced gives it.
+/// What pricing decides (the item's id and department, the amount, whether
+/// its price list is approved) is none. Enough to tell whether a policy's
+/// `when` concerns an order of a table before the table is priced.
+pub fn unpriced_order_record(o: &crate::order::OrderInput) -> Vec<Value> {
+    let opt_text = |t: Option<&str>| {
+        t.filter(|t| !t.chars().all(crate::text::is_blank))
+            .map_or(Value::Null, text)
+    };
+    vec![
+        opt_text(o.number.as_deref()),
+        Value::Null,
+        Value::Null,
+        text(&o.customer),
+        Value::Num(o.quantity),
+        Value::Null,
+        o.settlement.map_or(Value::Null, |s| text(s.id())),
+        opt_date(o.service_date),
+        opt_date(o.completed_on),
+        Value::Bool(o.customer_signed),
+        opt_text(o.verified_by.as_deref()),
+        opt_date(o.verified_on),
+        Value::Bool(o.scope_changed),
+        Value::Bool(o.price_changed),
+        Value::Bool(o.reconfirmed),
+        Value::Null,
+        opt_text(o.verification_note.as_deref()),
+        opt_text(o.agreement.as_deref()),
+    ]
+}
+
+/// Whether a policy may concern a record: its `when` holds, or cannot be
+/// decided (a field it reads is not known yet).
+pub fn may_concern(rules: &Rules, p: &crate::rules::CompiledPolicy, record: &[Value]) -> bool {
+    let Some(when) = &p.when else {
+        return true;
+    };
+    let calendar: &dyn expr::Calendar = &rules.calendar;
+    let env = expr::Env {
+        vars: record,
+        tables: &[],
+        calendar: Some(calendar),
+    };
+    !matches!(when.eval(&env), Ok(Value::Bool(false)))
 }
 
 /// The payment record (fields of `RecordKind::Payment`).

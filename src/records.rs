@@ -200,6 +200,11 @@ const ORDER: &[Field] = &[
         Type::Text,
         "why the order was checked late (核对延误原因)",
     ),
+    opt(
+        "agreement",
+        Type::Text,
+        "number of the customer's long-term agreement (协议编号)",
+    ),
 ];
 
 const PAYMENT: &[Field] = &[

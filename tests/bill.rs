@@ -1561,7 +1561,7 @@ fn skip_invalid_sets_aside_bad_rows_not_whole_files() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(
-        err.contains("this row has 17 cells but the header has 15 columns"),
+        err.contains("this row has 18 cells but the header has 16 columns"),
         "{err}"
     );
     assert!(err.contains("error[no-number]"), "{err}");
@@ -1918,4 +1918,73 @@ fn a_row_with_two_mistakes_reports_both() {
         assert!(at(first), "row {row}: {err}");
         assert!(at("[date-order]"), "row {row}: {err}");
     }
+}
+
+/// Finance bills a 长期协议 customer per the agreement (四（二）12): the
+/// notice names it, and an agreement order that does not is refused at its
+/// cell. A file with no agreement order needs no 协议编号 column; a file
+/// whose agreement orders have none is one error, not one per row.
+#[test]
+fn agreement_orders_name_their_agreement() {
+    let dir = temp("agreement");
+    let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
+    assert_eq!(code, 0, "{err}");
+    let notice = std::fs::read_dir(dir.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with("滨江云帆科技有限公司.json"))
+        .expect("the agreement customer's notice");
+    let notice: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(notice).unwrap()).unwrap();
+    assert_eq!(notice["settlement"], "月结、长期协议 XY2026-003");
+
+    let header =
+        "单号,客户名称,地址,服务项目,数量,服务日期,结算方式,完成日期,客户签字,核对人,核对日期";
+    let row = |n: u32, settlement: &str| {
+        format!(
+            "WX202611-{n:05},华庭律师事务所,华庭大厦 9 层 0901 室,室内绿化保养,4,2026-11-10,{settlement},2026-11-10,是,赵强,2026-11-11\n"
+        )
+    };
+    let run = |name: &str, csv: String| {
+        let sub = dir.join(name);
+        std::fs::create_dir_all(&sub).unwrap();
+        let path = sub.join("orders.csv");
+        std::fs::write(&path, csv).unwrap();
+        bill(&sub, &[path.to_str().unwrap(), "--month", "2026-11"], None)
+    };
+
+    // No column, no agreement order: billed.
+    let (code, _, err) = run("monthly-only", format!("{header}\n{}", row(1, "月结")));
+    assert_eq!(code, 0, "{err}");
+
+    // No column, agreement orders: one error for the file, naming the rows.
+    let (code, _, err) = run(
+        "no-column",
+        format!(
+            "{header}\n{}{}{}",
+            row(1, "月结"),
+            row(2, "长期协议"),
+            row(3, "长期协议")
+        ),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(err.matches("error[").count(), 1, "{err}");
+    assert!(
+        err.contains("error[missing-column]: the file has no column for `agreement` (协议号, 协议编号, 长期协议号), which policy `agreement-needs-number` checks on 2 of its orders (rows 3, 4)"),
+        "{err}"
+    );
+
+    // The column, left blank on one row: that row, at its cell.
+    let (code, _, err) = run(
+        "blank",
+        format!(
+            "{header},协议编号\n{}{}",
+            row(1, "长期协议").replace('\n', ",XY2026-006\n"),
+            row(2, "长期协议").replace('\n', ",\n"),
+        ),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("[agreement-needs-number]"), "{err}");
+    assert!(err.contains("row 3, column 协议编号"), "{err}");
+    assert!(!err.contains("row 2,"), "{err}");
 }

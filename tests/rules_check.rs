@@ -67,7 +67,7 @@ fn sample_rules_have_no_problems() {
     let r = loaded.rules.expect("rules");
     assert_eq!(r.catalogs.len(), 2);
     assert_eq!(r.catalogs[1].items.len(), 7);
-    assert_eq!(r.policies.len(), 10);
+    assert_eq!(r.policies.len(), 11);
 }
 
 #[test]

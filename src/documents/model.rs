@@ -655,6 +655,35 @@ pub struct BillingNoticeDoc {
     pub voided: bool,
 }
 
+/// How a notice's orders are settled, with the agreements they are under:
+/// `月结、长期协议 XY2026-007`. Finance bills an agreement customer per
+/// the agreement (四（二）12), so the notice names it.
+fn settlement_of(orders: &[&PricedOrder]) -> String {
+    let mut modes: Vec<&str> = orders.iter().map(|o| o.settlement.label()).collect();
+    modes.sort_unstable();
+    modes.dedup();
+    let mut agreements: Vec<&str> = orders
+        .iter()
+        .filter(|o| o.settlement == crate::order::Settlement::Agreement)
+        .filter_map(|o| o.agreement.as_deref())
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .collect();
+    agreements.sort_unstable();
+    agreements.dedup();
+    modes
+        .iter()
+        .map(|&m| {
+            if m == crate::order::Settlement::Agreement.label() && !agreements.is_empty() {
+                format!("{m} {}", agreements.join(" "))
+            } else {
+                m.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 /// Builds a billing notice from a customer's priced orders of a month.
 #[allow(clippy::too_many_arguments)]
 pub fn billing_notice(
@@ -686,12 +715,7 @@ pub fn billing_notice(
         customer: customer.to_string(),
         address: address.to_string(),
         period: format!("{}年{}月", period.0, period.1),
-        settlement: {
-            let mut modes: Vec<&str> = orders.iter().map(|o| o.settlement.label()).collect();
-            modes.sort_unstable();
-            modes.dedup();
-            modes.join("、")
-        },
+        settlement: settlement_of(orders),
         lines: orders
             .iter()
             .map(|o| BillingLine {
