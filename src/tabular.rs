@@ -27,7 +27,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::str::FromStr;
 
-use calamine::{DataRef, ExcelDateTime, Reader, SheetType, SheetVisible, Xlsx, XlsxError};
+use calamine::{
+    DataRef, ExcelDateTime, Reader, SheetType, SheetVisible, Xlsx, XlsxError, XlsxFormulaMetadata,
+};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
 /// Files larger than this are refused before they are parsed. A month of
@@ -1078,19 +1080,30 @@ fn sheet_cells(
         })?;
     let mut cells = Vec::new();
     loop {
-        let cell = match reader.next_cell() {
+        // With the formula, if any: a formula whose result was never
+        // saved has no value, and read as an empty cell it would bill a
+        // repair without its materials.
+        let cell = match reader.next_cell_with_formula_metadata() {
             Ok(Some(cell)) => cell,
             Ok(None) => break,
             Err(e) => return Err(damaged(name, format!("cannot read sheet `{sheet}`: {e}"))),
         };
-        let (row, col) = cell.get_position();
+        let (row, col) = cell.pos;
         if row >= MAX_XLSX_ROWS || col >= MAX_XLSX_COLUMNS {
             return Err(damaged(
                 name,
                 format!("sheet `{sheet}` has a cell outside Excel's grid"),
             ));
         }
-        let value = cell_value(cell.get_value());
+        let value = match (&cell.value, &cell.formula) {
+            (DataRef::Empty, Some(formula)) => CellValue::Problem(match formula {
+                XlsxFormulaMetadata::Normal { formula } | XlsxFormulaMetadata::Shared { formula, .. } => {
+                    format!("holds the formula ={formula}, whose result was never calculated and saved")
+                }
+                _ => "holds a formula whose result was never calculated and saved".to_owned(),
+            }),
+            (value, _) => cell_value(value),
+        };
         if matches!(&value, CellValue::Text(text) if text.is_empty()) {
             continue;
         }
@@ -1233,7 +1246,7 @@ fn build_sheet_table(
                             .at_row(number)
                             .in_column(label(cell.col))
                             .with_hint(
-                                "correct the cell (or the formula behind it) and save again",
+                                "correct the cell (or the formula behind it), let the workbook calculate, and save it again",
                             ),
                     );
                 }

@@ -1988,3 +1988,36 @@ fn agreement_orders_name_their_agreement() {
     assert!(err.contains("row 3, column 协议编号"), "{err}");
     assert!(!err.contains("row 2,"), "{err}");
 }
+
+/// A formula whose result was never saved (a workbook written by a program,
+/// not opened in Excel since) has no value: read as an empty cell, it would
+/// bill a repair without its materials. It is an error at its cell.
+#[test]
+fn a_formula_never_calculated_is_an_error_not_an_empty_cell() {
+    let dir = temp("formula");
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            "tests/fixtures/orders/formulas-not-calculated.xlsx",
+            "--month",
+            "2026-11",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{err}");
+    for (message, place) in [
+        (
+            "cell L2 holds the formula =12+23, whose result was never calculated and saved",
+            "row 2, column 材料费",
+        ),
+        (
+            "cell A3 holds the formula =CONCATENATE(\"WX202611-\",\"00002\"), whose result was never calculated and saved",
+            "row 3, column 单号",
+        ),
+    ] {
+        assert!(err.contains(message), "{message}:\n{err}");
+        assert!(err.contains(place), "{place}:\n{err}");
+    }
+    assert!(err.contains("let the workbook calculate"), "{err}");
+    assert!(!dir.join("out").exists());
+}
