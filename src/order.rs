@@ -215,6 +215,20 @@ impl OrderInput {
     pub fn place(&self, field: &str) -> Option<Place> {
         self.places.get(field)
     }
+
+    /// The place of a field, or, when its source has no such field (a
+    /// table without the column, a YAML order without the key), of the
+    /// order as a whole: its row, or its first key.
+    pub fn place_or_order(&self, field: &str) -> Option<Place> {
+        self.place(field).or_else(|| match &self.places {
+            FieldPlaces::Row { file, row, .. } => Some(Place::Cell {
+                file: file.to_string(),
+                row: *row,
+                column: None,
+            }),
+            _ => self.place("number").or_else(|| self.place("customer")),
+        })
+    }
 }
 
 /// Where an order's fields were written, for reports.

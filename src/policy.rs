@@ -59,8 +59,8 @@ pub fn check(
             PolicySeverity::Warning => Diagnostic::warning("policy", message),
         };
         let field_text = p.field.as_deref().and_then(|f| {
-            let (i, _) = kind.field(f)?;
-            Some(format!("{f} = {}", show(record.get(i)?)))
+            let (i, field) = kind.field(f)?;
+            Some(format!("{f} = {}", show(record.get(i)?, field.ty)))
         });
         match p.field.as_deref().and_then(field_place) {
             Some(place) => d = d.at_place(place, field_text.unwrap_or_default()),
@@ -87,11 +87,12 @@ pub fn blocks(results: &[Diagnostic]) -> bool {
     results.iter().any(|d| d.severity == Severity::Error)
 }
 
-fn show(v: &Value) -> String {
-    match v {
-        Value::Null => "（空）".into(),
-        Value::Text(t) => format!("'{t}'"),
-        other => other.to_string(),
+fn show(v: &Value, ty: expr::Type) -> String {
+    match (v, ty) {
+        (Value::Null, _) => "（空）".into(),
+        (Value::Text(t), _) => format!("'{t}'"),
+        (Value::Num(r), expr::Type::Rate) => crate::quote::percent(*r),
+        (other, _) => other.to_string(),
     }
 }
 

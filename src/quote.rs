@@ -111,7 +111,8 @@ pub struct Quote {
     pub tax: Money,
     /// The `cost` lines: labour and materials.
     pub cost: Money,
-    /// (net − cost) ÷ cost, as a percentage string; none when cost is 0.
+    /// (net − cost) ÷ cost, to 0.01%, as a percentage string; none when
+    /// cost is 0.
     pub margin: Option<String>,
     #[serde(skip)]
     pub margin_fraction: Option<Decimal>,
@@ -446,9 +447,13 @@ pub fn price_job(rules: &Rules, job: &JobFile) -> Result<Quote, Vec<Diagnostic>>
     } = result;
     let tax = tax.unwrap_or(Money::ZERO);
     let net = total.checked_sub(tax).unwrap_or(total);
+    // The margin as the quote prints it, to 0.01%, and as the policies
+    // see it: a 15% management fee rounded to the cent (185.175 → 185.18)
+    // is a 15% margin, not 15.0004%, however the cent fell.
     let margin_fraction = (!cost.is_zero())
         .then(|| (net.amount() - cost.amount()).checked_div(cost.amount()))
-        .flatten();
+        .flatten()
+        .map(|m| crate::money::round_half_away(m, 4));
     let upper_style = &rules.documents.upper_style;
     Ok(Quote {
         number: job.number.value.clone(),

@@ -705,3 +705,85 @@ fn the_same_payment_receipted_at_once_by_eight_processes_is_issued_once() {
         );
     }
 }
+
+/// 保本微利 allows up to 15%: a 15% management fee is within it however its
+/// cent was rounded (1,234.50 × 15% = 185.175 → 185.18 is 15.0004% of the
+/// cost). The margin is taken as the quote prints it, to 0.01%, and a
+/// refusal shows it as a percentage.
+#[test]
+fn a_management_fee_at_the_limit_is_within_the_margin_policy() {
+    let dir = temp("margin-limit");
+    let job = "number: BJ2026-0109\ndate: 2026-11-30\ncustomer: {name: 钱多多}\naddress: 华庭大厦 9 层 901 室\ndescription: 管理费按上限 15% 计取\nresponsible_department: engineering\ninvolved_departments: [engineering]\nmaterials: [{name: 吊顶铝扣板, unit: 平方米, quantity: 25, unit_price: \"49.38\"}]\ninputs: {management_rate: 15%}\n";
+    std::fs::write(dir.join("m15.yaml"), job).unwrap();
+    let (code, out, err) = feebook(&["police", "m15.yaml"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("break-even-small-profit"), "{err}");
+    let (code, out, err) = feebook(&["quote", "m15.yaml", "--format", "json", "-o", "-"], &dir);
+    assert_eq!(code, 0, "{err}");
+    let q: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(q["margin"], "15%", "{out}");
+
+    std::fs::write(
+        dir.join("m16.yaml"),
+        job.replace("management_rate: 15%", "management_rate: 16%"),
+    )
+    .unwrap();
+    let (code, _, err) = feebook(&["police", "m16.yaml"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("margin = 16%"), "{err}");
+}
+
+/// The customer signs a work order once the service is done (四（二）6):
+/// a 月结 form is issued unsigned when the request is taken, and is billed
+/// only once done and signed.
+#[test]
+fn a_monthly_work_order_is_issued_before_it_is_signed_and_billed_after() {
+    let dir = temp("issue-unsigned");
+    let sample =
+        std::fs::read_to_string(format!("{ROOT}/samples/orders/indoor-cleaning-1203.yaml")).unwrap();
+    let to_do: String = sample
+        .lines()
+        .filter(|l| {
+            !["completed_on:", "customer_signed:", "verified_by:", "verified_on:"]
+                .iter()
+                .any(|k| l.starts_with(k))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert!(to_do.contains("settlement: monthly"), "{to_do}");
+    std::fs::write(dir.join("to-do.yaml"), &to_do).unwrap();
+    let (code, out, err) = feebook(
+        &["order", "to-do.yaml", "--journal", "j.sqlite", "--format", "json", "-o", "wo.json"],
+        &dir,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("monthly-needs-signature"), "{err}");
+
+    // Billed with no completion date: refused at the order, not billed.
+    let wo: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("wo.json")).unwrap()).unwrap();
+    let number = wo["header"]["number"].as_str().unwrap().to_string();
+    std::fs::write(
+        dir.join("month.yaml"),
+        format!(
+            "orders:\n  - number: {number}\n{}",
+            to_do
+                .lines()
+                .filter(|l| !l.starts_with('#') && !l.is_empty())
+                .map(|l| format!("    {l}\n"))
+                .collect::<String>()
+        ),
+    )
+    .unwrap();
+    let month = wo["service_date"]["iso"].as_str().unwrap()[..7].to_string();
+    let (code, _, err) = feebook(
+        &["bill", "month.yaml", "--month", &month, "--journal", "j.sqlite", "-o", "out"],
+        &dir,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("error[not-completed]: order {number} (月结) has no completion date")),
+        "{err}"
+    );
+    assert!(err.contains("month.yaml:2:"), "{err}");
+}

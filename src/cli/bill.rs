@@ -702,6 +702,29 @@ fn read_month(
                 .or_insert(0) += 1;
             return;
         }
+        // A 月结 or 长期协议 order is billed once the service is done (and
+        // signed for then, per the policies): without a completion date it
+        // is a form issued for work still to do.
+        if feebook::batch::billed(&priced) && priced.completed_on.is_none() {
+            let d = Diagnostic::error(
+                "not-completed",
+                format!(
+                    "order {number} ({}) has no completion date: it is billed once the service is done",
+                    priced.settlement.label()
+                ),
+            );
+            let d = match o.place_or_order("completed_on") {
+                Some(p) => d.at_place(p, "completed on?"),
+                None => d,
+            };
+            return reject(
+                rejected,
+                problems,
+                vec![d.hint(
+                    "write the day the service was completed (a 完成日期 column, `completed_on:` in YAML), with the customer's signature; work still to do is billed the month it is done",
+                )],
+            );
+        }
         if opts.format == Format::Pdf {
             let missing = super::documents::missing_glyphs(r.fonts(), &o);
             if !missing.is_empty() {
