@@ -204,9 +204,33 @@ pub fn evaluate(
     let mut dated: Vec<(usize, NaiveDate, crate::source::Loc)> = Vec::new();
     // Who signed as what: one person signs at one level, for one department.
     let mut signers: Vec<(&str, &str, Option<&str>, crate::source::Loc)> = Vec::new();
+    // Sign-offs for an earlier price (role, department, date, place): the
+    // one that replaces one of them is not dated before it.
+    let mut replaced: Vec<(&str, Option<&str>, NaiveDate, crate::source::Loc)> = Vec::new();
     for s in signoffs {
         let so = &s.value;
         if let Some((total, changed)) = subject.price {
+            // The price as it stands did not exist before its revision: a
+            // sign-off of it dated earlier has its date wrong, and does
+            // not count as the approval of an earlier price either.
+            if let (Some(a), Some(day)) = (&so.amount, changed)
+                && a.value == total
+                && so.date.value < day
+            {
+                problems.push(
+                    Diagnostic::error(
+                        "date-order",
+                        format!(
+                            "sign-off dated {} signs {}, the price of the revision of {day}",
+                            so.date.value,
+                            total.yuan()
+                        ),
+                    )
+                    .at(so.date.loc, "before the price it signs")
+                    .hint("a price is signed after it is drawn up: check the date"),
+                );
+                continue;
+            }
             let stale = match (&so.amount, changed) {
                 (Some(a), _) if a.value != total => Some(format!(
                     "{} {} {} 所签金额 {} 与现合计 {} 不符，不计入（价格变更后须重新签字）",
@@ -226,6 +250,12 @@ pub fn evaluate(
             };
             if let Some(note) = stale {
                 notes.push(note);
+                replaced.push((
+                    &so.role.value,
+                    so.department.as_ref().map(|d| d.value.as_str()),
+                    so.date.value,
+                    so.date.loc,
+                ));
                 continue;
             }
         }
@@ -344,6 +374,24 @@ pub fn evaluate(
                     .at(so.date.loc, "earlier than the step before")
                     .also(prev_loc, "signed later, at the step before")
                     .hint("a step is signed after the steps before it; check the date"),
+                );
+            } else if let Some((_, _, was, was_loc)) = replaced
+                .iter()
+                .filter(|(role, d, _, _)| *role == so.role.value && *d == dept)
+                .max_by_key(|(_, _, d, _)| *d)
+                && so.date.value < *was
+            {
+                problems.push(
+                    Diagnostic::error(
+                        "date-order",
+                        format!(
+                            "sign-off dated {} is before the sign-off it replaces ({was})",
+                            so.date.value
+                        ),
+                    )
+                    .at(so.date.loc, "earlier than the sign-off it replaces")
+                    .also(*was_loc, "the earlier price, signed here")
+                    .hint("a new price is signed after the old one was: check the date"),
                 );
             } else if let Some(day) = subject.drawn_up
                 && so.date.value < day

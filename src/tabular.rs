@@ -1097,8 +1097,11 @@ fn sheet_cells(
         }
         let value = match (&cell.value, &cell.formula) {
             (DataRef::Empty, Some(formula)) => CellValue::Problem(match formula {
-                XlsxFormulaMetadata::Normal { formula } | XlsxFormulaMetadata::Shared { formula, .. } => {
-                    format!("holds the formula ={formula}, whose result was never calculated and saved")
+                XlsxFormulaMetadata::Normal { formula }
+                | XlsxFormulaMetadata::Shared { formula, .. } => {
+                    format!(
+                        "holds the formula ={formula}, whose result was never calculated and saved"
+                    )
                 }
                 _ => "holds a formula whose result was never calculated and saved".to_owned(),
             }),
@@ -2296,7 +2299,7 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "orders.xlsx, row 4, column 金额: cell B4 shows the error #N/A\n  \
-             hint: correct the cell (or the formula behind it) and save again"
+             hint: correct the cell (or the formula behind it), let the workbook calculate, and save it again"
         );
     }
 

@@ -740,20 +740,35 @@ fn a_management_fee_at_the_limit_is_within_the_margin_policy() {
 fn a_monthly_work_order_is_issued_before_it_is_signed_and_billed_after() {
     let dir = temp("issue-unsigned");
     let sample =
-        std::fs::read_to_string(format!("{ROOT}/samples/orders/indoor-cleaning-1203.yaml")).unwrap();
+        std::fs::read_to_string(format!("{ROOT}/samples/orders/indoor-cleaning-1203.yaml"))
+            .unwrap();
     let to_do: String = sample
         .lines()
         .filter(|l| {
-            !["completed_on:", "customer_signed:", "verified_by:", "verified_on:"]
-                .iter()
-                .any(|k| l.starts_with(k))
+            ![
+                "completed_on:",
+                "customer_signed:",
+                "verified_by:",
+                "verified_on:",
+            ]
+            .iter()
+            .any(|k| l.starts_with(k))
         })
         .map(|l| format!("{l}\n"))
         .collect();
     assert!(to_do.contains("settlement: monthly"), "{to_do}");
     std::fs::write(dir.join("to-do.yaml"), &to_do).unwrap();
     let (code, out, err) = feebook(
-        &["order", "to-do.yaml", "--journal", "j.sqlite", "--format", "json", "-o", "wo.json"],
+        &[
+            "order",
+            "to-do.yaml",
+            "--journal",
+            "j.sqlite",
+            "--format",
+            "json",
+            "-o",
+            "wo.json",
+        ],
         &dir,
     );
     assert_eq!(code, 0, "{out}{err}");
@@ -777,13 +792,118 @@ fn a_monthly_work_order_is_issued_before_it_is_signed_and_billed_after() {
     .unwrap();
     let month = wo["service_date"]["iso"].as_str().unwrap()[..7].to_string();
     let (code, _, err) = feebook(
-        &["bill", "month.yaml", "--month", &month, "--journal", "j.sqlite", "-o", "out"],
+        &[
+            "bill",
+            "month.yaml",
+            "--month",
+            &month,
+            "--journal",
+            "j.sqlite",
+            "-o",
+            "out",
+        ],
         &dir,
     );
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains(&format!("error[not-completed]: order {number} (月结) has no completion date")),
+        err.contains(&format!(
+            "error[not-completed]: order {number} (月结) has no completion date"
+        )),
         "{err}"
     );
     assert!(err.contains("month.yaml:2:"), "{err}");
+}
+
+/// A price is signed after it exists: not before the revision that made it,
+/// and a new price not before the sign-off of the old one it replaces.
+#[test]
+fn a_price_is_not_signed_before_it_exists() {
+    let dir = temp("signed-before");
+    std::fs::copy(
+        format!("{ROOT}/samples/jobs/BJ2026-0036-lobby-stone-care.yaml"),
+        dir.join("r1.yaml"),
+    )
+    .unwrap();
+    let before = std::fs::read_to_string(dir.join("r1.yaml")).unwrap();
+    assert!(
+        before.contains("  - date: 2026-11-25\n"),
+        "the sample's revision"
+    );
+    let sign = |file: &str, role: &str, dept: Option<&str>, name: &str, date: &str| {
+        let mut args = vec![
+            "approve", file, "--role", role, "--name", name, "--date", date,
+        ];
+        if let Some(d) = dept {
+            args.extend(["--department", d]);
+        }
+        feebook(&args, &dir)
+    };
+    let (code, _, err) = sign(
+        "r1.yaml",
+        "dept_head",
+        Some("cleaning"),
+        "张丽",
+        "2026-11-24",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "sign-off dated 2026-11-24 signs ¥1,055.23, the price of the revision of 2026-11-25"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("r1.yaml")).unwrap(),
+        before
+    );
+    let (code, _, err) = sign(
+        "r1.yaml",
+        "dept_head",
+        Some("cleaning"),
+        "张丽",
+        "2026-11-25",
+    );
+    assert_eq!(code, 0, "{err}");
+
+    // Approved at ¥248.60, then the quantity changed: the new price is
+    // signed after the old one was.
+    std::fs::write(
+        dir.join("r3.yaml"),
+        "number: BJ2026-0120\ndate: 2026-11-20\ncustomer: {name: 孙晓明}\naddress: 华庭大厦 12 层 1203 室\ndescription: 更换灯具\nresponsible_department: engineering\ninvolved_departments: [engineering]\nmaterials: [{name: 灯具, unit: 套, quantity: 2, unit_price: \"100.00\"}]\n",
+    )
+    .unwrap();
+    for (role, dept, name, date) in [
+        ("dept_head", Some("engineering"), "李明", "2026-11-25"),
+        ("dept_head", Some("engineering"), "李明", "2026-11-26"),
+        ("branch_manager", None, "王建国", "2026-11-30"),
+    ] {
+        let (code, _, err) = sign("r3.yaml", role, dept, name, date);
+        assert_eq!(code, 0, "{err}");
+    }
+    let text = std::fs::read_to_string(dir.join("r3.yaml")).unwrap();
+    std::fs::write(
+        dir.join("r3.yaml"),
+        text.replace("quantity: 2,", "quantity: 3,"),
+    )
+    .unwrap();
+    let (code, _, err) = sign(
+        "r3.yaml",
+        "dept_head",
+        Some("engineering"),
+        "李明",
+        "2026-11-21",
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("sign-off dated 2026-11-21 is before the sign-off it replaces (2026-11-26)"),
+        "{err}"
+    );
+    let (code, _, err) = sign(
+        "r3.yaml",
+        "dept_head",
+        Some("engineering"),
+        "李明",
+        "2026-12-01",
+    );
+    assert_eq!(code, 0, "{err}");
 }
