@@ -841,7 +841,7 @@ fn an_order_already_paid_on_a_receipt_is_not_billed() {
     let (code, _, err) = bill(&dir, &SAMPLE_MONTH_JSON, None);
     assert_eq!(code, 1, "{err}");
     assert!(
-        err.contains("WX202611-00139 was already paid on receipt SJ2026-000001"),
+        err.contains("WX202611-00139 was already paid at the counter on receipt SJ2026-000001"),
         "{err}"
     );
     assert!(!dir.join("out").exists(), "nothing written");
@@ -2020,4 +2020,130 @@ fn a_formula_never_calculated_is_an_error_not_an_empty_cell() {
     }
     assert!(err.contains("let the workbook calculate"), "{err}");
     assert!(!dir.join("out").exists());
+}
+
+/// Billing again a month whose notice was voided and issued anew, then paid:
+/// the refusal counts orders, not lines, and says the new notice was paid
+/// on its receipt, without calling it voided or asking for the (good)
+/// receipt to be voided.
+#[test]
+fn a_refusal_to_bill_again_names_the_notice_in_force_and_its_receipt() {
+    let dir = temp("rebill");
+    let header = "单号,客户名称,地址,服务项目,数量,结算方式,服务日期,完成日期,客户签字,核对人,核对日期,材料费";
+    let rows = [
+        "WX202611-00031,明德会计师事务所,华庭大厦 12 层 0802 室,有偿维修,1,月结,2026-11-10,2026-11-10,是,陈静,2026-11-11,209.50",
+        "WX202611-00032,明德会计师事务所,华庭大厦 12 层 0802 室,复印,100,月结,2026-11-12,2026-11-12,是,陈静,2026-11-13,",
+        "WX202611-00033,鑫森淼焱垚公司,华庭大厦 15 层 1501 室,复印,20,月结,2026-11-12,2026-11-12,是,陈静,2026-11-13,",
+    ];
+    std::fs::write(
+        dir.join("u.csv"),
+        format!("{header}\n{}\n", rows.join("\n")),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("u3.csv"),
+        format!("{header}\n{}\n", rows[..2].join("\n")),
+    )
+    .unwrap();
+    let run = |args: &[&str]| feebook_in(&dir, args);
+    let csv = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let out = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let (code, _, err) = run(&[
+        "bill",
+        &csv("u.csv"),
+        "--month",
+        "2026-11",
+        "--format",
+        "json",
+        "-o",
+        &out("b1"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&[
+        "void",
+        "TZ202612-0001",
+        "--reason",
+        "材料费录错",
+        "--date",
+        "2026-12-02",
+        "-o",
+        &out("void.json"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run(&[
+        "bill",
+        &csv("u3.csv"),
+        "--month",
+        "2026-11",
+        "--format",
+        "json",
+        "-o",
+        &out("b3"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let notice = std::fs::read_dir(dir.join("b3"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("billing-notice-TZ202612-0003")
+        })
+        .expect("the new notice");
+    let notice: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(notice).unwrap()).unwrap();
+    let total = notice["total"]["value"].as_str().unwrap();
+    let items: String = notice["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            format!(
+                "  - {{description: 特约服务费, reference: {}, amount: \"{}\"}}\n",
+                l["number"].as_str().unwrap(),
+                l["amount"]["value"].as_str().unwrap()
+            )
+        })
+        .collect();
+    std::fs::write(
+        dir.join("p.yaml"),
+        format!("date: 2026-12-03\npayer: 明德会计师事务所\nitems:\n{items}amount: \"{total}\"\nmethod: bank_transfer\nchannel: bank_transfer\nreceived_by: finance\nsettlement: monthly\nbilling_notice: TZ202612-0003\n"),
+    )
+    .unwrap();
+    let (code, _, err) = run(&[
+        "receipt",
+        &csv("p.yaml"),
+        "--format",
+        "json",
+        "-o",
+        &out("r.json"),
+    ]);
+    assert_eq!(code, 0, "{err}");
+
+    let (code, _, err) = run(&[
+        "bill",
+        &csv("u.csv"),
+        "--month",
+        "2026-11",
+        "--format",
+        "json",
+        "-o",
+        &out("b4"),
+    ]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("error: 3 orders of 2026-11 are already billed:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("WX202611-00031 is already on billing notice TZ202612-0003 (明德会计师事务所, 2026-12-01), paid on receipt SJ2026-000001"),
+        "{err}"
+    );
+    assert!(
+        err.contains("WX202611-00033 is already on billing notice TZ202612-0002"),
+        "{err}"
+    );
+    assert!(!err.contains("voided since"), "{err}");
+    assert!(!err.contains("void that receipt"), "{err}");
 }

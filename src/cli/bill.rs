@@ -460,6 +460,7 @@ fn billed_before(
     wanted.dedup_by_key(|(n, _)| *n);
     let mut c = Clashes::default();
     for (n, customer) in wanted {
+        let lines_before = c.lines.len();
         // A number `feebook order` issued names that work order: a row
         // billing it to someone else is another order under its number
         // (a paper form numbered by hand in the same series).
@@ -474,51 +475,71 @@ fn billed_before(
                 e.party, e.date
             ));
         }
-        for e in j.referring(n)? {
-            match e.kind {
-                DocKind::BillingNotice => c.lines.push(format!(
-                    "{n} is already on billing notice {} ({}, {})",
-                    e.number, e.party, e.date
-                )),
-                DocKind::Receipt => {
-                    let on_notice = receipt_pays_notice(&e);
-                    if on_notice {
-                        c.paid_on_notice += 1;
-                    } else {
-                        c.paid += 1;
-                    }
-                    c.lines.push(format!(
-                        "{n} was already paid on receipt {} ({}, {}{})",
-                        e.number,
-                        e.party,
-                        e.date,
-                        if on_notice {
-                            ", against a billing notice since voided"
-                        } else {
-                            ""
-                        }
-                    ));
+        let refs = j.referring(n)?;
+        let notices: Vec<&feebook::journal::Entry> = refs
+            .iter()
+            .filter(|e| e.kind == DocKind::BillingNotice)
+            .collect();
+        for e in &notices {
+            // Paid already, on a receipt of that notice: said with it.
+            let paid_on = refs
+                .iter()
+                .filter(|r| r.kind == DocKind::Receipt)
+                .find(|r| paid_notice(r).as_deref() == Some(e.number.as_str()));
+            c.lines.push(format!(
+                "{n} is already on billing notice {} ({}, {}){}",
+                e.number,
+                e.party,
+                e.date,
+                paid_on.map_or(String::new(), |r| format!(", paid on receipt {}", r.number))
+            ));
+        }
+        for e in refs.iter().filter(|e| e.kind == DocKind::Receipt) {
+            let line = match paid_notice(e) {
+                // The notice it paid is above, still in force.
+                Some(notice) if notices.iter().any(|x| x.number == notice) => continue,
+                // Not void, or the order would be on it: voided since.
+                Some(notice) => {
+                    c.paid_on_notice += 1;
+                    format!(
+                        "{n} was already paid on receipt {} ({}, {}), against billing notice {notice}, voided since",
+                        e.number, e.party, e.date
+                    )
                 }
-                DocKind::WorkOrder => {}
-            }
+                None => {
+                    c.paid += 1;
+                    format!(
+                        "{n} was already paid at the counter on receipt {} ({}, {})",
+                        e.number, e.party, e.date
+                    )
+                }
+            };
+            c.lines.push(line);
+        }
+        if c.lines.len() > lines_before {
+            c.orders += 1;
         }
     }
     Ok(c)
 }
 
-/// Whether a receipt paid a billing notice (已交费), as opposed to orders
-/// paid at the counter (现金收讫).
-fn receipt_pays_notice(e: &feebook::journal::Entry) -> bool {
-    serde_json::from_str::<serde_json::Value>(&e.snapshot).is_ok_and(|s| {
-        s["data"]["billing_notice"]
-            .as_str()
-            .is_some_and(|n| !n.trim().is_empty())
-    })
+/// The billing notice a receipt paid (已交费), none for orders paid at
+/// the counter (现金收讫).
+fn paid_notice(e: &feebook::journal::Entry) -> Option<String> {
+    let s = serde_json::from_str::<serde_json::Value>(&e.snapshot).ok()?;
+    s["data"]["billing_notice"]
+        .as_str()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_string)
 }
 
 #[derive(Default)]
 struct Clashes {
     lines: Vec<String>,
+    /// How many orders they are about (an order on a notice and paid on
+    /// another receipt is one order).
+    orders: usize,
     /// How many of them are receipts at the counter.
     paid: usize,
     /// How many are receipts of a billing notice (voided since, or the
@@ -535,6 +556,7 @@ fn refuse_billed_before(c: &Clashes, period: (i32, u32)) -> Result<(), u8> {
     }
     let paid = c.paid + c.paid_on_notice;
     let billed = clashes.len() - paid - c.issued;
+    let orders = c.orders;
     let mut what = Vec::new();
     if billed > 0 {
         what.push("billed");
@@ -547,11 +569,11 @@ fn refuse_billed_before(c: &Clashes, period: (i32, u32)) -> Result<(), u8> {
     }
     eprintln!(
         "error: {} order{} of {}-{:02} {} already {}:",
-        clashes.len(),
-        if clashes.len() == 1 { "" } else { "s" },
+        orders,
+        if orders == 1 { "" } else { "s" },
         period.0,
         period.1,
-        if clashes.len() == 1 { "is" } else { "are" },
+        if orders == 1 { "is" } else { "are" },
         what.join(" or ")
     );
     for c in clashes.iter().take(10) {
@@ -572,7 +594,7 @@ fn refuse_billed_before(c: &Clashes, period: (i32, u32)) -> Result<(), u8> {
     }
     if c.paid_on_notice > 0 {
         eprintln!(
-            "  = help: the customer paid these orders against a billing notice that was voided since; void that receipt too before billing them again, or refund it"
+            "  = help: the customer paid these orders against a billing notice voided since: bill them again only once that receipt is voided or refunded"
         );
     }
     if c.issued > 0 {
