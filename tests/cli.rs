@@ -976,3 +976,49 @@ fn dash_writes_the_document_to_standard_output() {
     assert!(String::from_utf8_lossy(&bill.stderr).contains("writes a folder"));
     assert!(!d.join("output").exists());
 }
+
+/// `-o` names the format when `--format` does not (as `reissue` and `void`
+/// read it): `-o quote.html` is HTML, not a PDF under an HTML name; a
+/// `--format` the name contradicts is refused, writing nothing.
+#[test]
+fn the_output_name_chooses_the_format() {
+    let d = temp_dir("out-format");
+    let job = format!(
+        "{}/samples/jobs/BJ2026-0031-bathroom-waterproofing.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let out = |name: &str| d.join(name).to_str().unwrap().to_string();
+    let (code, _, err) = run(&["quote", &job, "-o", &out("q.html")]);
+    assert_eq!(code, Some(0), "{err}");
+    let html = std::fs::read_to_string(d.join("q.html")).unwrap();
+    assert!(
+        html.starts_with("<!DOCTYPE html>"),
+        "{}",
+        &html[..60.min(html.len())]
+    );
+    let (code, _, err) = run(&["quote", &job, "-o", &out("q.txt")]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        std::fs::read_to_string(d.join("q.txt"))
+            .unwrap()
+            .contains("合计")
+    );
+    let (code, _, err) = run(&["notice", "-o", &out("n.md")]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        std::fs::read_to_string(d.join("n.md"))
+            .unwrap()
+            .starts_with('#')
+    );
+    let (code, _, err) = run(&["quote", &job, "--format", "html", "-o", &out("y.pdf")]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("--format html but -o names a .pdf file"),
+        "{err}"
+    );
+    assert!(!d.join("y.pdf").exists());
+    // Without a name's extension, PDF as before.
+    let (code, _, err) = run(&["quote", &job, "-o", &out("plain")]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(std::fs::read(d.join("plain")).unwrap().starts_with(b"%PDF"));
+}

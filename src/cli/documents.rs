@@ -302,8 +302,21 @@ pub fn quote(
                     c.status.describe(),
                     c.status.title
                 ));
-                super::out(&s);
-                return Ok(());
+                let Some(out) = render_args.out.as_deref() else {
+                    super::out(&s);
+                    return Ok(());
+                };
+                // A folder gets the quote's own name, as for the other formats.
+                let path = if out.is_dir() {
+                    out.join(format!(
+                        "{}-{}.txt",
+                        Kind::Quote.file_prefix(),
+                        feebook::fsutil::sanitize_file_name(&c.quote.number)
+                    ))
+                } else {
+                    out.to_path_buf()
+                };
+                return write(&path, s.as_bytes());
             }
             QuoteFormat::Json => {
                 #[derive(serde::Serialize)]

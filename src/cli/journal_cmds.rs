@@ -90,38 +90,19 @@ pub fn reissue(
     run().map_or_else(|c| c, |()| OK)
 }
 
-/// The format a document issued as `issued` is written in again: the one
-/// `--format` gives, else the one `-o` names by its extension (`-o
-/// notice.pdf` asks for a PDF whatever the notice was issued as), else
-/// `issued`. A `--format` the file name contradicts is refused.
+/// The format a reissued or voided document is written in: the one
+/// `--format` gives, else the one `-o` names, else `issued`.
 fn output_format(
     render_args: &RenderArgs,
     given: Option<Format>,
     issued: Format,
 ) -> Result<Format, u8> {
-    let named = render_args
-        .out
-        .as_deref()
-        .and_then(|p| p.extension())
-        .and_then(|e| e.to_str())
-        .and_then(|e| {
-            [Format::Pdf, Format::Html, Format::Md, Format::Json]
-                .into_iter()
-                .find(|f| f.extension().eq_ignore_ascii_case(e))
-        });
-    match (given, named) {
-        (Some(f), Some(n)) if f != n => {
-            eprintln!(
-                "error: --format {} but -o names a .{} file\n  = help: give one of them, or both alike",
-                f.extension(),
-                n.extension()
-            );
-            Err(USAGE)
-        }
-        (Some(f), _) => Ok(f),
-        (None, Some(n)) => Ok(n),
-        (None, None) => Ok(issued),
-    }
+    super::render::pick_format(
+        given,
+        render_args.out.as_deref(),
+        &super::render::DOC_FORMATS,
+        issued,
+    )
 }
 
 pub fn void(

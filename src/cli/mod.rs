@@ -43,6 +43,36 @@ fn parse_encoding(s: &str) -> Result<feebook::tabular::Encoding, String> {
     s.parse()
 }
 
+/// A document's format: `--format`, else as `-o` names it, else PDF.
+fn doc_format(given: Option<DocFormat>, render: &render::RenderArgs) -> Result<Format, u8> {
+    render::pick_format(
+        given.map(Format::from),
+        render.out.as_deref(),
+        &render::DOC_FORMATS,
+        Format::Pdf,
+    )
+}
+
+/// A quote's format, as [`doc_format`], with `.txt` for the explained breakdown.
+fn quote_format(
+    given: Option<documents::QuoteFormat>,
+    render: &render::RenderArgs,
+) -> Result<documents::QuoteFormat, u8> {
+    use documents::QuoteFormat as Q;
+    render::pick_format(
+        given,
+        render.out.as_deref(),
+        &[
+            (Q::Pdf, "pdf"),
+            (Q::Html, "html"),
+            (Q::Md, "md"),
+            (Q::Json, "json"),
+            (Q::Text, "txt"),
+        ],
+        Q::Pdf,
+    )
+}
+
 /// Today's date, for defaults only: nothing rendered reads the clock.
 pub(crate) fn today() -> NaiveDate {
     chrono::Local::now().date_naive()
@@ -127,8 +157,9 @@ enum Command {
     Quote {
         /// The job file (YAML).
         job: PathBuf,
-        #[arg(long, value_enum, default_value_t = documents::QuoteFormat::Pdf)]
-        format: documents::QuoteFormat,
+        /// Output format [default: pdf, or the one `-o` names: quote.html, quote.txt]
+        #[arg(long, value_enum)]
+        format: Option<documents::QuoteFormat>,
         #[command(flatten)]
         render: render::RenderArgs,
         #[command(flatten)]
@@ -146,8 +177,9 @@ enum Command {
         /// Render even when the catalogue is not approved, marked 未经审批.
         #[arg(long)]
         draft: bool,
-        #[arg(long, value_enum, default_value_t = DocFormat::Pdf)]
-        format: DocFormat,
+        /// Output format [default: pdf, or the one `-o` names: x.html, x.md, x.json]
+        #[arg(long, value_enum)]
+        format: Option<DocFormat>,
         #[command(flatten)]
         render: render::RenderArgs,
         #[command(flatten)]
@@ -157,8 +189,9 @@ enum Command {
     Order {
         /// The work order (YAML).
         order: PathBuf,
-        #[arg(long, value_enum, default_value_t = DocFormat::Pdf)]
-        format: DocFormat,
+        /// Output format [default: pdf, or the one `-o` names: x.html, x.md, x.json]
+        #[arg(long, value_enum)]
+        format: Option<DocFormat>,
         /// Render a specimen marked 样张 without taking a number.
         #[arg(long)]
         preview: bool,
@@ -177,8 +210,9 @@ enum Command {
     Receipt {
         /// The payment (YAML).
         payment: PathBuf,
-        #[arg(long, value_enum, default_value_t = DocFormat::Pdf)]
-        format: DocFormat,
+        /// Output format [default: pdf, or the one `-o` names: x.html, x.md, x.json]
+        #[arg(long, value_enum)]
+        format: Option<DocFormat>,
         /// Render a specimen marked 样张 without taking a number.
         #[arg(long)]
         preview: bool,
@@ -200,8 +234,9 @@ enum Command {
         /// Encoding of CSV files (default: detected).
         #[arg(long, value_parser = parse_encoding)]
         encoding: Option<feebook::tabular::Encoding>,
-        #[arg(long, value_enum, default_value_t = DocFormat::Pdf)]
-        format: DocFormat,
+        /// Output format [default: pdf, or the one `-o` names: x.html, x.md, x.json]
+        #[arg(long, value_enum)]
+        format: Option<DocFormat>,
         #[command(flatten)]
         render: render::RenderArgs,
         #[command(flatten)]
@@ -412,7 +447,10 @@ pub fn run() -> ExitCode {
             format,
             render,
             rules,
-        } => documents::quote(&rules, &render, &job, format),
+        } => match quote_format(format, &render) {
+            Ok(format) => documents::quote(&rules, &render, &job, format),
+            Err(code) => code,
+        },
         Command::Notice {
             date,
             to,
@@ -420,16 +458,19 @@ pub fn run() -> ExitCode {
             format,
             render,
             rules,
-        } => documents::notice(
-            &rules,
-            &render,
-            documents::NoticeOpts {
-                date: date.unwrap_or_else(today),
-                to,
-                draft,
-                format: format.into(),
-            },
-        ),
+        } => match doc_format(format, &render) {
+            Ok(format) => documents::notice(
+                &rules,
+                &render,
+                documents::NoticeOpts {
+                    date: date.unwrap_or_else(today),
+                    to,
+                    draft,
+                    format,
+                },
+            ),
+            Err(code) => code,
+        },
         Command::Order {
             order,
             format,
@@ -438,17 +479,20 @@ pub fn run() -> ExitCode {
             render,
             journal,
             rules,
-        } => documents::order(
-            &rules,
-            &render,
-            &journal,
-            &order,
-            documents::IssueOpts {
-                format: format.into(),
-                preview,
-                again,
-            },
-        ),
+        } => match doc_format(format, &render) {
+            Ok(format) => documents::order(
+                &rules,
+                &render,
+                &journal,
+                &order,
+                documents::IssueOpts {
+                    format,
+                    preview,
+                    again,
+                },
+            ),
+            Err(code) => code,
+        },
         Command::Receipt {
             payment,
             format,
@@ -456,17 +500,20 @@ pub fn run() -> ExitCode {
             render,
             journal,
             rules,
-        } => documents::receipt(
-            &rules,
-            &render,
-            &journal,
-            &payment,
-            documents::IssueOpts {
-                format: format.into(),
-                preview,
-                again: false,
-            },
-        ),
+        } => match doc_format(format, &render) {
+            Ok(format) => documents::receipt(
+                &rules,
+                &render,
+                &journal,
+                &payment,
+                documents::IssueOpts {
+                    format,
+                    preview,
+                    again: false,
+                },
+            ),
+            Err(code) => code,
+        },
         Command::Register {
             orders,
             month,
@@ -474,7 +521,10 @@ pub fn run() -> ExitCode {
             format,
             render,
             rules,
-        } => documents::register(&rules, &render, &orders, &month, format.into(), encoding),
+        } => match doc_format(format, &render) {
+            Ok(format) => documents::register(&rules, &render, &orders, &month, format, encoding),
+            Err(code) => code,
+        },
         Command::Bill {
             orders,
             month,

@@ -36,6 +36,55 @@ pub struct RenderArgs {
     pub time_limit: u64,
 }
 
+/// The document formats and the file extensions that name them.
+pub const DOC_FORMATS: [(Format, &str); 4] = [
+    (Format::Pdf, "pdf"),
+    (Format::Html, "html"),
+    (Format::Md, "md"),
+    (Format::Json, "json"),
+];
+
+/// The format to write: the one `--format` gives, else the one `-o` names
+/// by its extension (`-o quote.html`, as `reissue` and `void` read it), else
+/// `default`. A `--format` the file name contradicts is refused (exit 2):
+/// a PDF in a file named `.html` opens as garbage.
+pub fn pick_format<F: Copy + PartialEq>(
+    given: Option<F>,
+    out: Option<&Path>,
+    formats: &[(F, &str)],
+    default: F,
+) -> Result<F, u8> {
+    let ext_of = |f: F| {
+        formats
+            .iter()
+            .find(|(g, _)| *g == f)
+            .map_or("", |(_, e)| *e)
+    };
+    let named = out
+        .filter(|p| !p.is_dir())
+        .and_then(|p| p.extension())
+        .and_then(|e| e.to_str())
+        .and_then(|e| {
+            formats
+                .iter()
+                .find(|(_, x)| x.eq_ignore_ascii_case(e))
+                .map(|(f, _)| *f)
+        });
+    match (given, named) {
+        (Some(f), Some(n)) if f != n => {
+            eprintln!(
+                "error: --format {} but -o names a .{} file\n  = help: give one of them, or both alike",
+                ext_of(f),
+                ext_of(n)
+            );
+            Err(USAGE)
+        }
+        (Some(f), _) => Ok(f),
+        (None, Some(n)) => Ok(n),
+        (None, None) => Ok(default),
+    }
+}
+
 /// Stops the process when a Typst compile runs past `limit`. Typst cannot
 /// be interrupted from inside (see `typst_engine::longest_compile`), and a
 /// template of one's own with a loop that does not end would otherwise
