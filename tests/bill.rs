@@ -2147,3 +2147,46 @@ fn a_refusal_to_bill_again_names_the_notice_in_force_and_its_receipt() {
     assert!(!err.contains("voided since"), "{err}");
     assert!(!err.contains("void that receipt"), "{err}");
 }
+
+/// A month is billed once it is over, and nothing billed was done or
+/// checked after today: either would be a notice dated ahead for work that
+/// is not done (the clock is today's, so the months here are far apart).
+#[test]
+fn a_month_not_over_and_work_done_in_the_future_are_not_billed() {
+    let dir = temp("future");
+    use chrono::Datelike;
+    let next_year = chrono::Local::now().date_naive().year() + 1;
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            "samples/orders/2026-11.csv",
+            "--month",
+            &format!("{next_year}-03"),
+        ],
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("error: {next_year}-03 has not ended (today is ")),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("help: bill it from {next_year}-04-01")),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists());
+
+    let csv = dir.join("m.csv");
+    std::fs::write(
+        &csv,
+        format!("单号,客户名称,地址,服务项目,数量,结算方式,服务日期,完成日期,客户签字,核对人,核对日期\nWX202611-00001,孙晓明,华庭大厦 12 层 1203 室,洗衣服务,2,月结,2026-11-20,2026-11-20,是,张丽,{next_year}-11-21\n"),
+    )
+    .unwrap();
+    let (code, _, err) = bill(&dir, &[csv.to_str().unwrap(), "--month", "2026-11"], None);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!("error[date-in-future]: order WX202611-00001 is checked on {next_year}-11-21, after today")),
+        "{err}"
+    );
+    assert!(err.contains("row 2, column 核对日期"), "{err}");
+}

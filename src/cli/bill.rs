@@ -80,6 +80,23 @@ pub fn run(
             );
             return Err(USAGE);
         };
+        // A month is billed once it is over: billed earlier, its last
+        // orders would be left for a second notice, dated ahead.
+        let first_after = if period.1 == 12 {
+            NaiveDate::from_ymd_opt(period.0 + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(period.0, period.1 + 1, 1)
+        };
+        let today = super::today();
+        if let Some(first_after) = first_after
+            && today < first_after
+        {
+            eprintln!(
+                "error: {} has not ended (today is {today}): a month is billed once all its orders are in\n  = help: bill it from {first_after}",
+                o.month
+            );
+            return Err(USAGE);
+        }
         let shard = shard(o.shard.as_deref())?;
         if render_args
             .out
@@ -672,6 +689,7 @@ fn read_month(
     // thousands of rows never holds all of them in their raw form.
     let mut seen = std::collections::HashMap::new();
     let mut orders = Vec::new();
+    let today = super::today();
     let mut take = |o: OrderInput, rejected: &mut Vec<Rejected>, problems: &mut Vec<Diagnostic>| {
         let Some(number) = o.number.clone().filter(|n| !n.trim().is_empty()) else {
             // An order file for `feebook order` has no number yet: it
@@ -723,6 +741,28 @@ fn read_month(
                 .entry(priced.service_date.format("%Y-%m").to_string())
                 .or_insert(0) += 1;
             return;
+        }
+        // Nothing is done or checked in the future: a date after today is
+        // a typing mistake, and billing on it would bill work not done.
+        for (field, date, what) in [
+            ("completed_on", priced.completed_on, "completed"),
+            ("verified_on", priced.verified_on, "checked"),
+        ] {
+            if let Some(d) = date.filter(|d| *d > today) {
+                let e = Diagnostic::error(
+                    "date-in-future",
+                    format!("order {number} is {what} on {d}, after today ({today})"),
+                );
+                let e = match o.place_or_order(field) {
+                    Some(p) => e.at_place(p, "after today"),
+                    None => e,
+                };
+                return reject(
+                    rejected,
+                    problems,
+                    vec![e.hint("check the date: work is billed once it is done and checked")],
+                );
+            }
         }
         // A 月结 or 长期协议 order is billed once the service is done (and
         // signed for then, per the policies): without a completion date it
