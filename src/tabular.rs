@@ -114,6 +114,10 @@ pub struct Table {
     /// is a problem of its own row, which `--skip-invalid` can set aside,
     /// not of the whole file.
     pub bad_rows: Vec<TabularError>,
+    /// The cells of the bad rows as written (as many as the row has, a
+    /// problem cell blank), for the rejected-rows file: finance corrects
+    /// the row, not retypes it.
+    pub bad_cells: Vec<Row>,
 }
 
 /// One data row.
@@ -540,6 +544,7 @@ fn parse_csv(
     let mut leading: Vec<(usize, csv::StringRecord)> = Vec::new();
     let mut rows = Vec::new();
     let mut bad_rows = Vec::new();
+    let mut bad_cells = Vec::new();
     let known = known_header_at(text, delimiter, is_header);
     let known_header_row = known.is_some();
     let mut titles = known.unwrap_or(0);
@@ -562,7 +567,13 @@ fn parse_csv(
             }
             match csv_row(name, h, &record, number, delimiter) {
                 Ok(row) => rows.push(row),
-                Err(e) => bad_rows.push(e),
+                Err(e) => {
+                    bad_rows.push(e);
+                    bad_cells.push(Row {
+                        number,
+                        cells: record.iter().map(|c| c.trim().to_owned()).collect(),
+                    });
+                }
             }
             continue;
         }
@@ -602,6 +613,7 @@ fn parse_csv(
         headers: header.names,
         rows,
         bad_rows,
+        bad_cells,
     })
 }
 
@@ -1224,6 +1236,7 @@ fn build_sheet_table(
 
     let mut rows = Vec::new();
     let mut bad_rows = Vec::new();
+    let mut bad_cells = Vec::new();
     while let Some(row) = cells.peek().map(|c| c.row) {
         let number = row as usize + 1;
         let mut values = vec![String::new(); headers.len()];
@@ -1255,12 +1268,16 @@ fn build_sheet_table(
                 }
             }
         }
+        let row = Row {
+            number,
+            cells: values,
+        };
         match bad {
-            Some(e) => bad_rows.push(e),
-            None => rows.push(Row {
-                number,
-                cells: values,
-            }),
+            Some(e) => {
+                bad_rows.push(e);
+                bad_cells.push(row);
+            }
+            None => rows.push(row),
         }
     }
     Ok(Table {
@@ -1269,6 +1286,7 @@ fn build_sheet_table(
         headers,
         rows,
         bad_rows,
+        bad_cells,
     })
 }
 

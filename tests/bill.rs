@@ -1573,6 +1573,18 @@ fn skip_invalid_sets_aside_bad_rows_not_whole_files() {
     let csv_name = csv_path.display().to_string();
     let yaml_name = yaml_path.display().to_string();
     assert!(rejected.contains(&format!("{csv_name},2,,")), "{rejected}");
+    // The row with cells beside the table, as written under the headers
+    // (the extra cells have no header to go under), to correct.
+    let row2 = rejected
+        .lines()
+        .find(|l| l.contains(&format!("{csv_name},2,,")))
+        .unwrap();
+    let written: Vec<&str> = lines[1].split(',').collect();
+    assert!(
+        row2.ends_with(&written.join(",")),
+        "the row as written:\n{row2}\n{}",
+        lines[1]
+    );
     assert!(
         rejected.contains(&format!("{yaml_name},{},", line_of("八十五"))),
         "{rejected}"
@@ -2189,4 +2201,37 @@ fn a_month_not_over_and_work_done_in_the_future_are_not_billed() {
         "{err}"
     );
     assert!(err.contains("row 2, column 核对日期"), "{err}");
+}
+
+/// The rejected rows of an earlier run are not left beside a later run's
+/// notices, to be taken for this run's.
+#[test]
+fn a_run_with_nothing_rejected_removes_an_earlier_list() {
+    let dir = temp("stale-rejected");
+    let csv = dir.join("m.csv");
+    let head =
+        "单号,客户名称,地址,服务项目,数量,结算方式,服务日期,完成日期,客户签字,核对人,核对日期\n";
+    let row = |item: &str| {
+        format!(
+            "WX202611-00001,孙晓明,华庭大厦 12 层 1203 室,{item},2,月结,2026-11-20,2026-11-20,是,张丽,2026-11-23\n"
+        )
+    };
+    std::fs::write(&csv, format!("{head}{}", row("洗衣机"))).unwrap();
+    let args = [
+        csv.to_str().unwrap(),
+        "--month",
+        "2026-11",
+        "--skip-invalid",
+        "--format",
+        "json",
+    ];
+    let (code, _, err) = bill(&dir, &args, None);
+    assert_eq!(code, 1, "{err}");
+    let list = dir.join("out/rejected-2026-11.csv");
+    assert!(list.exists(), "{err}");
+    std::fs::write(&csv, format!("{head}{}", row("洗衣服务"))).unwrap();
+    let (code, _, err) = bill(&dir, &args, None);
+    assert_eq!(code, 0, "{err}");
+    assert!(!list.exists(), "the earlier run's list is gone");
+    assert_eq!(summary(&dir)["orders"], 1);
 }

@@ -248,6 +248,19 @@ pub fn run(
                 if rows == 1 { "" } else { "s" },
                 path.display()
             );
+        } else {
+            // No row set aside this time: the list of an earlier run would
+            // be read as this one's.
+            let stale = out_dir.join(format!("rejected-{}.csv", o.month));
+            if stale.is_file()
+                && let Err(e) = std::fs::remove_file(&stale)
+            {
+                eprintln!(
+                    "error: cannot remove the earlier run's {}: {e}",
+                    stale.display()
+                );
+                return Err(USAGE);
+            }
         }
         if orders.is_empty() {
             eprintln!(
@@ -862,8 +875,14 @@ fn rejected_csv(
     sources: &Sources,
     tables: &[feebook::tabular::Table],
 ) -> String {
+    // The headers of the tables rows were set aside from (not of a 说明
+    // sheet that was not read).
+    let from = |t: &&feebook::tabular::Table| {
+        rows.iter()
+            .any(|r| matches!(&r.place, Place::Cell { file, .. } if *file == t.file))
+    };
     let mut headers: Vec<&str> = Vec::new();
-    for t in tables {
+    for t in tables.iter().filter(from) {
         for h in &t.headers {
             if !h.is_empty() && !headers.contains(&h.as_str()) {
                 headers.push(h);
@@ -871,10 +890,13 @@ fn rejected_csv(
         }
     }
     let cells_of = |file: &str, row: usize| -> Vec<String> {
-        let found = tables
-            .iter()
-            .filter(|t| t.file == file)
-            .find_map(|t| t.rows.iter().find(|r| r.number == row).map(|r| (t, r)));
+        let found = tables.iter().filter(|t| t.file == file).find_map(|t| {
+            t.rows
+                .iter()
+                .chain(&t.bad_cells)
+                .find(|r| r.number == row)
+                .map(|r| (t, r))
+        });
         headers
             .iter()
             .map(|h| {
