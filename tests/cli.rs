@@ -1022,3 +1022,27 @@ fn the_output_name_chooses_the_format() {
     assert_eq!(code, Some(0), "{err}");
     assert!(std::fs::read(d.join("plain")).unwrap().starts_with(b"%PDF"));
 }
+
+/// `police` on a file of orders reports a row that does not read and goes
+/// on to check the policies of the others: one round of corrections.
+#[test]
+fn police_checks_the_rows_that_read_past_one_that_does_not() {
+    let d = temp_dir("police-past");
+    let csv = d.join("m.csv");
+    std::fs::write(
+        &csv,
+        "单号,客户名称,地址,服务项目,数量,结算方式,服务日期,完成日期,客户签字,核对人,核对日期\n\
+         WX202611-00001,孙晓明,华庭大厦 12 层 1203 室,洗衣机,2,月结,2026-11-20,2026-11-20,是,张丽,2026-11-23\n\
+         WX202611-00002,孙晓明,华庭大厦 12 层 1203 室,洗衣服务,2,月结,2026-11-20,2026-11-20,否,张丽,2026-11-23\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["police", csv.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("error[unknown-item]: no item `洗衣机`"),
+        "{err}"
+    );
+    assert!(err.contains("[monthly-needs-signature]"), "{err}");
+    assert!(err.contains("row 3, column 客户签字"), "{err}");
+    assert!(out.contains("2 errors"), "{out}");
+}

@@ -724,13 +724,35 @@ pub fn read_orders(
     files: &[PathBuf],
     encoding: Option<feebook::tabular::Encoding>,
 ) -> Result<Vec<(feebook::order::OrderInput, PricedOrder)>, Vec<Diagnostic>> {
+    let (priced, problems) = read_orders_all(rules, sources, files, encoding);
+    if problems.iter().any(Diagnostic::is_error) {
+        Err(problems)
+    } else {
+        if !problems.is_empty() {
+            eprint!("{}", diagnostic::render_all(&problems, sources));
+        }
+        Ok(priced)
+    }
+}
+
+/// The orders of the files that read and price, and the problems of the
+/// rest (and the notes on the files), for a check that goes on past a bad
+/// row (`police`).
+pub fn read_orders_all(
+    rules: &Rules,
+    sources: &mut Sources,
+    files: &[PathBuf],
+    encoding: Option<feebook::tabular::Encoding>,
+) -> (
+    Vec<(feebook::order::OrderInput, PricedOrder)>,
+    Vec<Diagnostic>,
+) {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
-    let mut notes = Vec::new();
     for f in files {
         match feebook::orders_input::read(rules, sources, f, encoding) {
             Ok(read) => {
-                notes.extend(read.notes);
+                problems.extend(read.notes);
                 for row in read.rows {
                     match row {
                         Ok(o) => inputs.push(o),
@@ -751,15 +773,7 @@ pub fn read_orders(
             Err(p) => problems.extend(p),
         }
     }
-    if problems.is_empty() {
-        if !notes.is_empty() {
-            eprint!("{}", diagnostic::render_all(&notes, sources));
-        }
-        Ok(priced)
-    } else {
-        problems.extend(notes);
-        Err(problems)
-    }
+    (priced, problems)
 }
 
 pub fn parse_month(s: &str) -> Option<(i32, u32)> {

@@ -10,7 +10,7 @@ use feebook::records::RecordKind;
 use feebook::source::SourceFile;
 
 use super::common::{load_rules, read_input};
-use super::documents::{check_job, read_orders};
+use super::documents::{check_job, read_orders_all};
 use super::render::DEFAULT_JOURNAL;
 use super::{OK, PROBLEMS, RulesArgs, USAGE};
 
@@ -134,26 +134,25 @@ pub fn run(
                     )),
                 }
             } else {
-                match read_orders(
+                // Rows that do not read are reported, and the policies
+                // checked on the others: one round of corrections, not two.
+                let (orders, problems) = read_orders_all(
                     &rules,
                     &mut sources,
                     std::slice::from_ref(f),
                     None.or(encoding),
-                ) {
-                    Err(p) => results.extend(p),
-                    Ok(orders) => {
-                        for (input, o) in &orders {
-                            records += 1;
-                            let label = format!("work order {}", o.number);
-                            results.extend(policy::check(
-                                &rules,
-                                RecordKind::Order,
-                                &policy::order_record(o),
-                                &label,
-                                &|field| input.place(field),
-                            ));
-                        }
-                    }
+                );
+                results.extend(problems);
+                for (input, o) in &orders {
+                    records += 1;
+                    let label = format!("work order {}", o.number);
+                    results.extend(policy::check(
+                        &rules,
+                        RecordKind::Order,
+                        &policy::order_record(o),
+                        &label,
+                        &|field| input.place(field),
+                    ));
                 }
             }
         }
