@@ -75,6 +75,18 @@ impl Status {
         self.state == State::Approved
     }
 
+    /// Approved by the end of `date`: every signature that approved it is
+    /// dated that day or before (a list approved on 12-01 was not approved
+    /// for a notice or an order of 06-01).
+    pub fn approved_on(&self, date: NaiveDate) -> bool {
+        self.is_approved()
+            && self
+                .slots
+                .iter()
+                .filter_map(|s| s.signed.as_ref())
+                .all(|s| s.date <= date)
+    }
+
     /// 已批准 / 待审批 / 已驳回 / 草稿 with who is next.
     pub fn describe(&self) -> String {
         match &self.state {
@@ -502,6 +514,21 @@ pub fn evaluate(
         notes,
     };
     (status, problems)
+}
+
+/// The catalogue's approval status as it stood at the end of `date`: the
+/// sign-offs given by then.
+pub fn catalog_status_on(
+    rules: &Rules,
+    catalog: &crate::rules::model::Catalog,
+    date: NaiveDate,
+) -> Status {
+    let mut then = catalog.clone();
+    then.approval
+        .value
+        .signoffs
+        .retain(|s| s.value.date.value <= date);
+    catalog_status(rules, &then).0
 }
 
 /// The catalogue's approval status: departments with items are involved.

@@ -1046,3 +1046,65 @@ fn police_checks_the_rows_that_read_past_one_that_does_not() {
     assert!(err.contains("row 3, column 客户签字"), "{err}");
     assert!(out.contains("2 errors"), "{out}");
 }
+
+/// A price list approved on 2026-12-01 was not approved for a notice of
+/// 2026-06-01: the notice is refused (or, as a draft, shows the approval as
+/// it stood), not printed 已批准 with a date after its own.
+#[test]
+fn a_notice_is_as_the_approval_stood_on_its_date() {
+    let d = temp_dir("approved-later");
+    let rules = d.join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    for e in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap() {
+        let p = e.unwrap().path();
+        let text = std::fs::read_to_string(&p).unwrap();
+        let text = text.replace(
+            "{role: company_leader, name: 周文华, date: 2025-12-15,",
+            "{role: company_leader, name: 周文华, date: 2026-12-01,",
+        );
+        std::fs::write(rules.join(p.file_name().unwrap()), text).unwrap();
+    }
+    let r = rules.to_str().unwrap();
+    let (code, _, err) = run(&[
+        "notice",
+        "--rules",
+        r,
+        "--date",
+        "2026-06-01",
+        "--format",
+        "md",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("was approved after 2026-06-01"), "{err}");
+    assert!(err.contains("[catalog-approved]"), "{err}");
+    let (code, out, err) = run(&[
+        "notice",
+        "--rules",
+        r,
+        "--date",
+        "2026-06-01",
+        "--format",
+        "md",
+        "-o",
+        "-",
+        "--draft",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!out.contains("2026年12月1日"), "{out}");
+    assert!(!out.contains("已批准"), "{out}");
+    let (code, out, err) = run(&[
+        "notice",
+        "--rules",
+        r,
+        "--date",
+        "2026-12-02",
+        "--format",
+        "md",
+        "-o",
+        "-",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("已批准"), "{out}");
+}

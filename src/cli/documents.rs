@@ -158,7 +158,20 @@ pub fn notice(rules_args: &RulesArgs, render_args: &RenderArgs, o: NoticeOpts) -
             .iter()
             .position(|c| std::ptr::eq(c, catalog))
             .unwrap_or(0);
+        // As the approval stood on the notice's date: a list approved
+        // later was not approved for this notice.
         let status = &rules.catalog_status[idx];
+        let then;
+        let status = if status.is_approved() && !status.approved_on(o.date) {
+            eprintln!(
+                "note: price list {} was approved after {}: the notice is as its approval stood that day",
+                catalog.version.value, o.date
+            );
+            then = feebook::approval::catalog_status_on(&rules, catalog, o.date);
+            &then
+        } else {
+            status
+        };
         let record = policy::catalog_record(catalog, status.is_approved());
         let results = policy::check(
             &rules,

@@ -162,13 +162,13 @@ impl Rules {
         }
         found
     }
-    /// Whether the price list in force on `date` is approved (false when
-    /// none applies).
+    /// Whether the price list in force on `date` is approved by then (false
+    /// when none applies).
     pub fn catalog_approved_on(&self, date: NaiveDate) -> bool {
         self.catalog_on(date)
             .and_then(|c| self.catalogs.iter().position(|x| std::ptr::eq(x, c)))
             .and_then(|i| self.catalog_status.get(i))
-            .is_some_and(|s| s.is_approved())
+            .is_some_and(|s| s.approved_on(date))
     }
 
     /// The rate of tax `id` in force on `date`.
