@@ -271,7 +271,7 @@ fn is_ascii_digits(text: &str) -> bool {
 
 /// `1,409` and `12,345,678` but not `1,2345`, `,123` or `1,23`: a misplaced
 /// comma usually means a mistyped amount, so it is refused rather than ignored.
-fn is_grouped_by_three(text: &str) -> bool {
+pub(crate) fn is_grouped_by_three(text: &str) -> bool {
     let mut groups = text.split(',');
     let first_ok = groups
         .next()

@@ -390,13 +390,35 @@ pub fn read_table(
             )),
         );
     }
-    let rows: Vec<RowResult> = table
-        .rows
+    // A template's rows numbered ahead (序号 2, 3, 4 … and nothing else):
+    // blank forms, not orders missing every field.
+    let blank = |row: &Row| {
+        row.cells
+            .iter()
+            .enumerate()
+            .all(|(i, c)| c.is_empty() || !map.is_mapped(i))
+    };
+    let blank_rows = table.rows.iter().filter(|r| blank(r)).count();
+    if blank_rows > 0 {
+        notes.push(
+            Diagnostic::warning(
+                "blank-rows",
+                format!(
+                    "{blank_rows} row{} with nothing in the columns read (a template's rows numbered ahead) {} not read",
+                    if blank_rows == 1 { "" } else { "s" },
+                    if blank_rows == 1 { "is" } else { "are" },
+                ),
+            )
+            .at_place(Place::File(table.file.clone()), ""),
+        );
+    }
+    let read_rows: Vec<&Row> = table.rows.iter().filter(|r| !blank(r)).collect();
+    let rows: Vec<RowResult> = read_rows
         .iter()
         .map(|row| read_row(&table.file, &map, row, &inputs, &shared))
         .chain(table.bad_rows.iter().map(|e| Err(vec![tabular_diag(e)])))
         .collect();
-    let wanted = missing_columns(rules, table, &map, &header_lists, &rows);
+    let wanted = missing_columns(rules, table, &read_rows, &map, &header_lists, &rows);
     if !wanted.is_empty() {
         return Err(wanted);
     }
@@ -412,6 +434,7 @@ pub fn read_table(
 fn missing_columns(
     rules: &Rules,
     table: &Table,
+    read_rows: &[&Row],
     map: &ColumnMap,
     header_lists: &[Vec<String>],
     rows: &[RowResult],
@@ -432,8 +455,7 @@ fn missing_columns(
             "every order".to_string()
         } else {
             // The rows read are the table's rows, in order.
-            let concerned: Vec<usize> = table
-                .rows
+            let concerned: Vec<usize> = read_rows
                 .iter()
                 .zip(rows)
                 .filter_map(|(row, read)| {

@@ -2235,3 +2235,36 @@ fn a_run_with_nothing_rejected_removes_an_earlier_list() {
     assert!(!list.exists(), "the earlier run's list is gone");
     assert_eq!(summary(&dir)["orders"], 1);
 }
+
+/// A template's rows numbered ahead in a column nothing reads (序号) are
+/// blank forms: not read, with a note, rather than orders missing every
+/// field.
+#[test]
+fn rows_numbered_ahead_in_a_template_are_blank_forms() {
+    let dir = temp("blank-forms");
+    let csv = dir.join("m.csv");
+    std::fs::write(
+        &csv,
+        "序号,单号,客户名称,地址,服务项目,数量,结算方式,服务日期,完成日期,客户签字,核对人,核对日期\n\
+         1,WX202611-00001,孙晓明,华庭大厦 12 层 1203 室,洗衣服务,2,月结,2026-11-20,2026-11-20,是,张丽,2026-11-23\n\
+         2,,,,,,,,,,,\n3,,,,,,,,,,,\n",
+    )
+    .unwrap();
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            csv.to_str().unwrap(),
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning[blank-rows]: 2 rows with nothing in the columns read (a template's rows numbered ahead) are not read"),
+        "{err}"
+    );
+    assert_eq!(summary(&dir)["orders"], 1);
+}
