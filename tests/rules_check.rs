@@ -424,3 +424,57 @@ fn hidden_files_in_the_rules_folder_are_not_rule_files() {
         render_all(&loaded.diagnostics, &loaded.sources)
     );
 }
+
+#[test]
+fn a_line_that_fails_for_some_made_up_inputs_is_a_warning_and_pricing_shows_the_line() {
+    // Fails when 3 hours are worked, one of the inputs `check` tries.
+    let loaded = rules::load_texts(
+        Origin::Embedded,
+        sample_edited(
+            "rules/formulas.yaml",
+            "expr: hours * hourly_rate,",
+            "expr: hours * hourly_rate / (hours - 3),",
+        ),
+    );
+    let shown = render_all(&loaded.diagnostics, &loaded.sources);
+    let codes: Vec<_> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.is_error()))
+        .collect();
+    // (2.37 hours make the line, and the total, negative: said apart.)
+    assert_eq!(
+        codes,
+        [("formula-can-fail", false), ("negative-price", false)],
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "warning[formula-can-fail]: line `labour` of formula `paid_repair` fails with hours = 3, materials = 123.45: division by zero\n  --> rules/formulas.yaml:56:40"
+        ),
+        "{shown}"
+    );
+    // Priced for those values, the failure names the line in the rules.
+    let r = loaded.rules.expect("warnings keep the rules usable");
+    let problems = feebook::pricing::price_item(
+        &r,
+        &feebook::pricing::ItemRequest {
+            item: "paid-repair",
+            quantity: 3.into(),
+            date: "2026-11-27".parse().unwrap(),
+            inputs: Default::default(),
+            item_place: None,
+            quantity_place: None,
+            date_place: None,
+        },
+    )
+    .unwrap_err();
+    let shown = render_all(&problems, &loaded.sources);
+    assert_eq!(problems.len(), 1, "{shown}");
+    assert!(
+        shown.starts_with(
+            "error[evaluation]: item `paid-repair`: line `labour` of formula `paid_repair`: division by zero\n  --> rules/formulas.yaml:56:40\n"
+        ),
+        "{shown}"
+    );
+}
