@@ -478,3 +478,27 @@ fn a_line_that_fails_for_some_made_up_inputs_is_a_warning_and_pricing_shows_the_
         "{shown}"
     );
 }
+
+#[test]
+fn a_rule_file_that_holds_nothing_is_a_warning_naming_it() {
+    for text in ["", "# 2026 price list\n\n", "policies: []\n"] {
+        let mut files = sample_files();
+        files
+            .iter_mut()
+            .find(|(n, _)| n == "rules/catalog-2026.yaml")
+            .unwrap()
+            .1 = text.to_string();
+        let loaded = rules::load_texts(Origin::Embedded, files);
+        let shown = render_all(&loaded.diagnostics, &loaded.sources);
+        let codes: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.is_error()))
+            .collect();
+        assert_eq!(codes, [("no-rules", false)], "{text:?}: {shown}");
+        assert!(
+            shown.starts_with("warning[no-rules]: `rules/catalog-2026.yaml` holds no rules"),
+            "{shown}"
+        );
+    }
+}

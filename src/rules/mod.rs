@@ -245,9 +245,15 @@ pub fn load_texts(origin: Origin, files: Vec<(String, String)>) -> Loaded {
         .collect();
     let mut diagnostics = Vec::new();
     let mut parsed = Vec::new();
+    let mut empty = Vec::new();
     for &id in &ids {
         match crate::yaml::parse_all::<model::RuleFile>(&sources, id, "rule file") {
-            Ok(file) => parsed.push((id, file)),
+            Ok(file) => {
+                if file.is_empty() {
+                    empty.push(no_rules(&sources, id));
+                }
+                parsed.push((id, file));
+            }
             Err(d) => diagnostics.extend(d),
         }
     }
@@ -281,6 +287,7 @@ pub fn load_texts(origin: Origin, files: Vec<(String, String)>) -> Loaded {
         .collect();
     let rules = if controls.is_empty() { rules } else { None };
     diagnostics.extend(controls);
+    diagnostics.extend(empty);
     Loaded {
         origin,
         sources,
@@ -288,6 +295,26 @@ pub fn load_texts(origin: Origin, files: Vec<(String, String)>) -> Loaded {
         rules,
         diagnostics,
     }
+}
+
+/// A rule file that holds nothing: emptied by mistake (an editor's save
+/// gone wrong, a copy cut short), its prices would be missed without a
+/// word, the days it covered priced from another list or not at all.
+fn no_rules(sources: &Sources, id: FileId) -> Diagnostic {
+    let name = sources.name(id).to_string();
+    let blank = sources.get(id).is_none_or(|f| {
+        f.text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    });
+    let why = if blank {
+        "it is empty or only comments"
+    } else {
+        "its sections have nothing in them"
+    };
+    Diagnostic::warning("no-rules", format!("`{name}` holds no rules: {why}"))
+    .at_place(Place::File(name), "")
+    .hint("if it lost its content, put it back (from a copy or version control); if it is not needed, delete it or move it into a folder whose name starts with `.`")
 }
 
 /// Escapes in double-quoted values that write a control character (`\e`,
