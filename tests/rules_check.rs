@@ -502,3 +502,48 @@ fn a_rule_file_that_holds_nothing_is_a_warning_naming_it() {
         );
     }
 }
+
+#[test]
+fn a_date_with_a_two_digit_year_is_refused_in_every_yaml_file() {
+    use feebook::source::{SourceFile, Sources};
+    fn first_problem<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+        path: &str,
+        from: &str,
+        to: &str,
+    ) -> String {
+        let text =
+            std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert!(text.contains(from), "{path} has no `{from}`");
+        let mut sources = Sources::new();
+        let id = sources.add(SourceFile::new(path, text.replacen(from, to, 1)));
+        let d = feebook::yaml::parse::<T>(&sources, id, "file").unwrap_err();
+        render_all(&[d], &sources)
+    }
+    let order = first_problem::<feebook::order::OrderFile>(
+        "samples/orders/paid-repair-802.yaml",
+        "service_date: 2026-11-24",
+        "service_date: 26-11-24",
+    );
+    assert!(
+        order.starts_with("error[invalid-value]: `26-11-24`: a date's year has four digits: write 2026-11-24\n  --> samples/orders/paid-repair-802.yaml:12:15\n"),
+        "{order}"
+    );
+    let job = first_problem::<feebook::job::JobFile>(
+        "samples/jobs/BJ2026-0031-bathroom-waterproofing.yaml",
+        "confirmed: {by: 孙晓明, date: 2026-11-18}",
+        "confirmed: {by: 孙晓明, date: 0026-11-18}",
+    );
+    assert!(
+        job.starts_with("error[invalid-value]: `0026-11-18`: a year before 2000 is not a year of these records: write 2026-11-18\n"),
+        "{job}"
+    );
+    let payment = first_problem::<feebook::payment::Payment>(
+        "samples/payments/immediate-repair-802.yaml",
+        "date: 2026-",
+        "date: 26-",
+    );
+    assert!(
+        payment.starts_with("error[invalid-value]: `26-"),
+        "{payment}"
+    );
+}

@@ -322,9 +322,11 @@ pub struct TaxRate {
     /// The rate, written as a percentage: `6%`.
     pub rate: Sp<Rate>,
     /// First day the rate applies.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub from: Sp<NaiveDate>,
     /// Last day the rate applies; open-ended when omitted (the next rate's
     /// `from` ends it).
+    #[serde(default, deserialize_with = "crate::yaml::date::optional")]
     pub until: Option<Sp<NaiveDate>>,
 }
 
@@ -338,9 +340,11 @@ pub struct Catalog {
     #[serde(default = "default_catalog_title")]
     pub title: String,
     /// First day these prices apply.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub effective_from: Sp<NaiveDate>,
     /// Last day these prices apply; when omitted, until the next version
     /// starts.
+    #[serde(default, deserialize_with = "crate::yaml::date::optional")]
     pub effective_until: Option<Sp<NaiveDate>>,
     /// The approval record: the procedure requires the company leader's
     /// approval before a catalogue is used (经公司领导审批后实施).
@@ -376,6 +380,7 @@ pub struct Signoff {
     /// Name of the person who signed.
     pub name: String,
     /// Date of the signature.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub date: Sp<NaiveDate>,
     /// `approve` or `reject`.
     #[serde(default)]
@@ -750,8 +755,10 @@ pub struct Holiday {
     /// Name, e.g. 国庆节.
     pub name: String,
     /// First day off.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub from: Sp<NaiveDate>,
     /// Last day off (the same as `from` when omitted).
+    #[serde(default, deserialize_with = "crate::yaml::date::optional")]
     pub to: Option<Sp<NaiveDate>>,
 }
 
@@ -762,6 +769,7 @@ pub struct MakeupWorkday {
     /// Name, e.g. 国庆节调休.
     pub name: String,
     /// The date worked.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub date: Sp<NaiveDate>,
 }
 
