@@ -504,6 +504,22 @@ fn a_rule_file_that_holds_nothing_is_a_warning_naming_it() {
 }
 
 #[test]
+fn a_symbolic_link_to_nothing_in_the_rules_folder_is_an_error_naming_its_target() {
+    let dir = Scratch::new("broken-link-rules");
+    for (name, text) in embedded::FILES {
+        if *name != "catalog-2026.yaml" {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+    std::os::unix::fs::symlink("/nonexistent/x.yaml", dir.join("catalog-2026.yaml")).unwrap();
+    let e = rules::load_dir(&dir).expect_err("a rule file that cannot be read");
+    assert_eq!(
+        e.message.replace(&dir.display().to_string(), "DIR"),
+        "cannot read `DIR/catalog-2026.yaml`: it is a symbolic link to `/nonexistent/x.yaml`, which does not exist"
+    );
+}
+
+#[test]
 fn a_date_with_a_two_digit_year_is_refused_in_every_yaml_file() {
     use feebook::source::{SourceFile, Sources};
     fn first_problem<T: serde::de::DeserializeOwned + std::fmt::Debug>(

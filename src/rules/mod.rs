@@ -142,9 +142,23 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
         .map(|e| e.path())
         // Hidden files (`._catalog.yaml` from macOS, an editor's
         // `.#catalog.yaml`) are not rule files, as in a templates folder.
-        .filter(|p| p.is_file() && !is_hidden(p) && is_yaml(p))
+        .filter(|p| !is_hidden(p) && is_yaml(p))
         .collect();
     paths.sort();
+    // A symbolic link to nothing is a rule file that cannot be read, not
+    // one that is not there: its rules would be missed without a word.
+    if let Some(broken) = paths.iter().find(|p| p.is_symlink() && !p.exists()) {
+        let target = std::fs::read_link(broken)
+            .map_or_else(|_| "?".to_string(), |t| t.display().to_string());
+        return Err(LoadError {
+            message: format!(
+                "cannot read `{}`: it is a symbolic link to `{target}`, which does not exist",
+                broken.display()
+            ),
+            hint: "point the link at the rule file, or remove it".into(),
+        });
+    }
+    paths.retain(|p| p.is_file());
     if paths.is_empty() {
         return Err(LoadError {
             message: format!("the rules folder `{}` has no .yaml files", dir.display()),
