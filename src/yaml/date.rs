@@ -54,7 +54,7 @@ pub fn parse(text: &str) -> Result<NaiveDate, String> {
     });
     let what = match meant {
         Some(m) => format!("write {}", m.format("%Y-%m-%d")),
-        None => "write it as YYYY-MM-DD, e.g. 2026-11-16".to_string(),
+        None => "check the year and write it in full: YYYY-MM-DD, e.g. 2026-11-16".to_string(),
     };
     Err(if short {
         format!("`{text}`: a date's year has four digits: {what}")
@@ -107,7 +107,7 @@ mod tests {
         );
         assert_eq!(
             parse("1999-12-31"),
-            Err("`1999-12-31`: a year before 2000 is not a year of these records: write it as YYYY-MM-DD, e.g. 2026-11-16".into())
+            Err("`1999-12-31`: a year before 2000 is not a year of these records: check the year and write it in full: YYYY-MM-DD, e.g. 2026-11-16".into())
         );
         // Not a date at all: chrono's message, made precise by the caller.
         assert!(parse("2026-02-30").is_err());
