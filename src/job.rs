@@ -26,6 +26,7 @@ pub struct JobFile {
     pub number: Sp<String>,
     /// Date of the quote; personnel costs and tax rates in force on this
     /// date apply.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub date: Sp<NaiveDate>,
     /// The customer.
     pub customer: Customer,
@@ -51,6 +52,7 @@ pub struct JobFile {
     #[serde(default)]
     pub inputs: BTreeMap<String, Sp<String>>,
     /// Planned start of the work.
+    #[serde(default, deserialize_with = "crate::yaml::date::optional_plain")]
     pub planned_start: Option<NaiveDate>,
     /// Remarks printed on the quote sheet.
     pub notes: Option<String>,
@@ -115,6 +117,7 @@ pub struct MaterialLine {
 #[serde(deny_unknown_fields)]
 pub struct Revision {
     /// Date of the change.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub date: Sp<NaiveDate>,
     /// Why the scope or price changed.
     pub reason: String,
@@ -137,5 +140,6 @@ pub struct Confirmation {
     /// Who agreed.
     pub by: String,
     /// When.
+    #[serde(deserialize_with = "crate::yaml::date::plain")]
     pub date: NaiveDate,
 }

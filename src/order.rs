@@ -88,6 +88,7 @@ pub struct OrderFile {
     /// of the series when the order is issued.
     pub number: Option<Sp<String>>,
     /// Date the request was registered.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub date: Sp<NaiveDate>,
     /// Customer name.
     pub customer: Sp<String>,
@@ -100,6 +101,7 @@ pub struct OrderFile {
     /// Quantity in the item's unit.
     pub quantity: Sp<Qty>,
     /// Date of the service; the price list in force that day applies.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub service_date: Sp<NaiveDate>,
     /// Agreed time, e.g. 09:00–11:00.
     pub service_time: Option<String>,
@@ -115,6 +117,7 @@ pub struct OrderFile {
     /// Who does the work.
     pub staff: Option<String>,
     /// Date the service was completed.
+    #[serde(default, deserialize_with = "crate::yaml::date::optional")]
     pub completed_on: Option<Sp<NaiveDate>>,
     /// The customer signed the order on completion.
     #[serde(default)]
@@ -122,6 +125,7 @@ pub struct OrderFile {
     /// The department head who checked the order (核对人).
     pub verified_by: Option<String>,
     /// Date it was checked.
+    #[serde(default, deserialize_with = "crate::yaml::date::optional")]
     pub verified_on: Option<Sp<NaiveDate>>,
     /// Why it was checked later than the next working day (核对延误原因):
     /// the procedure asks for the reason with a late check, not a date

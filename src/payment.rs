@@ -27,6 +27,7 @@ pub struct Payment {
     /// when the receipt is issued.
     pub number: Option<Sp<String>>,
     /// Date the money was received.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub date: Sp<NaiveDate>,
     /// Who paid.
     pub payer: Sp<String>,

@@ -330,13 +330,16 @@ pub fn evaluate(
         calendar: Some(calendar),
     };
     let values = formula.program.eval(&env).map_err(|(i, e)| {
-        vec![
-            Diagnostic::error(
-                "evaluation",
-                format!("{context}: line `{}` of formula `{}`: {}", formula.lines[i].id, formula.id, e.message),
-            )
-            .hint("check the values given; a division by zero or an overflow means an input is 0 or absurdly large"),
-        ]
+        let line = &formula.lines[i];
+        vec![line_failed(
+            formula,
+            i,
+            line.place(e.span),
+            format!(
+                "{context}: line `{}` of formula `{}`: {}",
+                line.id, formula.id, e.message
+            ),
+        )]
     })?;
     let mut lines = Vec::new();
     let mut cost = Money::ZERO;
@@ -352,9 +355,14 @@ pub fn evaluate(
         let amount = match (def.kind, value) {
             (LineKind::Info, _) => None,
             (_, Value::Num(d)) => Some(Money::from_decimal_rounded(*d).map_err(|e| {
-                vec![Diagnostic::error(
-                    "evaluation",
-                    format!("{context}: line `{}` = {d}: {e}", def.id),
+                vec![line_failed(
+                    formula,
+                    i,
+                    def.expr_loc,
+                    format!(
+                        "{context}: line `{}` of formula `{}` = {d}: {e}",
+                        def.id, formula.id
+                    ),
                 )]
             })?),
             (_, other) => {
@@ -430,6 +438,22 @@ pub fn evaluate(
         tax,
         cost,
     })
+}
+
+/// A formula line that cannot be computed with the values given: said
+/// with the line's place in the rule file, since the values may be right
+/// and the line wrong (`feebook check` finds a line that fails for every
+/// value, not one that fails for some).
+fn line_failed(
+    formula: &CompiledFormula,
+    line: usize,
+    at: crate::source::Loc,
+    message: String,
+) -> Diagnostic {
+    let id = formula.lines.get(line).map_or("", |l| l.id.as_str());
+    Diagnostic::error("evaluation", message)
+        .also(at, format!("line `{id}` of formula `{}`", formula.id))
+        .hint("check the values given: a division by an input of 0, or an amount with extra zeros, fails a line; if they are right, the formula line shown is wrong for them: correct it in the rules")
 }
 
 fn overflow(context: &str) -> Vec<Diagnostic> {
@@ -701,7 +725,20 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
                 Some(req.quantity),
                 &JobRows::default(),
                 &context,
-            )?;
+            )
+            .map_err(|problems| {
+                // A line that fails is shown in the rules; the order
+                // whose values it failed for is where to look first.
+                problems
+                    .into_iter()
+                    .map(|d| match d.primary.place {
+                        Place::Nowhere if d.code == "evaluation" => {
+                            at(d, &req.quantity_place, "priced with this order's values")
+                        }
+                        _ => d,
+                    })
+                    .collect::<Vec<_>>()
+            })?;
             (result.total, Some(result))
         }
         (None, None) => {

@@ -424,3 +424,142 @@ fn hidden_files_in_the_rules_folder_are_not_rule_files() {
         render_all(&loaded.diagnostics, &loaded.sources)
     );
 }
+
+#[test]
+fn a_line_that_fails_for_some_made_up_inputs_is_a_warning_and_pricing_shows_the_line() {
+    // Fails when 3 hours are worked, one of the inputs `check` tries.
+    let loaded = rules::load_texts(
+        Origin::Embedded,
+        sample_edited(
+            "rules/formulas.yaml",
+            "expr: hours * hourly_rate,",
+            "expr: hours * hourly_rate / (hours - 3),",
+        ),
+    );
+    let shown = render_all(&loaded.diagnostics, &loaded.sources);
+    let codes: Vec<_> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.is_error()))
+        .collect();
+    // (2.37 hours make the line, and the total, negative: said apart.)
+    assert_eq!(
+        codes,
+        [("formula-can-fail", false), ("negative-price", false)],
+        "{shown}"
+    );
+    assert!(
+        shown.contains(
+            "warning[formula-can-fail]: line `labour` of formula `paid_repair` fails with hours = 3, materials = 123.45: division by zero\n  --> rules/formulas.yaml:56:40"
+        ),
+        "{shown}"
+    );
+    // Priced for those values, the failure names the line in the rules.
+    let r = loaded.rules.expect("warnings keep the rules usable");
+    let problems = feebook::pricing::price_item(
+        &r,
+        &feebook::pricing::ItemRequest {
+            item: "paid-repair",
+            quantity: 3.into(),
+            date: "2026-11-27".parse().unwrap(),
+            inputs: Default::default(),
+            item_place: None,
+            quantity_place: None,
+            date_place: None,
+        },
+    )
+    .unwrap_err();
+    let shown = render_all(&problems, &loaded.sources);
+    assert_eq!(problems.len(), 1, "{shown}");
+    assert!(
+        shown.starts_with(
+            "error[evaluation]: item `paid-repair`: line `labour` of formula `paid_repair`: division by zero\n  --> rules/formulas.yaml:56:40\n"
+        ),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_rule_file_that_holds_nothing_is_a_warning_naming_it() {
+    for text in ["", "# 2026 price list\n\n", "policies: []\n"] {
+        let mut files = sample_files();
+        files
+            .iter_mut()
+            .find(|(n, _)| n == "rules/catalog-2026.yaml")
+            .unwrap()
+            .1 = text.to_string();
+        let loaded = rules::load_texts(Origin::Embedded, files);
+        let shown = render_all(&loaded.diagnostics, &loaded.sources);
+        let codes: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.is_error()))
+            .collect();
+        assert_eq!(codes, [("no-rules", false)], "{text:?}: {shown}");
+        assert!(
+            shown.starts_with("warning[no-rules]: `rules/catalog-2026.yaml` holds no rules"),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn a_symbolic_link_to_nothing_in_the_rules_folder_is_an_error_naming_its_target() {
+    let dir = Scratch::new("broken-link-rules");
+    for (name, text) in embedded::FILES {
+        if *name != "catalog-2026.yaml" {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+    }
+    std::os::unix::fs::symlink("/nonexistent/x.yaml", dir.join("catalog-2026.yaml")).unwrap();
+    let e = rules::load_dir(&dir).expect_err("a rule file that cannot be read");
+    assert_eq!(
+        e.message.replace(&dir.display().to_string(), "DIR"),
+        "cannot read `DIR/catalog-2026.yaml`: it is a symbolic link to `/nonexistent/x.yaml`, which does not exist"
+    );
+}
+
+#[test]
+fn a_date_with_a_two_digit_year_is_refused_in_every_yaml_file() {
+    use feebook::source::{SourceFile, Sources};
+    fn first_problem<T: serde::de::DeserializeOwned + std::fmt::Debug>(
+        path: &str,
+        from: &str,
+        to: &str,
+    ) -> String {
+        let text =
+            std::fs::read_to_string(format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        assert!(text.contains(from), "{path} has no `{from}`");
+        let mut sources = Sources::new();
+        let id = sources.add(SourceFile::new(path, text.replacen(from, to, 1)));
+        let d = feebook::yaml::parse::<T>(&sources, id, "file").unwrap_err();
+        render_all(&[d], &sources)
+    }
+    let order = first_problem::<feebook::order::OrderFile>(
+        "samples/orders/paid-repair-802.yaml",
+        "service_date: 2026-11-24",
+        "service_date: 26-11-24",
+    );
+    assert!(
+        order.starts_with("error[invalid-value]: `26-11-24`: a date's year has four digits: write 2026-11-24\n  --> samples/orders/paid-repair-802.yaml:12:15\n"),
+        "{order}"
+    );
+    let job = first_problem::<feebook::job::JobFile>(
+        "samples/jobs/BJ2026-0031-bathroom-waterproofing.yaml",
+        "confirmed: {by: 孙晓明, date: 2026-11-18}",
+        "confirmed: {by: 孙晓明, date: 0026-11-18}",
+    );
+    assert!(
+        job.starts_with("error[invalid-value]: `0026-11-18`: a year before 2000 is not a year of these records: write 2026-11-18\n"),
+        "{job}"
+    );
+    let payment = first_problem::<feebook::payment::Payment>(
+        "samples/payments/immediate-repair-802.yaml",
+        "date: 2026-",
+        "date: 26-",
+    );
+    assert!(
+        payment.starts_with("error[invalid-value]: `26-"),
+        "{payment}"
+    );
+}

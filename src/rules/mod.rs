@@ -142,9 +142,23 @@ pub fn load_dir(dir: &Path) -> Result<Loaded, LoadError> {
         .map(|e| e.path())
         // Hidden files (`._catalog.yaml` from macOS, an editor's
         // `.#catalog.yaml`) are not rule files, as in a templates folder.
-        .filter(|p| p.is_file() && !is_hidden(p) && is_yaml(p))
+        .filter(|p| !is_hidden(p) && is_yaml(p))
         .collect();
     paths.sort();
+    // A symbolic link to nothing is a rule file that cannot be read, not
+    // one that is not there: its rules would be missed without a word.
+    if let Some(broken) = paths.iter().find(|p| p.is_symlink() && !p.exists()) {
+        let target = std::fs::read_link(broken)
+            .map_or_else(|_| "?".to_string(), |t| t.display().to_string());
+        return Err(LoadError {
+            message: format!(
+                "cannot read `{}`: it is a symbolic link to `{target}`, which does not exist",
+                broken.display()
+            ),
+            hint: "point the link at the rule file, or remove it".into(),
+        });
+    }
+    paths.retain(|p| p.is_file());
     if paths.is_empty() {
         return Err(LoadError {
             message: format!("the rules folder `{}` has no .yaml files", dir.display()),
@@ -245,9 +259,15 @@ pub fn load_texts(origin: Origin, files: Vec<(String, String)>) -> Loaded {
         .collect();
     let mut diagnostics = Vec::new();
     let mut parsed = Vec::new();
+    let mut empty = Vec::new();
     for &id in &ids {
         match crate::yaml::parse_all::<model::RuleFile>(&sources, id, "rule file") {
-            Ok(file) => parsed.push((id, file)),
+            Ok(file) => {
+                if file.is_empty() {
+                    empty.push(no_rules(&sources, id));
+                }
+                parsed.push((id, file));
+            }
             Err(d) => diagnostics.extend(d),
         }
     }
@@ -281,6 +301,7 @@ pub fn load_texts(origin: Origin, files: Vec<(String, String)>) -> Loaded {
         .collect();
     let rules = if controls.is_empty() { rules } else { None };
     diagnostics.extend(controls);
+    diagnostics.extend(empty);
     Loaded {
         origin,
         sources,
@@ -288,6 +309,26 @@ pub fn load_texts(origin: Origin, files: Vec<(String, String)>) -> Loaded {
         rules,
         diagnostics,
     }
+}
+
+/// A rule file that holds nothing: emptied by mistake (an editor's save
+/// gone wrong, a copy cut short), its prices would be missed without a
+/// word, the days it covered priced from another list or not at all.
+fn no_rules(sources: &Sources, id: FileId) -> Diagnostic {
+    let name = sources.name(id).to_string();
+    let blank = sources.get(id).is_none_or(|f| {
+        f.text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    });
+    let why = if blank {
+        "it is empty or only comments"
+    } else {
+        "its sections have nothing in them"
+    };
+    Diagnostic::warning("no-rules", format!("`{name}` holds no rules: {why}"))
+    .at_place(Place::File(name), "")
+    .hint("if it lost its content, put it back (from a copy or version control); if it is not needed, delete it or move it into a folder whose name starts with `.`")
 }
 
 /// Escapes in double-quoted values that write a control character (`\e`,

@@ -29,6 +29,7 @@ use crate::source::Sp;
 #[schemars(title = "feebook rule file")]
 pub struct RuleFile {
     /// The organisation that sells the services and issues the documents.
+    #[serde(default, deserialize_with = "present")]
     pub organization: Option<Sp<Organization>>,
     /// Roles that act in approval chains and on documents, by id
     /// (e.g. `company_leader`, `branch_manager`, `dept_head`, `finance`).
@@ -46,6 +47,7 @@ pub struct RuleFile {
     pub taxes: IdMap<Tax>,
     /// One version of the service catalogue (特约服务项目及收费标准). Put each
     /// version in its own file; versions must not overlap in time.
+    #[serde(default, deserialize_with = "present")]
     pub catalog: Option<Sp<Catalog>>,
     /// Fee formulas, by id (e.g. `temporary_job`).
     #[serde(default)]
@@ -54,18 +56,52 @@ pub struct RuleFile {
     #[serde(default)]
     pub approval_chains: IdMap<ApprovalChain>,
     /// How temporary jobs (临时性特约服务) are priced and approved.
+    #[serde(default, deserialize_with = "present")]
     pub temporary_jobs: Option<Sp<TemporaryJobSettings>>,
     /// Policies: the procedure's principles as conditions a machine checks.
     #[serde(default)]
     pub policies: Vec<Policy>,
     /// The working-day calendar: weekends, public holidays and make-up
     /// workdays (调休).
+    #[serde(default, deserialize_with = "present")]
     pub calendar: Option<Sp<Calendar>>,
     /// Settings for the documents feebook renders.
+    #[serde(default, deserialize_with = "present")]
     pub documents: Option<Sp<DocumentSettings>>,
     /// How work orders are read from spreadsheets (CSV, XLSX): the headers
     /// each field may have. Built-in Chinese headers apply when omitted.
+    #[serde(default, deserialize_with = "present")]
     pub imports: Option<Sp<ImportSettings>>,
+}
+
+impl RuleFile {
+    /// Whether the file holds no rules at all: empty, only comments, or
+    /// only sections with nothing in them (`policies: []`).
+    pub fn is_empty(&self) -> bool {
+        self.organization.is_none()
+            && self.roles.is_empty()
+            && self.departments.is_empty()
+            && self.personnel_costs.is_empty()
+            && self.taxes.is_empty()
+            && self.catalog.is_none()
+            && self.formulas.is_empty()
+            && self.approval_chains.is_empty()
+            && self.temporary_jobs.is_none()
+            && self.policies.is_empty()
+            && self.calendar.is_none()
+            && self.documents.is_none()
+            && self.imports.is_none()
+    }
+}
+
+/// A section that is written is read, even with nothing under it: serde
+/// takes `catalog:` with its content lost (a null) for a section left out,
+/// and the rules would go on without it. Read as the section itself, a
+/// null is an error at the key, as `taxes:` with nothing under it is.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// Spreadsheet import settings.
@@ -286,9 +322,11 @@ pub struct TaxRate {
     /// The rate, written as a percentage: `6%`.
     pub rate: Sp<Rate>,
     /// First day the rate applies.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub from: Sp<NaiveDate>,
     /// Last day the rate applies; open-ended when omitted (the next rate's
     /// `from` ends it).
+    #[serde(default, deserialize_with = "crate::yaml::date::optional")]
     pub until: Option<Sp<NaiveDate>>,
 }
 
@@ -302,9 +340,11 @@ pub struct Catalog {
     #[serde(default = "default_catalog_title")]
     pub title: String,
     /// First day these prices apply.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub effective_from: Sp<NaiveDate>,
     /// Last day these prices apply; when omitted, until the next version
     /// starts.
+    #[serde(default, deserialize_with = "crate::yaml::date::optional")]
     pub effective_until: Option<Sp<NaiveDate>>,
     /// The approval record: the procedure requires the company leader's
     /// approval before a catalogue is used (经公司领导审批后实施).
@@ -340,6 +380,7 @@ pub struct Signoff {
     /// Name of the person who signed.
     pub name: String,
     /// Date of the signature.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub date: Sp<NaiveDate>,
     /// `approve` or `reject`.
     #[serde(default)]
@@ -714,8 +755,10 @@ pub struct Holiday {
     /// Name, e.g. 国庆节.
     pub name: String,
     /// First day off.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub from: Sp<NaiveDate>,
     /// Last day off (the same as `from` when omitted).
+    #[serde(default, deserialize_with = "crate::yaml::date::optional")]
     pub to: Option<Sp<NaiveDate>>,
 }
 
@@ -726,6 +769,7 @@ pub struct MakeupWorkday {
     /// Name, e.g. 国庆节调休.
     pub name: String,
     /// The date worked.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
     pub date: Sp<NaiveDate>,
 }
 

@@ -245,6 +245,27 @@ pub struct LineDef {
     pub kind: LineKind,
     pub ty: Type,
     pub expr_source: String,
+    /// Where the expression is written in the rule file.
+    pub expr_loc: Loc,
+    /// Where the expression's text starts inside `expr_loc` when the file
+    /// holds it as written (not folded, no escapes), so that a part of it
+    /// can be pointed at.
+    expr_at: Option<u32>,
+}
+
+impl LineDef {
+    /// The place in the rule file of `span`, a part of the expression (an
+    /// evaluation error's); the whole expression when that part cannot be
+    /// placed exactly.
+    pub fn place(&self, span: expr::Span) -> Loc {
+        match self.expr_at {
+            Some(at) if span.start < span.end && span.end as usize <= self.expr_source.len() => {
+                self.expr_loc
+                    .sub(at.saturating_add(span.start), at.saturating_add(span.end))
+            }
+            _ => self.expr_loc,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -592,8 +613,9 @@ impl Checker<'_> {
     /// pricing refuses such a result every time it happens, with no place in
     /// the rules, so it is the rule file's mistake (a total that leaves a
     /// line out or counts one twice, or is rounded differently from its
-    /// parts). Other evaluation problems depend on the inputs and are left
-    /// to pricing.
+    /// parts). A line that cannot be computed (a division by zero, an
+    /// amount too large) with every set is an error at that line: no price
+    /// would ever come of it; with some sets only, a warning naming them.
     fn check_formula_sums(&mut self, rules: &Rules, formulas: &IdMap<Formula>) {
         for compiled in &rules.formulas {
             let Some(total_line) = formulas
@@ -602,6 +624,9 @@ impl Checker<'_> {
             else {
                 continue;
             };
+            // (what failed, with which inputs) for each set that fails.
+            let mut failed: Vec<(Diagnostic, String)> = Vec::new();
+            let mut reported = false;
             for sample in TRIAL_INPUTS {
                 let given: std::collections::BTreeMap<String, crate::pricing::GivenInput> =
                     compiled
@@ -656,6 +681,13 @@ impl Checker<'_> {
                 } else {
                     with.join(", ")
                 };
+                if let Some(failure) = problems.iter().find(|d| d.code == "evaluation").cloned() {
+                    failed.push((failure, with));
+                    continue;
+                }
+                if reported {
+                    continue;
+                }
                 if let Some(negative) = problems.iter().find(|d| d.code == "negative-price") {
                     let comes_to = negative
                         .message
@@ -673,7 +705,8 @@ impl Checker<'_> {
                         .at(total_line.expr.loc, "can be negative")
                         .hint("pricing refuses a negative price: bound the total with `max(0, ...)` or give the item a minimum charge"),
                     );
-                    break;
+                    reported = true;
+                    continue;
                 }
                 let Some(sum) = problems.iter().find(|d| d.code == "lines-do-not-add-up") else {
                     continue;
@@ -694,9 +727,53 @@ impl Checker<'_> {
                     .at(total_line.expr.loc, "not the sum of the cost, fee and tax lines")
                     .hint("pricing refuses a price whose lines do not add up: make the total the sum of the `cost`, `fee` and `tax` lines as rounded, and mark lines that are not added `kind: subtotal` or `kind: info`"),
                 );
-                break;
+                reported = true;
             }
+            self.line_failures(&failed, total_line.expr.loc);
         }
+    }
+
+    /// Reports a formula line that failed with some of the made-up inputs
+    /// (`failed`: pricing's problem and the inputs, for each set that
+    /// failed), at the line, once.
+    fn line_failures(&mut self, failed: &[(Diagnostic, String)], fallback: Loc) {
+        let Some((first, with)) = failed.first() else {
+            return;
+        };
+        let line = first.secondary.iter().find_map(|l| match l.place {
+            crate::diagnostic::Place::Span(loc) => Some((loc, l.text.as_str())),
+            _ => None,
+        });
+        let (at, line) = line.unwrap_or((fallback, "a line"));
+        // pricing says "trial: line `labour` of formula `paid_repair`: division
+        // by zero", or "… `paid_repair` = 18000000000000.00: too large …".
+        let rest = first
+            .message
+            .strip_prefix("trial: ")
+            .and_then(|m| m.strip_prefix(line))
+            .unwrap_or(&first.message);
+        let why = match rest.strip_prefix(" = ") {
+            Some(value) => format!("it comes to {value}"),
+            None => rest.trim_start_matches(": ").to_string(),
+        };
+        let d = if failed.len() == TRIAL_INPUTS.len() {
+            Diagnostic::error(
+                "formula-always-fails",
+                format!(
+                    "{line} fails with every set of made-up inputs `check` prices it with (the first: {with}): {why}"
+                ),
+            )
+            .at(at, "fails whatever the inputs")
+            .hint("pricing would refuse every price from this formula: correct the line (a divisor that is always 0, a factor with extra zeros)")
+        } else {
+            Diagnostic::warning(
+                "formula-can-fail",
+                format!("{line} fails with {with}: {why}"),
+            )
+            .at(at, "fails for some inputs")
+            .hint("pricing refuses a price whose values make this line fail: if such values can be given, correct the line (bound a divisor with `max(1, ...)`); if they cannot, nothing needs doing")
+        };
+        self.push(d);
     }
 
     fn check_imports(
@@ -1378,6 +1455,12 @@ impl Checker<'_> {
                 kind: line.kind,
                 ty: program.lines()[i].ty(),
                 expr_source: line.expr.value.clone(),
+                expr_loc: line.expr.loc,
+                expr_at: self
+                    .sources
+                    .slice(line.expr.loc)
+                    .find(line.expr.value.as_str())
+                    .and_then(|at| u32::try_from(at).ok()),
             });
         }
         if total.len() != 1 {

@@ -7,6 +7,7 @@
 //! column. [`parse_all`] goes on past the first error to report every
 //! entry of a file that does not read (rule files, lists of orders).
 
+pub mod date;
 mod recover;
 
 use serde::de::DeserializeOwned;
