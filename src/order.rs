@@ -458,7 +458,7 @@ pub fn price_order(
         });
     }
     if let Some(problem) = crate::text::name_problem(&o.customer) {
-        let d = Diagnostic::error("empty-value", format!("the customer's name {problem}"))
+        let d = Diagnostic::error(problem.code, format!("the customer's name {problem}"))
             .hint("write the customer's name as registered");
         problems.push(match o.place("customer") {
             Some(p) => d.at_place(p, "here"),
@@ -468,7 +468,7 @@ pub fn price_order(
     // Where the work is done, and what the notice is addressed to (a
     // customer is a name and an address).
     if let Some(problem) = crate::text::name_problem(&o.address) {
-        let d = Diagnostic::error("empty-value", format!("the address {problem}"))
+        let d = Diagnostic::error(problem.code, format!("the address {problem}"))
             .hint("write where the service is done, e.g. 华庭大厦 12 层 1203 室");
         problems.push(match o.place("address") {
             Some(p) => d.at_place(p, "here"),

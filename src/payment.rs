@@ -280,7 +280,7 @@ pub fn check(rules: &Rules, p: &Payment) -> Vec<Diagnostic> {
     }
     if let Some(problem) = crate::text::name_problem(&p.payer.value) {
         problems.push(
-            Diagnostic::error("empty-value", format!("the payer's name {problem}"))
+            Diagnostic::error(problem.code, format!("the payer's name {problem}"))
                 .at(p.payer.loc, "here")
                 .hint("write who paid"),
         );

@@ -239,7 +239,7 @@ pub fn price_job(rules: &Rules, job: &JobFile) -> Result<Quote, Vec<Diagnostic>>
     }
     if let Some(problem) = crate::text::name_problem(&job.customer.name.value) {
         problems.push(
-            Diagnostic::error("empty-value", format!("the customer's name {problem}"))
+            Diagnostic::error(problem.code, format!("the customer's name {problem}"))
                 .at(job.customer.name.loc, "here")
                 .hint("the customer signs the quote sheet: give their name"),
         );

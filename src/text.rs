@@ -21,21 +21,47 @@ pub fn is_blank(c: char) -> bool {
         || matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
 }
 
+/// What is wrong with a name a document prints; displays as the rest of a
+/// sentence ("the address {problem}").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameProblem {
+    /// The diagnostic code: `empty-value` or `control-character`.
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for NameProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
 /// What is wrong with a name a document prints (a customer, a payer), if
 /// anything: empty, only characters that print nothing, or a control
-/// character.
-pub fn name_problem(name: &str) -> Option<String> {
+/// character (a line break typed with Alt+Enter in a spreadsheet cell).
+pub fn name_problem(name: &str) -> Option<NameProblem> {
     if let Some(c) = name.chars().find(|&c| is_control(c) && !matches!(c, '\t')) {
-        return Some(format!(
-            "contains the control character U+{:04X}, which prints nothing",
-            c as u32
-        ));
+        let message = if matches!(c, '\n' | '\r') {
+            "contains a line break (Alt+Enter in a spreadsheet cell), which a one-line field cannot print: write it on one line".to_string()
+        } else {
+            format!(
+                "contains the control character U+{:04X}, which prints nothing",
+                c as u32
+            )
+        };
+        return Some(NameProblem {
+            code: "control-character",
+            message,
+        });
     }
     if name.chars().all(|c| is_blank(c) || c == '\t') {
-        return Some(if name.is_empty() {
-            "is empty".into()
-        } else {
-            "prints nothing: it has only spaces or invisible characters".into()
+        return Some(NameProblem {
+            code: "empty-value",
+            message: if name.is_empty() {
+                "is empty".into()
+            } else {
+                "prints nothing: it has only spaces or invisible characters".into()
+            },
         });
     }
     None

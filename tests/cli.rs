@@ -1110,3 +1110,24 @@ fn a_notice_is_as_the_approval_stood_on_its_date() {
     assert_eq!(code, Some(0), "{err}");
     assert!(out.contains("已批准"), "{out}");
 }
+
+/// A line break typed into a cell (Alt+Enter) is said as such, not as an
+/// empty value.
+#[test]
+fn a_line_break_in_an_address_cell_is_said_as_such() {
+    let d = temp_dir("line-break");
+    let csv = d.join("m.csv");
+    std::fs::write(
+        &csv,
+        "单号,客户名称,地址,服务项目,数量,结算方式,服务日期,完成日期,客户签字,核对人,核对日期\n\
+         WX202611-00001,孙晓明,\"华庭大厦\n12 层 1203 室\",洗衣服务,2,月结,2026-11-20,2026-11-20,是,张丽,2026-11-23\n",
+    )
+    .unwrap();
+    let (code, _, err) = run(&["police", csv.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("error[control-character]: the address contains a line break (Alt+Enter in a spreadsheet cell)"),
+        "{err}"
+    );
+    assert!(!err.contains("empty-value"), "{err}");
+}
