@@ -405,6 +405,36 @@ pub fn price_job(rules: &Rules, job: &JobFile) -> Result<Quote, Vec<Diagnostic>>
                 .hint("revisions are listed oldest first"),
             );
         }
+        // The customer agrees again to a change once it is made: a
+        // confirmation dated earlier would let the work go on unconfirmed.
+        if let Some(c) = &rev.value.confirmed
+            && c.date < rev.value.date.value
+        {
+            problems.push(
+                Diagnostic::error(
+                    "date-order",
+                    format!(
+                        "revision {} is confirmed on {}, before it was made ({})",
+                        k + 1,
+                        c.date,
+                        rev.value.date.value
+                    ),
+                )
+                .at(rev.loc, "this revision")
+                .hint("the customer confirms a change after it is made: check the dates"),
+            );
+        }
+        // The reason is printed on the quote sheet the customer signs.
+        if rev.value.reason.chars().all(crate::text::is_blank) {
+            problems.push(
+                Diagnostic::error(
+                    "empty-value",
+                    format!("revision {} gives no reason", k + 1),
+                )
+                .at(rev.loc, "this revision")
+                .hint("write why the scope or price changed (`reason:`), e.g. 客户要求增加一遍抛光"),
+            );
+        }
     }
     if !problems.is_empty() {
         return Err(problems);

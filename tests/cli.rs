@@ -1131,3 +1131,55 @@ fn a_line_break_in_an_address_cell_is_said_as_such() {
     );
     assert!(!err.contains("empty-value"), "{err}");
 }
+
+/// A revision's dates and reason are checked as a sign-off's are: the
+/// customer confirms a change after it is made, the reason is printed for
+/// the customer to sign, and a job dated 2062 is a typo.
+#[test]
+fn a_revision_is_confirmed_after_it_is_made_and_says_why() {
+    let d = temp_dir("revision-dates");
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/jobs/BJ2026-0036-lobby-stone-care.yaml"
+    ))
+    .unwrap();
+    let confirmed = sample.replace(
+        "    reason: 客户要求增加一遍抛光，增加用工 3 小时及结晶粉 1 瓶\n",
+        "    reason: 客户要求增加一遍抛光，增加用工 3 小时及结晶粉 1 瓶\n    confirmed: {by: 客户, date: 2026-11-21}\n",
+    );
+    assert_ne!(confirmed, sample);
+    let cases = [
+        (
+            "early.yaml",
+            confirmed,
+            "revision 1 is confirmed on 2026-11-21, before it was made (2026-11-25)",
+        ),
+        (
+            "no-reason.yaml",
+            sample.replace(
+                "    reason: 客户要求增加一遍抛光，增加用工 3 小时及结晶粉 1 瓶\n",
+                "    reason: \"\"\n",
+            ),
+            "error[empty-value]: revision 1 gives no reason",
+        ),
+        (
+            "2062.yaml",
+            sample.replace("2026-11-", "2062-11-"),
+            "the job's date: the date 2062-11-",
+        ),
+    ];
+    for (name, text, message) in cases {
+        let path = d.join(name);
+        std::fs::write(&path, text).unwrap();
+        let (code, _, err) = run(&[
+            "quote",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+            "-o",
+            "-",
+        ]);
+        assert_eq!(code, Some(1), "{name}: {err}");
+        assert!(err.contains(message), "{name}: {err}");
+    }
+}

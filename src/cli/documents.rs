@@ -256,6 +256,7 @@ pub fn check_job(rules_args: &RulesArgs, path: &Path) -> Result<Checked, u8> {
         &|f| quote::field_place(&job, f),
     );
     policy.extend(job_number_problem(&rules, &job));
+    policy.extend(job_date_problems(&job, super::today()));
     Ok(Checked {
         rules,
         sources,
@@ -264,6 +265,37 @@ pub fn check_job(rules_args: &RulesArgs, path: &Path) -> Result<Checked, u8> {
         approval_problems,
         policy,
     })
+}
+
+/// A job's dates against today: the job's own more than a year ahead (2062
+/// for 2026) is an error, as for every numbered document; a revision or its
+/// confirmation after today is a warning (a change not made yet).
+fn job_date_problems(job: &feebook::job::JobFile, today: NaiveDate) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if let Some(problem) = issue::date_problem(job.date.value, today) {
+        out.push(
+            Diagnostic::error("date-out-of-range", format!("the job's date: {problem}"))
+                .at(job.date.loc, "check the year")
+                .hint("a job is dated the day its quote is drawn up"),
+        );
+    }
+    for (k, rev) in job.revisions.iter().enumerate() {
+        let r = &rev.value;
+        let confirmed = r.confirmed.as_ref().map(|c| c.date);
+        for (what, date) in [("made", Some(r.date.value)), ("confirmed", confirmed)] {
+            if let Some(d) = date.filter(|d| *d > today) {
+                out.push(
+                    Diagnostic::warning(
+                        "date-in-future",
+                        format!("revision {} is {what} on {d}, after today ({today})", k + 1),
+                    )
+                    .at(rev.loc, "this revision")
+                    .hint("write a revision and its confirmation once they happen; check the date"),
+                );
+            }
+        }
+    }
+    out
 }
 
 /// A job's number, typed by hand, in the series the rules' quote numbering
