@@ -474,6 +474,23 @@ pub fn evaluate(
             )
             .at(s.loc, "which department?")
             .hint("add `department: <id>` to the sign-off")
+        } else if let Some(by) = slots
+            .iter()
+            .filter(|sl| sl.step <= current_step && fits(sl))
+            .find_map(|sl| sl.signed.as_ref())
+        {
+            Diagnostic::error(
+                "already-signed",
+                format!(
+                    "{who} already signed this job ({}, {}); {} signs again",
+                    by.name, by.date, so.name
+                ),
+            )
+            .at(s.loc, "signed twice")
+            .hint(format!(
+                "a step is signed once; next: {}",
+                waiting.join("、")
+            ))
         } else {
             Diagnostic::error(
                 "not-in-chain",

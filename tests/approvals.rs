@@ -907,3 +907,56 @@ fn a_price_is_not_signed_before_it_exists() {
     );
     assert_eq!(code, 0, "{err}");
 }
+
+/// Signing a step again says who signed it and when; an unknown `--role`
+/// is a wrong argument (exit 2) listing the roles, as `--department` is.
+#[test]
+fn a_step_signed_again_and_an_unknown_role_are_said_as_such() {
+    let dir = temp("signed-again");
+    std::fs::copy(
+        format!("{ROOT}/samples/jobs/BJ2026-0034-office-partition.yaml"),
+        dir.join("j.yaml"),
+    )
+    .unwrap();
+    let (code, _, err) = feebook(
+        &[
+            "approve",
+            "j.yaml",
+            "--role",
+            "dept_head",
+            "--department",
+            "cleaning",
+            "--name",
+            "张丽",
+            "--date",
+            "2026-11-24",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "error[already-signed]: 部门负责人（保洁部） already signed this job (张丽, 2026-11-21)"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = feebook(
+        &[
+            "approve",
+            "j.yaml",
+            "--role",
+            "company_leadr",
+            "--name",
+            "周文华",
+            "--date",
+            "2026-11-24",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("--role `company_leadr` is not a role of the rules"),
+        "{err}"
+    );
+    assert!(err.contains("company_leader"), "{err}");
+}

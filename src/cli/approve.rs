@@ -115,6 +115,18 @@ pub fn approve(rules_args: &RulesArgs, path: &Path, o: ApproveOpts) -> u8 {
             return Err(USAGE);
         }
         let (rules, _) = load_rules(rules_args)?;
+        if !rules.roles.contains(o.role) {
+            let ids: Vec<&str> = rules.roles.keys().collect();
+            eprintln!(
+                "error: --role `{}` is not a role of the rules{}\n  = help: roles: {}",
+                o.role,
+                feebook::diagnostic::did_you_mean(o.role, ids.iter().copied())
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default(),
+                ids.join(", ")
+            );
+            return Err(USAGE);
+        }
         if let Some(d) = o.department
             && !rules.departments.contains(d)
         {
