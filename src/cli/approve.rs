@@ -310,15 +310,19 @@ fn append_signoff_lf(text: &str, entry: &str) -> Option<String> {
         out.push_str(&format!("\nsignoffs:\n  - {entry}\n"));
         return Some(out);
     };
-    let rest = lines[start]["signoffs:".len()..].trim();
-    let rest = if rest.starts_with('#') {
-        ""
+    let after = lines[start]["signoffs:".len()..].trim();
+    // A comment on the line (`signoffs: []   # 尚无签字`) stays on it.
+    let (rest, comment) = if after.starts_with('#') {
+        ("", format!(" {after}"))
     } else {
-        rest.split(" #").next().unwrap_or("").trim()
+        match after.split_once(" #") {
+            Some((value, c)) => (value.trim(), format!("  #{}", c.trim_end())),
+            None => (after, String::new()),
+        }
     };
     let mut out: String = lines[..start].concat();
     if rest == "[]" {
-        out.push_str(&format!("signoffs:\n  - {entry}\n"));
+        out.push_str(&format!("signoffs:{comment}\n  - {entry}\n"));
         out.push_str(&lines[start + 1..].concat());
         return Some(out);
     }
@@ -328,7 +332,7 @@ fn append_signoff_lf(text: &str, entry: &str) -> Option<String> {
         }
         let inner = &rest[1..rest.len() - 1];
         out.push_str(&format!(
-            "signoffs: [{}, {entry}]\n",
+            "signoffs: [{}, {entry}]{comment}\n",
             inner.trim_end_matches([',', ' '])
         ));
         out.push_str(&lines[start + 1..].concat());
@@ -384,6 +388,14 @@ mod tests {
         assert_eq!(
             append_signoff("signoffs: []\nb: 2\n", e).unwrap(),
             "signoffs:\n  - {role: \"x\"}\nb: 2\n"
+        );
+        assert_eq!(
+            append_signoff("signoffs: []   # 尚无签字\nb: 2\n", e).unwrap(),
+            "signoffs:  # 尚无签字\n  - {role: \"x\"}\nb: 2\n"
+        );
+        assert_eq!(
+            append_signoff("signoffs: [{role: a}]  # 会签\n", e).unwrap(),
+            "signoffs: [{role: a}, {role: \"x\"}]  # 会签\n"
         );
         assert_eq!(
             append_signoff("signoffs: [{role: a}]\n", e).unwrap(),
