@@ -1183,3 +1183,21 @@ fn a_revision_is_confirmed_after_it_is_made_and_says_why() {
         assert!(err.contains(message), "{name}: {err}");
     }
 }
+
+/// A job with no labour says so in its labour table, as one with no
+/// materials does, instead of an empty table.
+#[test]
+fn a_quote_without_labour_says_so() {
+    let d = temp_dir("no-labour");
+    let job = d.join("j.yaml");
+    std::fs::write(
+        &job,
+        "number: BJ2026-0109\ndate: 2026-11-30\ncustomer: {name: 钱多多}\naddress: 华庭大厦 9 层 901 室\ndescription: 材料更换\nresponsible_department: engineering\ninvolved_departments: [engineering]\nmaterials: [{name: 吊顶铝扣板, unit: 平方米, quantity: 25, unit_price: \"49.38\"}]\n",
+    )
+    .unwrap();
+    let pdf = d.join("q.pdf");
+    let (code, _, err) = run(&["quote", job.to_str().unwrap(), "-o", pdf.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{err}");
+    let text = pdf_extract::extract_text_from_mem(&std::fs::read(&pdf).unwrap()).unwrap();
+    assert!(text.contains("无人工"), "{text}");
+}
