@@ -1201,3 +1201,31 @@ fn a_quote_without_labour_says_so() {
     let text = pdf_extract::extract_text_from_mem(&std::fs::read(&pdf).unwrap()).unwrap();
     assert!(text.contains("无人工"), "{text}");
 }
+
+/// Two payment files alike are the double payment `police` is there to
+/// find: reported as `paid-twice`, not refused as a file given twice; the
+/// same file given twice is one usage error.
+#[test]
+fn police_reports_a_copied_payment_as_paid_twice() {
+    let d = temp_dir("police-copy");
+    let sample = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/payments/immediate-repair-802.yaml"
+    );
+    let copy = d.join("copy.yaml");
+    std::fs::copy(sample, &copy).unwrap();
+    // In a folder of its own: no journal there.
+    let out = feebook()
+        .args(["police", sample, copy.to_str().unwrap()])
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    let (code, err) = (out.status.code(), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("paid-twice"), "{err}");
+    assert!(!err.contains("same contents"), "{err}");
+    let (code, _, err) = run(&["police", sample, sample]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is the same file as"), "{err}");
+    assert!(err.contains("it would be checked twice"), "{err}");
+}

@@ -147,7 +147,7 @@ pub fn run(
                 return Err(USAGE);
             }
         }
-        refuse_repeated(files)?;
+        refuse_repeated(files, true)?;
         let MonthRead {
             orders,
             problems,

@@ -85,7 +85,11 @@ pub fn report(problems: &[Diagnostic], sources: &Sources) -> u8 {
 /// second path to it, or a copy with the same bytes): every row of it
 /// would be read twice, and a month billed from it would be one long list
 /// of duplicate numbers instead of one clear mistake.
-pub fn refuse_repeated(files: &[std::path::PathBuf]) -> Result<(), u8> {
+///
+/// `copies`: whether a copy with the same bytes is refused too. `police`
+/// checks a copy as a file of its own: two payment files alike are the
+/// very double payment it is there to find (`paid-twice`).
+pub fn refuse_repeated(files: &[std::path::PathBuf], copies: bool) -> Result<(), u8> {
     let mut seen: Vec<(&Path, std::path::PathBuf, u64)> = Vec::new();
     for f in files {
         let (Ok(real), Ok(meta)) = (std::fs::canonicalize(f), std::fs::metadata(f)) else {
@@ -94,7 +98,8 @@ pub fn refuse_repeated(files: &[std::path::PathBuf]) -> Result<(), u8> {
         };
         for (first, first_real, len) in &seen {
             let same = *first_real == real
-                || (*len == meta.len()
+                || (copies
+                    && *len == meta.len()
                     && matches!(
                         (std::fs::read(first_real), std::fs::read(&real)),
                         (Ok(a), Ok(b)) if a == b
@@ -105,8 +110,16 @@ pub fn refuse_repeated(files: &[std::path::PathBuf]) -> Result<(), u8> {
                 } else {
                     "has the same contents as"
                 };
+                let (what, help) = if copies {
+                    (
+                        "its rows would be read twice",
+                        "give each file of orders once",
+                    )
+                } else {
+                    ("it would be checked twice", "give each file once")
+                };
                 eprintln!(
-                    "error: `{}` {how} `{}`: its rows would be read twice\n  = help: give each file of orders once",
+                    "error: `{}` {how} `{}`: {what}\n  = help: {help}",
                     f.display(),
                     first.display()
                 );

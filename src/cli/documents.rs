@@ -861,7 +861,7 @@ pub fn register(
             eprintln!("error: --month `{month}` is not a month; write YYYY-MM, e.g. 2026-11");
             return Err(USAGE);
         };
-        super::common::refuse_repeated(files)?;
+        super::common::refuse_repeated(files, true)?;
         let (rules, mut sources) = load_rules(rules_args)?;
         files.iter().for_each(|f| super::render::protect(f));
         let orders =

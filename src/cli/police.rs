@@ -25,7 +25,7 @@ pub fn run(
         (usize, Vec<Diagnostic>, Vec<Diagnostic>, feebook::source::Sources, Option<String>),
         u8,
     > {
-        super::common::refuse_repeated(files)?;
+        super::common::refuse_repeated(files, false)?;
         let (rules, mut sources) = load_rules(rules_args)?;
         // Opened for the first payment only: orders and jobs do not need it.
         let mut opened: Option<Option<feebook::journal::Journal>> = None;
