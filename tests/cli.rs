@@ -1229,3 +1229,38 @@ fn police_reports_a_copied_payment_as_paid_twice() {
     assert!(err.contains("is the same file as"), "{err}");
     assert!(err.contains("it would be checked twice"), "{err}");
 }
+
+/// A work order or a payment given as a job file is one message naming
+/// the command for it, not a dozen unknown fields.
+#[test]
+fn a_work_order_given_as_a_job_names_the_command_for_it() {
+    let order = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/orders/paid-repair-802.yaml"
+    );
+    for cmd in ["quote", "status"] {
+        let (code, _, err) = run(&[cmd, order]);
+        assert_eq!(code, Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains("is a work order, not a job file: issue it with `feebook order`"),
+            "{cmd}: {err}"
+        );
+        assert!(!err.contains("unknown field"), "{cmd}: {err}");
+    }
+    let payment = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/samples/payments/monthly-1203.yaml"
+    );
+    let (code, _, err) = run(&[
+        "approve",
+        payment,
+        "--role",
+        "finance",
+        "--name",
+        "刘芳",
+        "--date",
+        "2026-12-02",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("is a payment, not a job file"), "{err}");
+}

@@ -145,6 +145,10 @@ pub fn approve(rules_args: &RulesArgs, path: &Path, o: ApproveOpts) -> u8 {
             return Err(USAGE);
         }
         let text = read_input(path, "job file")?;
+        if let Some(what) = super::police::not_a_job(&text) {
+            eprintln!("error: `{}` is {what}", path.display());
+            return Err(USAGE);
+        }
         let name = path.display().to_string();
         let mut sources = Sources::new();
         let (_, job) =

@@ -242,6 +242,13 @@ pub struct Checked {
 pub fn check_job(rules_args: &RulesArgs, path: &Path) -> Result<Checked, u8> {
     let (rules, mut sources) = load_rules(rules_args)?;
     let text = read_input(path, "job file")?;
+    if let Some(what) = super::police::not_a_job(&text) {
+        eprintln!(
+            "error: `{}` is {what}\n  = help: a job file (临时性特约服务) has a description, a responsible department and labour or materials: see samples/jobs/",
+            path.display()
+        );
+        return Err(USAGE);
+    }
     let (file, job) = quote::load_job(&mut sources, &path.display().to_string(), text)
         .map_err(|d| report(&d, &sources))?;
     let _ = file;

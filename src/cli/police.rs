@@ -247,11 +247,7 @@ fn yaml_kind(text: &str) -> Held {
         "signoffs",
         "revisions",
     ];
-    let keys: Vec<String> = serde_saphyr::from_str::<
-        std::collections::BTreeMap<String, serde::de::IgnoredAny>,
-    >(text.trim_start_matches('\u{feff}'))
-    .map(|m| m.into_keys().collect())
-    .unwrap_or_default();
+    let keys = top_keys(text);
     let has = |names: &[&str]| keys.iter().any(|k| names.contains(&k.as_str()));
     if has(PAYMENT) {
         Held::Payments {
@@ -261,5 +257,34 @@ fn yaml_kind(text: &str) -> Held {
         Held::Job
     } else {
         Held::Orders
+    }
+}
+
+/// The top-level keys of a YAML mapping; none when it does not parse.
+fn top_keys(text: &str) -> Vec<String> {
+    serde_saphyr::from_str::<std::collections::BTreeMap<String, serde::de::IgnoredAny>>(
+        text.trim_start_matches('\u{feff}'),
+    )
+    .map(|m| m.into_keys().collect())
+    .unwrap_or_default()
+}
+
+/// What a file given as a job file holds instead, when its keys say it is
+/// another document: one message pointing at the right command instead of
+/// a dozen unknown fields.
+pub fn not_a_job(text: &str) -> Option<&'static str> {
+    match yaml_kind(text) {
+        Held::Job => None,
+        Held::Payments { .. } => {
+            Some("a payment, not a job file: issue its receipt with `feebook receipt`")
+        }
+        Held::Orders => {
+            let keys = top_keys(text);
+            keys.iter()
+                .any(|k| ["item", "orders", "settlement", "service_date"].contains(&k.as_str()))
+                .then_some(
+                    "a work order, not a job file: issue it with `feebook order`, bill it with `feebook bill`",
+                )
+        }
     }
 }
