@@ -172,7 +172,26 @@ fn read_tables(
     let mut notes = Vec::new();
     let mut not_orders = Vec::new();
     let mut errors = Vec::new();
-    for table in tables {
+    let (hidden, tables): (Vec<&Table>, Vec<&Table>) = tables.iter().partition(|t| t.hidden);
+    for t in hidden {
+        if looks_like_orders(rules, t, is_header) && !t.rows.is_empty() {
+            let sheet = t.sheet.as_deref().unwrap_or("");
+            notes.push(
+                Diagnostic::warning(
+                    "sheet-not-read",
+                    format!(
+                        "sheet `{sheet}` is hidden: its {} row{} of orders {} not read",
+                        t.rows.len(),
+                        if t.rows.len() == 1 { "" } else { "s" },
+                        if t.rows.len() == 1 { "is" } else { "are" },
+                    ),
+                )
+                .at_place(Place::File(name.clone()), "")
+                .hint("to bill them, unhide the sheet in Excel or WPS (right-click a sheet tab → Unhide / 取消隐藏); if they are old orders, delete the sheet"),
+            );
+        }
+    }
+    for &table in &tables {
         if tables.len() > 1 && !looks_like_orders(rules, table, is_header) {
             not_orders.push(table);
             continue;

@@ -114,6 +114,9 @@ pub struct Table {
     /// is a problem of its own row, which `--skip-invalid` can set aside,
     /// not of the whole file.
     pub bad_rows: Vec<TabularError>,
+    /// A workbook's hidden sheet, read only to say it is not read: a
+    /// sheet of orders hidden by mistake is not billed without a word.
+    pub hidden: bool,
     /// The cells of the bad rows as written (as many as the row has, a
     /// problem cell blank), for the rejected-rows file: finance corrects
     /// the row, not retypes it.
@@ -280,7 +283,7 @@ pub fn read_path_all(
         Ok(result) => result?,
         Err(_) => return Err(damaged(&name, "the workbook is damaged and cannot be read")),
     };
-    if tables.len() > 1 {
+    if tables.iter().filter(|t| !t.hidden).count() > 1 {
         for t in &mut tables {
             if let Some(sheet) = &t.sheet {
                 t.file = format!("{name} [{sheet}]");
@@ -614,6 +617,7 @@ fn parse_csv(
         rows,
         bad_rows,
         bad_cells,
+        hidden: false,
     })
 }
 
@@ -1049,12 +1053,17 @@ fn read_workbook_all(
 ) -> Result<Vec<Table>, TabularError> {
     let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes))
         .map_err(|e| damaged(name, format!("cannot open the workbook: {e}")))?;
-    let sheets: Vec<String> = workbook
-        .sheets_metadata()
-        .iter()
-        .filter(|s| s.typ == SheetType::WorkSheet && s.visible == SheetVisible::Visible)
-        .map(|s| s.name.clone())
-        .collect();
+    let worksheets = |visible: bool| -> Vec<String> {
+        workbook
+            .sheets_metadata()
+            .iter()
+            .filter(|s| {
+                s.typ == SheetType::WorkSheet && (s.visible == SheetVisible::Visible) == visible
+            })
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    let (sheets, hidden) = (worksheets(true), worksheets(false));
     if sheets.is_empty() {
         return read_workbook(name, bytes, None).map(|t| vec![t]);
     }
@@ -1067,6 +1076,17 @@ fn read_workbook_all(
     }
     if tables.is_empty() {
         return read_workbook(name, bytes, None).map(|t| vec![t]);
+    }
+    // Hidden sheets last, for a note only; one that does not read is
+    // passed over, as it would be unread anyway.
+    for sheet in hidden {
+        if let Ok(cells) = sheet_cells(name, &mut workbook, &sheet)
+            && !cells.is_empty()
+            && let Ok(mut t) = build_sheet_table(name, sheet, cells, is_header)
+        {
+            t.hidden = true;
+            tables.push(t);
+        }
     }
     Ok(tables)
 }
@@ -1287,6 +1307,7 @@ fn build_sheet_table(
         rows,
         bad_rows,
         bad_cells,
+        hidden: false,
     })
 }
 
@@ -2418,7 +2439,8 @@ mod tests {
     }
 
     /// A month split over two sheets is read whole; a row's place names
-    /// its sheet. A hidden sheet and an empty one are not read.
+    /// its sheet. An empty sheet is not read, a hidden one only to be said
+    /// not read.
     #[test]
     fn xlsx_every_visible_sheet_is_read() {
         let mut workbook = Workbook::new();
@@ -2436,8 +2458,17 @@ mod tests {
         hidden.write_string(0, 0, "x").unwrap();
         hidden.set_hidden(true);
         let tables = read_all("m.xlsx", &workbook.save_to_buffer().unwrap());
+        // The hidden sheet comes last, marked, for a note only.
+        assert_eq!(
+            tables
+                .iter()
+                .map(|t| (t.sheet.as_deref().unwrap(), t.hidden))
+                .collect::<Vec<_>>(),
+            [("上半月", false), ("下半月", false), ("代码", true)]
+        );
         let seen: Vec<(&str, &str, &str)> = tables
             .iter()
+            .filter(|t| !t.hidden)
             .map(|t| {
                 (
                     t.file.as_str(),

@@ -144,10 +144,16 @@ mod tests {
     fn names_must_print_and_not_act() {
         assert_eq!(name_problem("孙晓明"), None);
         assert_eq!(name_problem("王 伟"), None);
-        assert_eq!(name_problem("").as_deref(), Some("is empty"));
+        assert_eq!(
+            name_problem("").map(|p| (p.code, p.message)),
+            Some(("empty-value", "is empty".to_string()))
+        );
         for blank in ["  ", "\u{200B}", "\u{3000}", " \u{FEFF} "] {
             assert!(
-                name_problem(blank).unwrap().starts_with("prints nothing"),
+                name_problem(blank)
+                    .unwrap()
+                    .message
+                    .starts_with("prints nothing"),
                 "{blank:?}"
             );
         }
@@ -161,10 +167,14 @@ mod tests {
             assert!(
                 name_problem(acting)
                     .unwrap()
+                    .message
                     .starts_with("contains the control"),
                 "{acting:?}"
             );
         }
+        let line_break = name_problem("华庭大厦\n12 层").unwrap();
+        assert_eq!(line_break.code, "control-character");
+        assert!(line_break.message.contains("line break"), "{line_break}");
         assert_eq!(printable("a\u{1b}[2Jb"), "a\u{FFFD}[2Jb");
         assert_eq!(printable("作废：客户要求"), "作废：客户要求");
     }

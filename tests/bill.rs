@@ -1250,7 +1250,7 @@ fn an_order_number_written_another_way_is_the_same_order() {
     let mut lines: Vec<String> = sample.lines().map(str::to_string).collect();
     // The first order guarded as text: billed under its plain number.
     lines[1] = lines[1].replacen("WX202611-00001", "=\"WX202611-00001\"", 1);
-    let row = |n: &str| {
+    let row = |n: &'static str| {
         sample
             .lines()
             .find(|l| l.starts_with(n))
@@ -2267,4 +2267,80 @@ fn rows_numbered_ahead_in_a_template_are_blank_forms() {
         "{err}"
     );
     assert_eq!(summary(&dir)["orders"], 1);
+}
+
+/// A sheet of orders hidden in the workbook (by mistake, or last month's
+/// kept out of sight) is not billed, and not without a word.
+#[test]
+fn a_hidden_sheet_of_orders_is_said_not_to_be_read() {
+    use rust_xlsxwriter::Workbook;
+    let dir = temp("hidden-sheet");
+    let header = [
+        "单号",
+        "客户名称",
+        "地址",
+        "服务项目",
+        "数量",
+        "结算方式",
+        "服务日期",
+        "完成日期",
+        "客户签字",
+        "核对人",
+        "核对日期",
+    ];
+    let row = |n: &'static str| {
+        [
+            n,
+            "孙晓明",
+            "华庭大厦 12 层 1203 室",
+            "洗衣服务",
+            "2",
+            "月结",
+            "2026-11-20",
+            "2026-11-20",
+            "是",
+            "张丽",
+            "2026-11-23",
+        ]
+    };
+    let mut workbook = Workbook::new();
+    for (name, number, hidden) in [
+        ("本月", "WX202611-00001", false),
+        ("旧", "WX202611-00099", true),
+    ] {
+        let sheet = workbook.add_worksheet();
+        sheet.set_name(name).unwrap();
+        for (c, h) in header.iter().enumerate() {
+            sheet.write_string(0, c as u16, *h).unwrap();
+        }
+        for (c, v) in row(number).iter().enumerate() {
+            sheet.write_string(1, c as u16, *v).unwrap();
+        }
+        if hidden {
+            sheet.set_hidden(true);
+        }
+    }
+    let xlsx = dir.join("month.xlsx");
+    workbook.save(&xlsx).unwrap();
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            xlsx.to_str().unwrap(),
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(
+            "warning[sheet-not-read]: sheet `旧` is hidden: its 1 row of orders is not read"
+        ),
+        "{err}"
+    );
+    assert_eq!(summary(&dir)["orders"], 1);
+    // The visible sheet's rows keep the file's own name.
+    assert!(!err.contains("month.xlsx [本月]"), "{err}");
 }
