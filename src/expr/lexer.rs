@@ -286,6 +286,19 @@ impl<'s> Lexer<'s> {
         }
         if let Some(c) = self.peek().filter(|&c| is_ident_continue(c) || c == '.') {
             let end = self.pos + c.len_utf8();
+            // `60元`: money written as on a price list. Amounts in a
+            // formula are plain numbers, in yuan.
+            if matches!(c, '元' | '块' | '圆') {
+                let written = &self.src[start..self.pos];
+                return Err(ExprError::new(
+                    span(start, end),
+                    "expr::invalid_number",
+                    format!("`{written}{c}`: amounts in a formula are written without `{c}`"),
+                )
+                .with_hint(format!(
+                    "write the number alone, `{written}`: amounts are in yuan (e.g. `total > 5000`)"
+                )));
+            }
             return Err(ExprError::new(
                 span(start, end),
                 "expr::invalid_number",
@@ -367,6 +380,16 @@ impl<'s> Lexer<'s> {
             ('|', _) => Some("use `or`".to_string()),
             ('%', _) => {
                 Some("a percent sign belongs directly after a number, as in `6%`".to_string())
+            }
+            ('¥' | '￥', _) => {
+                let digits: String = self.src[self.pos + c.len_utf8()..]
+                    .chars()
+                    .take_while(|d| d.is_ascii_digit() || *d == '.')
+                    .collect();
+                let example = if digits.is_empty() { "5000" } else { &digits };
+                Some(format!(
+                    "write the amount without `{c}`, as `{example}`: amounts in a formula are in yuan"
+                ))
             }
             ('×', _) => Some("use `*` to multiply".to_string()),
             ('÷', _) => Some("use `/` to divide".to_string()),

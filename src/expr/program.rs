@@ -243,7 +243,13 @@ pub fn compile_program(
                             d.with_article(),
                             inferred.with_article()
                         );
-                        errors.push((i, ExprError::new(ast.span, "expr::line_type", msg)));
+                        let mut e = ExprError::new(ast.span, "expr::line_type", msg);
+                        if d == Type::Money && matches!(inferred, Type::Quantity | Type::Number) {
+                            e = e.with_hint(
+                                "multiply by a money input or rate, e.g. `hours * hourly_rate`, or declare the input it uses with `type: money`",
+                            );
+                        }
+                        errors.push((i, e));
                         continue;
                     }
                 };

@@ -147,6 +147,16 @@ pub fn parse_salvaging<T: DeserializeOwned>(
         found.push(yaml_error(file, &masked, &next, what));
         error = next;
     }
+    keys_under_section_above(file, &text, &mut found);
+    // One slip the parser stumbled on twice (a full-width indentation: a
+    // field missing, and an unknown one) is said once.
+    let mut seen = Vec::new();
+    found.retain(|d| {
+        let key = (d.message.clone(), format!("{:?}", d.primary.place));
+        let new = !seen.contains(&key);
+        seen.push(key);
+        new
+    });
     if found.len() == MAX_PER_FILE
         && let Some(last) = found.last_mut()
     {
@@ -155,6 +165,99 @@ pub fn parse_salvaging<T: DeserializeOwned>(
         ));
     }
     Err((salvaged, found))
+}
+
+/// `catalog:` with its keys written at the left edge under it instead of
+/// indented: each key is an unknown field of the file, but it is one
+/// mistake. The unknown keys at column 0 right after a key with nothing
+/// under it become one error at that key.
+fn keys_under_section_above(file: FileId, text: &str, found: &mut Vec<Diagnostic>) {
+    use crate::diagnostic::Place;
+    let unknown_at = |d: &Diagnostic| match &d.primary.place {
+        Place::Span(loc) if d.code == "unknown-field" => {
+            let at = loc.start as usize;
+            let (start, _) = line_around(text, at)?;
+            (start == at).then_some(at)
+        }
+        _ => None,
+    };
+    let Some((first_i, first)) = found
+        .iter()
+        .enumerate()
+        .find_map(|(i, d)| unknown_at(d).map(|a| (i, a)))
+    else {
+        return;
+    };
+    let Some((section_at, section_line)) = line_above(text, first) else {
+        return;
+    };
+    let section = match section_line.trim_end().strip_suffix(':') {
+        Some(k)
+            if !k.is_empty()
+                && !k.starts_with(' ')
+                && k.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-') =>
+        {
+            k.to_string()
+        }
+        _ => return,
+    };
+    // The keys at column 0 from the first unknown one on, while unknown.
+    let unknown: Vec<usize> = found.iter().filter_map(unknown_at).collect();
+    let mut run = Vec::new();
+    let mut at = first;
+    while let Some((start, line)) = line_around(text, at) {
+        let t = line.trim_start();
+        if !line.is_empty() && !line.starts_with([' ', '#', '-']) && !t.is_empty() {
+            if !unknown.contains(&start) {
+                break;
+            }
+            run.push(start);
+        }
+        let next = start + line.len() + 1;
+        if next >= text.len() {
+            break;
+        }
+        at = next;
+        // Skip a `\r` left by `line_around`.
+        if text.get(at..).is_some_and(|r| r.starts_with('\n')) {
+            at += 1;
+        }
+    }
+    if run.len() < 2 {
+        return;
+    }
+    let names: Vec<String> = run
+        .iter()
+        .filter_map(|&a| {
+            let (_, l) = line_around(text, a)?;
+            Some(format!("`{}`", l.split(':').next()?.trim()))
+        })
+        .collect();
+    let key_end = first + names[0].len() - 2;
+    let d = Diagnostic::error(
+        "unknown-field",
+        format!("{} belong under `{section}:` but are not indented under it", names.join(", ")),
+    )
+    .at(Loc::new(file, first as u32, key_end as u32), "not indented")
+    .also(
+        Loc::new(file, section_at as u32, (section_at + section.len()) as u32),
+        format!("`{section}:` has nothing indented under it"),
+    )
+    .hint(format!(
+        "indent every line under `{section}:` by two more spaces, so that YAML reads them as part of it"
+    ));
+    let section_end = section_at + section_line.len();
+    let on_section = |x: &Diagnostic| match &x.primary.place {
+        Place::Span(loc) => (section_at..=section_end).contains(&(loc.start as usize)),
+        _ => false,
+    };
+    let first_i = found
+        .iter()
+        .position(on_section)
+        .map_or(first_i, |i| i.min(first_i));
+    found.retain(|x| unknown_at(x).is_none_or(|a| !run.contains(&a)) && !on_section(x));
+    found.insert(first_i.min(found.len()), d);
 }
 
 /// A well-formed value that does not fit the model (a wrong type, an
@@ -370,6 +473,27 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
             d = d
                 .at(Loc::new(file, slip.at as u32, slip.end as u32), slip.label)
                 .hint(slip.hint);
+            if let Some(m) = slip.message {
+                d.message = m;
+                d.code = "yaml-syntax";
+            }
+        } else if matches!(code, "invalid-value" | "yaml-syntax")
+            && let Some(at) = quote_ends_early(text, start)
+        {
+            d.hints.clear();
+            d.message = "a quote inside a quoted value ends the value early".into();
+            d.code = "yaml-syntax";
+            d = d
+                .at(Loc::new(file, at as u32, (at + 1) as u32), "the value ends here")
+                .hint("write quotation marks inside a value as 「」 (`name: 「室内」卫生清洁`), or put single quotes around the whole value (`name: '\"室内\"卫生'`)");
+        } else if code == "yaml-syntax"
+            && let Some(slip) = syntax_slip(text, start)
+        {
+            d.hints.clear();
+            d.message = slip.message;
+            d = d
+                .at(Loc::new(file, slip.at as u32, slip.end as u32), slip.label)
+                .hint(slip.hint);
         } else if matches!(code, "invalid-value" | "yaml-syntax")
             && let Some((at, q)) = unclosed_quote(text, start)
         {
@@ -411,6 +535,157 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
         }
     }
     d
+}
+
+/// The line holding `offset`: (its start, its text without the line break).
+fn line_around(text: &str, offset: usize) -> Option<(usize, &str)> {
+    let start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
+    let end = text
+        .get(start..)?
+        .find('\n')
+        .map_or(text.len(), |i| start + i);
+    Some((start, text.get(start..end)?.trim_end_matches('\r')))
+}
+
+/// The line before the one starting at `line_start` that holds something
+/// other than a comment: (its start, its text).
+fn line_above(text: &str, line_start: usize) -> Option<(usize, &str)> {
+    let mut at = line_start;
+    while at > 0 {
+        let (s, line) = line_around(text, at - 1)?;
+        let t = line.trim();
+        if !t.is_empty() && !t.starts_with('#') {
+            return Some((s, line));
+        }
+        at = s;
+    }
+    None
+}
+
+/// `name: "室内"卫生"清洁"` on the line of `offset`: a double-quoted value
+/// whose closing quote has more text after it. (the closing quote)
+fn quote_ends_early(text: &str, offset: usize) -> Option<usize> {
+    let (start, line) = line_around(text, offset)?;
+    let body = line.trim_start_matches([' ', '-']);
+    let k = body.find(": ")?;
+    let value = body[k + 2..].trim_start();
+    let value_at = start + line.len() - value.len();
+    let q = value.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+    let close = value[1..].find(q)? + 1;
+    let after = value[close + 1..].trim_start();
+    (!after.is_empty() && !after.starts_with(['#', ',', '}', ']'])).then_some(value_at + close)
+}
+
+/// A slip the parser words in its own terms, judged from the lines at the
+/// error: what to say, where, and what to do.
+struct SyntaxSlip {
+    message: String,
+    at: usize,
+    end: usize,
+    label: &'static str,
+    hint: String,
+}
+
+fn syntax_slip(text: &str, offset: usize) -> Option<SyntaxSlip> {
+    let (here_at, here) = line_around(text, offset)?;
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    // `unit_price:3.00`: no space after the colon, so YAML reads one word.
+    // On the line of the error or the one above it.
+    let mut candidates = vec![(here_at, here)];
+    candidates.extend(line_above(text, here_at));
+    for (at, line) in candidates {
+        let mut body = &line[indent(line)..];
+        while let Some(r) = body.strip_prefix("- ") {
+            body = r.trim_start_matches(' ');
+        }
+        let body_at = at + line.len() - body.len();
+        if body.contains(": ") || body.starts_with(['#', '"', '\'']) {
+            continue;
+        }
+        if let Some(c) = body.find(':')
+            && c > 0
+            && body[..c]
+                .chars()
+                .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '-')
+            && body[c + 1..]
+                .chars()
+                .next()
+                .is_some_and(|ch| !ch.is_whitespace())
+        {
+            return Some(SyntaxSlip {
+                message: format!("no space after the colon of `{}`", &body[..c]),
+                at: body_at + c,
+                end: body_at + c + 1,
+                label: "a space is needed after this colon",
+                hint: format!(
+                    "put a space after the colon: `{}: {}`",
+                    &body[..c],
+                    body[c + 1..].trim_end()
+                ),
+            });
+        }
+    }
+    let (_, above) = line_above(text, here_at)?;
+    let (i_here, i_above) = (indent(here), indent(above));
+    let key_here = here[i_here..]
+        .find(':')
+        .map(|c| &here[i_here..i_here + c])
+        .filter(|k| {
+            !k.is_empty()
+                && k.chars()
+                    .all(|ch| ch.is_alphanumeric() || ch == '_' || ch == '-')
+        });
+    let mut above_body = &above[i_above..];
+    let mut above_col = i_above;
+    while let Some(r) = above_body.strip_prefix("- ") {
+        let r2 = r.trim_start_matches(' ');
+        above_col += above_body.len() - r2.len();
+        above_body = r2;
+    }
+    // A key indented further than the key above it, whose value is on its
+    // line: YAML reads the key as more of that value.
+    if let Some(key) = key_here
+        && i_here > above_col
+        && above_body
+            .split_once(": ")
+            .is_some_and(|(_, v)| !v.trim().is_empty())
+    {
+        let above_key = above_body.split_once(':').map_or("", |(k, _)| k);
+        return Some(SyntaxSlip {
+            message: format!("`{key}` is indented further than the key above it"),
+            at: here_at + i_here,
+            end: here_at + i_here + key.len(),
+            label: "indented too far",
+            hint: format!(
+                "align `{key}` with `{above_key}` above it ({above_col} spaces): YAML read it as part of the value above"
+            ),
+        });
+    }
+    // A list item written without its dash, at the column of the dashes
+    // of the items above it.
+    if let Some(key) = key_here {
+        let mut at = here_at;
+        while let Some((s, l)) = line_above(text, at) {
+            let i = indent(l);
+            if i < i_here {
+                break;
+            }
+            if i == i_here && l[i..].starts_with("- ") {
+                return Some(SyntaxSlip {
+                    message: "a list item without its `- `".into(),
+                    at: here_at + i_here,
+                    end: here_at + i_here + key.len(),
+                    label: "the item starts here",
+                    hint: format!(
+                        "start each list item with `- `, like the items above: `- {}`",
+                        here[i_here..].trim_end()
+                    ),
+                });
+            }
+            at = s;
+        }
+    }
+    None
 }
 
 /// A `{` or `[` that its line does not close, on the line of `offset` or
@@ -564,6 +839,9 @@ struct Slip {
     end: usize,
     label: &'static str,
     hint: String,
+    /// What to say instead of the parser's words, which are about
+    /// something else.
+    message: Option<String>,
 }
 
 /// The first slip on the lines from the one holding `from` to the one
@@ -591,6 +869,7 @@ fn slip_on_line(line: &str, line_start: usize) -> Option<Slip> {
             at: line_start + i,
             end: line_start + i + '\u{3000}'.len_utf8(),
             label: "a full-width space (U+3000)",
+            message: Some("a full-width space (U+3000) in the indentation".into()),
             hint: "indent with ASCII spaces: switch the input method to half-width (半角) and retype the indentation".into(),
         });
     }
@@ -601,6 +880,21 @@ fn slip_on_line(line: &str, line_start: usize) -> Option<Slip> {
     let body_at = line_start + (line.len() - body.len());
     if body.starts_with('#') {
         return None;
+    }
+    // `－ id: …`: a list item's dash typed full-width (or as a Chinese dash).
+    if let Some(c) = body
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '－' | '—' | '–'))
+        && body[c.len_utf8()..].starts_with([' ', '\u{3000}'])
+    {
+        return Some(Slip {
+            at: body_at,
+            end: body_at + c.len_utf8(),
+            label: "a full-width dash",
+            message: Some(format!("a list item starts with a full-width `{c}`, not the ASCII `-`")),
+            hint: "start a list item with an ASCII `- ` (a minus sign and a space): switch the input method to half-width (半角) and retype the dash".into(),
+        });
     }
     // The key ends at the first ASCII `: ` (or `:` at the end); a `：`
     // before it, or on a line with none, is where the colon was meant.
@@ -617,6 +911,7 @@ fn slip_on_line(line: &str, line_start: usize) -> Option<Slip> {
             at: body_at + i,
             end: body_at + i + '：'.len_utf8(),
             label: "a full-width colon (：)",
+            message: None,
             hint: format!(
                 "after a key YAML needs an ASCII colon and a space (`{}: …`): switch the input method to half-width (半角) and retype the colon",
                 body[..i].trim_end()
@@ -624,6 +919,36 @@ fn slip_on_line(line: &str, line_start: usize) -> Option<Slip> {
         });
     }
     let value = ascii.map_or("", |a| body[a + 1..].trim());
+    // `weekend: ［saturday, sunday］`: full-width brackets or braces.
+    if let Some(q) = value
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '［' | '｛' | '【'))
+        && let Some(a) = ascii
+    {
+        let i = body.len() - body[a + 1..].trim_start().len();
+        let ascii_twin = if q == '｛' {
+            "`{` and `}`"
+        } else {
+            "`[` and `]`"
+        };
+        return Some(Slip {
+            at: body_at + i,
+            end: body_at + i + q.len_utf8(),
+            label: if q == '｛' {
+                "a full-width brace"
+            } else {
+                "a full-width bracket"
+            },
+            message: Some(format!(
+                "the list starts with a full-width `{q}`, not the ASCII {}",
+                if q == '｛' { "`{`" } else { "`[`" }
+            )),
+            hint: format!(
+                "write the ASCII {ascii_twin}: switch the input method to half-width (半角) and retype them"
+            ),
+        });
+    }
     if value.starts_with(['“', '‘', '”']) {
         let i = body.len() - body[ascii? + 1..].trim_start().len();
         let q = value.chars().next()?;
@@ -631,6 +956,7 @@ fn slip_on_line(line: &str, line_start: usize) -> Option<Slip> {
             at: body_at + i,
             end: body_at + i + q.len_utf8(),
             label: "a Chinese quotation mark",
+            message: None,
             hint: "quote values with ASCII quotes, `\"3.00\"` or `'3.00'`, or leave the quotes out"
                 .into(),
         });
