@@ -4,7 +4,7 @@
 //! print file comes in volumes.
 
 mod support;
-use support::Scratch;
+use support::{ORDERS_HEADER, Scratch, laundry_row};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -2191,7 +2191,11 @@ fn a_month_not_over_and_work_done_in_the_future_are_not_billed() {
     let csv = dir.join("m.csv");
     std::fs::write(
         &csv,
-        format!("单号,客户名称,地址,服务项目,数量,结算方式,服务日期,完成日期,客户签字,核对人,核对日期\nWX202611-00001,孙晓明,华庭大厦 12 层 1203 室,洗衣服务,2,月结,2026-11-20,2026-11-20,是,张丽,{next_year}-11-21\n"),
+        format!(
+            "{ORDERS_HEADER}\n{}",
+            laundry_row("WX202611-00001", |r| r
+                .replace(",2026-11-23", &format!(",{next_year}-11-21")))
+        ),
     )
     .unwrap();
     let (code, _, err) = bill(&dir, &[csv.to_str().unwrap(), "--month", "2026-11"], None);
@@ -2209,13 +2213,8 @@ fn a_month_not_over_and_work_done_in_the_future_are_not_billed() {
 fn a_run_with_nothing_rejected_removes_an_earlier_list() {
     let dir = temp("stale-rejected");
     let csv = dir.join("m.csv");
-    let head =
-        "单号,客户名称,地址,服务项目,数量,结算方式,服务日期,完成日期,客户签字,核对人,核对日期\n";
-    let row = |item: &str| {
-        format!(
-            "WX202611-00001,孙晓明,华庭大厦 12 层 1203 室,{item},2,月结,2026-11-20,2026-11-20,是,张丽,2026-11-23\n"
-        )
-    };
+    let head = format!("{ORDERS_HEADER}\n");
+    let row = |item: &str| laundry_row("WX202611-00001", |r| r.replace("洗衣服务", item));
     std::fs::write(&csv, format!("{head}{}", row("洗衣机"))).unwrap();
     let args = [
         csv.to_str().unwrap(),

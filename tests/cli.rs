@@ -1,7 +1,7 @@
 //! `feebook check` as a user runs it: exit codes and output formats.
 
 mod support;
-use support::Scratch;
+use support::{ORDERS_HEADER, Scratch, laundry_row};
 
 use std::process::Command;
 
@@ -1033,9 +1033,11 @@ fn police_checks_the_rows_that_read_past_one_that_does_not() {
     let csv = d.join("m.csv");
     std::fs::write(
         &csv,
-        "单号,客户名称,地址,服务项目,数量,结算方式,服务日期,完成日期,客户签字,核对人,核对日期\n\
-         WX202611-00001,孙晓明,华庭大厦 12 层 1203 室,洗衣机,2,月结,2026-11-20,2026-11-20,是,张丽,2026-11-23\n\
-         WX202611-00002,孙晓明,华庭大厦 12 层 1203 室,洗衣服务,2,月结,2026-11-20,2026-11-20,否,张丽,2026-11-23\n",
+        format!(
+            "{ORDERS_HEADER}\n{}{}",
+            laundry_row("WX202611-00001", |r| r.replace("洗衣服务", "洗衣机")),
+            laundry_row("WX202611-00002", |r| r.replace(",是,", ",否,")),
+        ),
     )
     .unwrap();
     let (code, out, err) = run(&["police", csv.to_str().unwrap()]);
@@ -1119,8 +1121,11 @@ fn a_line_break_in_an_address_cell_is_said_as_such() {
     let csv = d.join("m.csv");
     std::fs::write(
         &csv,
-        "单号,客户名称,地址,服务项目,数量,结算方式,服务日期,完成日期,客户签字,核对人,核对日期\n\
-         WX202611-00001,孙晓明,\"华庭大厦\n12 层 1203 室\",洗衣服务,2,月结,2026-11-20,2026-11-20,是,张丽,2026-11-23\n",
+        format!(
+            "{ORDERS_HEADER}\n{}",
+            laundry_row("WX202611-00001", |r| r
+                .replace("华庭大厦 12 层 1203 室", "\"华庭大厦\n12 层 1203 室\"")),
+        ),
     )
     .unwrap();
     let (code, _, err) = run(&["police", csv.to_str().unwrap()]);

@@ -39,3 +39,19 @@ impl AsRef<OsStr> for Scratch {
         self.0.path().as_os_str()
     }
 }
+
+/// The header of a short table of work orders, as a clerk's CSV has it:
+/// the columns a 月结 order needs and the policies read.
+#[allow(dead_code)]
+pub const ORDERS_HEADER: &str =
+    "单号,客户名称,地址,服务项目,数量,结算方式,服务日期,完成日期,客户签字,核对人,核对日期";
+
+/// A 月结 laundry order of 孙晓明's, done on 2026-11-20 and checked the next
+/// working day, with `edit` applied: one row of a CSV under
+/// [`ORDERS_HEADER`], ending in a line break.
+#[allow(dead_code)]
+pub fn laundry_row(number: &str, edit: impl Fn(String) -> String) -> String {
+    edit(format!(
+        "{number},孙晓明,华庭大厦 12 层 1203 室,洗衣服务,2,月结,2026-11-20,2026-11-20,是,张丽,2026-11-23\n"
+    ))
+}
