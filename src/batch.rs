@@ -402,8 +402,9 @@ impl Summary {
     }
 }
 
-/// The date billing notices of a month carry by default: the first day of
-/// the next month.
+/// The first day of the month after `period`: the date a month's billing
+/// notices and register carry by default, and the first day it can be
+/// billed (it is over).
 pub fn notice_date(period: (i32, u32)) -> NaiveDate {
     let (y, m) = if period.1 == 12 {
         (period.0 + 1, 1)

@@ -245,4 +245,44 @@ mod tests {
             }
         }
     }
+
+    /// The record of an order read but not priced is the priced one's, less
+    /// what pricing decides: the two lists keep the order record's layout.
+    #[test]
+    fn an_unpriced_order_record_lines_up_with_the_priced_one() {
+        use crate::expr::Value;
+        let rules = crate::rules::load_embedded()
+            .rules
+            .expect("the sample rules");
+        let mut o = crate::order::OrderInput {
+            number: Some("WX202611-00001".into()),
+            customer: "孙晓明".into(),
+            address: "华庭大厦 12 层 1203 室".into(),
+            item: "laundry".into(),
+            quantity: 2.into(),
+            service_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 20),
+            settlement: Some(crate::order::Settlement::Agreement),
+            completed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 20),
+            customer_signed: true,
+            verified_by: Some("张丽".into()),
+            verified_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 23),
+            agreement: Some("XY2026-001".into()),
+            ..Default::default()
+        };
+        o.verification_note = Some("出差".into());
+        let priced = crate::order::price_order(&rules, &o, "WX202611-00001").expect("priced");
+        let full = super::order_record(&priced);
+        let read = super::unpriced_order_record(&o);
+        let fields = RecordKind::Order.fields();
+        assert_eq!(full.len(), fields.len());
+        assert_eq!(read.len(), fields.len());
+        for ((f, a), b) in fields.iter().zip(&full).zip(&read) {
+            let decided_by_pricing = ["item", "department", "amount", "catalog_approved"];
+            if decided_by_pricing.contains(&f.name) {
+                assert_eq!(*b, Value::Null, "{}", f.name);
+            } else {
+                assert_eq!(a, b, "{}", f.name);
+            }
+        }
+    }
 }

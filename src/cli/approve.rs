@@ -88,6 +88,25 @@ fn describe(q: &quote::Quote, s: &Status) -> String {
     out
 }
 
+/// An argument naming an id the rules do not have: a usage error with the
+/// likeliest id and the list.
+fn unknown_id<'a>(
+    flag: &str,
+    given: &str,
+    (one, all): (&str, &str),
+    ids: impl Iterator<Item = &'a str>,
+) -> u8 {
+    let ids: Vec<&str> = ids.collect();
+    eprintln!(
+        "error: {flag} `{given}` is not {one} of the rules{}\n  = help: {all}: {}",
+        feebook::diagnostic::did_you_mean(given, ids.iter().copied())
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default(),
+        ids.join(", ")
+    );
+    USAGE
+}
+
 pub struct ApproveOpts<'a> {
     pub role: &'a str,
     pub name: &'a str,
@@ -116,33 +135,23 @@ pub fn approve(rules_args: &RulesArgs, path: &Path, o: ApproveOpts) -> u8 {
         }
         let (rules, _) = load_rules(rules_args)?;
         if !rules.roles.contains(o.role) {
-            let ids: Vec<&str> = rules.roles.keys().collect();
-            eprintln!(
-                "error: --role `{}` is not a role of the rules{}\n  = help: roles: {}",
+            return Err(unknown_id(
+                "--role",
                 o.role,
-                feebook::diagnostic::did_you_mean(o.role, ids.iter().copied())
-                    .map(|h| format!(" ({h})"))
-                    .unwrap_or_default(),
-                ids.join(", ")
-            );
-            return Err(USAGE);
+                ("a role", "roles"),
+                rules.roles.keys(),
+            ));
         }
         if let Some(d) = o.department
             && !rules.departments.contains(d)
         {
-            let ids: Vec<&str> = rules
-                .departments
-                .iter()
-                .map(|(id, _)| id.value.as_str())
-                .collect();
-            eprintln!(
-                "error: --department `{d}` is not a department of the rules{}\n  = help: departments: {}",
-                feebook::diagnostic::did_you_mean(d, ids.iter().copied())
-                    .map(|h| format!(" ({h})"))
-                    .unwrap_or_default(),
-                ids.join(", ")
-            );
-            return Err(USAGE);
+            let ids = rules.departments.iter().map(|(id, _)| id.value.as_str());
+            return Err(unknown_id(
+                "--department",
+                d,
+                ("a department", "departments"),
+                ids,
+            ));
         }
         let text = read_input(path, "job file")?;
         if let Some(what) = super::police::not_a_job(&text) {

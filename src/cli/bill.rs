@@ -82,15 +82,9 @@ pub fn run(
         };
         // A month is billed once it is over: billed earlier, its last
         // orders would be left for a second notice, dated ahead.
-        let first_after = if period.1 == 12 {
-            NaiveDate::from_ymd_opt(period.0 + 1, 1, 1)
-        } else {
-            NaiveDate::from_ymd_opt(period.0, period.1 + 1, 1)
-        };
+        let first_after = batch::notice_date(period);
         let today = super::today();
-        if let Some(first_after) = first_after
-            && today < first_after
-        {
+        if today < first_after {
             eprintln!(
                 "error: {} has not ended (today is {today}): a month is billed once all its orders are in\n  = help: bill it from {first_after}",
                 o.month

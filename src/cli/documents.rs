@@ -844,17 +844,6 @@ pub fn in_month(d: NaiveDate, (y, m): (i32, u32)) -> bool {
     d.year() == y && d.month() == m
 }
 
-/// The first day of the month after `period`: the default date of a
-/// month's register and billing notices.
-pub fn month_end_next(period: (i32, u32)) -> NaiveDate {
-    let (y, m) = if period.1 == 12 {
-        (period.0 + 1, 1)
-    } else {
-        (period.0, period.1 + 1)
-    };
-    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or_default()
-}
-
 pub fn register(
     rules_args: &RulesArgs,
     render_args: &RenderArgs,
@@ -902,7 +891,7 @@ pub fn register(
             eprintln!("error: no orders served in {month} in the files given");
             return Err(PROBLEMS);
         }
-        let date = month_end_next(period);
+        let date = feebook::batch::notice_date(period);
         // A long month comes in volumes, as `feebook bill` writes it.
         super::bill::write_register(
             &rules,
