@@ -73,7 +73,7 @@ fn long_tables(
         .filter_map(Result::ok)
         .map(|o| {
             let number = o.number.clone().unwrap_or_default();
-            feebook::order::price_order(rules, &o, &number).unwrap()
+            feebook::order::price_order(rules, &o, &number, &Default::default()).unwrap()
         })
         .collect();
     let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();

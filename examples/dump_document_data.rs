@@ -56,9 +56,13 @@ fn main() {
             std::fs::read_to_string(&path).unwrap(),
         ));
         let o: OrderFile = feebook::yaml::parse(&sources, id, "order").unwrap();
-        let p =
-            feebook::order::price_order(&rules, &o.to_input(), &format!("WX202611-{:05}", i + 1))
-                .unwrap();
+        let p = feebook::order::price_order(
+            &rules,
+            &o.to_input(),
+            &format!("WX202611-{:05}", i + 1),
+            &Default::default(),
+        )
+        .unwrap();
         write(
             &format!("work_order-{name}"),
             &model::work_order(&rules, &p, false),

@@ -443,13 +443,13 @@ mod tests {
             customer: "孙晓明".into(),
             address: "华庭大厦 12 层 1203 室".into(),
             item: "复印".into(),
-            quantity: rust_decimal::Decimal::ONE,
+            quantity: Some(rust_decimal::Decimal::ONE),
             service_date: NaiveDate::from_ymd_opt(2026, 11, 2),
             settlement: Some(Settlement::Monthly),
             customer_signed: true,
             ..Default::default()
         };
-        let mut o = crate::order::price_order(&rules, &input, number).unwrap();
+        let mut o = crate::order::price_order(&rules, &input, number, &Default::default()).unwrap();
         o.item.total = Money::parse(yuan).unwrap();
         o.item.net = o.item.total;
         o

@@ -1335,7 +1335,8 @@ fn referring_in(
 
 /// The numbers a document refers to, read from its snapshot
 /// (`{"kind", "format", "data"}`): a billing notice's work orders
-/// (`data.lines[].number`), a receipt's references (`data.lines[].reference`)
+/// (`data.lines[].number`) and the temporary jobs they carried out
+/// (`data.lines[].job`), a receipt's references (`data.lines[].reference`)
 /// and the billing notice it pays (`data.billing_notice`). Trimmed, blank
 /// ones left out, each once.
 pub fn refs_of(kind: DocKind, snapshot: &serde_json::Value) -> Vec<String> {
@@ -1344,7 +1345,11 @@ pub fn refs_of(kind: DocKind, snapshot: &serde_json::Value) -> Vec<String> {
     let line_field =
         |field: &str| -> Vec<&str> { lines.iter().filter_map(|l| l[field].as_str()).collect() };
     let texts: Vec<&str> = match kind {
-        DocKind::BillingNotice => line_field("number"),
+        DocKind::BillingNotice => {
+            let mut t = line_field("number");
+            t.extend(line_field("job"));
+            t
+        }
         DocKind::Receipt => {
             let mut t = line_field("reference");
             t.extend(data["billing_notice"].as_str());

@@ -23,6 +23,7 @@ pub mod expr;
 pub mod fsutil;
 pub mod issue;
 pub mod job;
+pub mod jobs;
 pub mod journal;
 pub mod money;
 pub mod numbering;

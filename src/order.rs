@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostic::{Diagnostic, Place};
+use crate::jobs::JobBook;
 use crate::money::Money;
 use crate::pricing::{self, GivenInput, ItemRequest, PricedItem};
 use crate::quantity::Qty;
@@ -96,10 +97,16 @@ pub struct OrderFile {
     pub address: String,
     /// Customer's telephone.
     pub phone: Option<String>,
-    /// Catalogue item id, e.g. `indoor-cleaning`.
-    pub item: Sp<String>,
-    /// Quantity in the item's unit.
-    pub quantity: Sp<Qty>,
+    /// Catalogue item id, e.g. `indoor-cleaning`. An order that carries
+    /// out an approved temporary job names the `job` instead.
+    pub item: Option<Sp<String>>,
+    /// Quantity in the item's unit (an order of a `job` is the job once).
+    pub quantity: Option<Sp<Qty>>,
+    /// Number of the approved temporary job (临时性特约服务) the order
+    /// carries out, e.g. `BJ2026-0031`, in place of `item` and `quantity`:
+    /// its price is the total the job's quote sheet (特约维修价格确认单)
+    /// was approved at. The job files are given with `--jobs DIR`.
+    pub job: Option<Sp<String>>,
     /// Date of the service; the price list in force that day applies.
     #[serde(deserialize_with = "crate::yaml::date::required")]
     pub service_date: Sp<NaiveDate>,
@@ -173,9 +180,13 @@ pub struct OrderInput {
     pub customer: String,
     pub address: String,
     pub phone: Option<String>,
-    /// Item id, or its name as the catalogue prints it.
+    /// Item id, or its name as the catalogue prints it; empty for an order
+    /// of a temporary job.
     pub item: String,
-    pub quantity: rust_decimal::Decimal,
+    /// None when not given (an order of a job needs none).
+    pub quantity: Option<rust_decimal::Decimal>,
+    /// The temporary job's number, for an order that carries one out.
+    pub job: Option<String>,
     pub service_date: Option<NaiveDate>,
     pub service_time: Option<String>,
     pub settlement: Option<Settlement>,
@@ -200,7 +211,7 @@ impl OrderInput {
     /// The free text an order brings to its documents, by field name (as
     /// [`OrderInput::place`] takes it), for the checks every such text
     /// must pass: printable, in the fonts.
-    pub fn texts(&self) -> [(&'static str, Option<&str>); 11] {
+    pub fn texts(&self) -> [(&'static str, Option<&str>); 12] {
         [
             ("number", self.number.as_deref()),
             ("customer", Some(self.customer.as_str())),
@@ -213,6 +224,7 @@ impl OrderInput {
             ("verified_by", self.verified_by.as_deref()),
             ("verification_note", self.verification_note.as_deref()),
             ("agreement", self.agreement.as_deref()),
+            ("job", self.job.as_deref()),
         ]
     }
 
@@ -286,8 +298,9 @@ impl OrderFile {
         put("number", self.number.as_ref().map(|n| n.loc));
         put("date", Some(self.date.loc));
         put("customer", Some(self.customer.loc));
-        put("item", Some(self.item.loc));
-        put("quantity", Some(self.quantity.loc));
+        put("item", self.item.as_ref().map(|i| i.loc));
+        put("quantity", self.quantity.as_ref().map(|q| q.loc));
+        put("job", self.job.as_ref().map(|j| j.loc));
         put("service_date", Some(self.service_date.loc));
         put("settlement", Some(self.settlement.loc));
         put("completed_on", self.completed_on.as_ref().map(|d| d.loc));
@@ -298,8 +311,13 @@ impl OrderFile {
             customer: self.customer.value.clone(),
             address: self.address.clone(),
             phone: self.phone.clone(),
-            item: self.item.value.clone(),
-            quantity: self.quantity.value.0,
+            item: self
+                .item
+                .as_ref()
+                .map(|i| i.value.clone())
+                .unwrap_or_default(),
+            quantity: self.quantity.as_ref().map(|q| q.value.0),
+            job: self.job.as_ref().map(|j| j.value.clone()),
             service_date: Some(self.service_date.value),
             service_time: self.service_time.clone(),
             settlement: Some(self.settlement.value),
@@ -358,6 +376,9 @@ pub struct PricedOrder {
     pub reconfirmed: bool,
     pub catalog_approved: bool,
     pub agreement: Option<String>,
+    /// The temporary job the order carries out (its number as the job
+    /// file writes it).
+    pub job: Option<String>,
 }
 
 impl PricedOrder {
@@ -377,10 +398,13 @@ fn missing(field: &str, what: &str, o: &OrderInput) -> Diagnostic {
 
 /// Prices an order. `number` is the issued number (from the journal) or
 /// the order's own.
+/// `jobs` are the temporary jobs an order may carry out (empty when none
+/// were given).
 pub fn price_order(
     rules: &Rules,
     o: &OrderInput,
     number: &str,
+    jobs: &JobBook,
 ) -> Result<PricedOrder, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     let Some(service_date) = o.service_date else {
@@ -389,18 +413,32 @@ pub fn price_order(
     let Some(settlement) = o.settlement else {
         return Err(vec![missing("settlement", "settlement mode (结算方式)", o)]);
     };
-    let req = ItemRequest {
-        item: &o.item,
-        quantity: o.quantity,
-        date: service_date,
-        inputs: o.inputs.clone(),
-        item_place: o.place("item"),
-        quantity_place: o.place("quantity"),
-        date_place: o.place("service_date"),
-    };
     // An order that cannot be priced is still checked for its other
     // mistakes: a row is corrected once, not once per mistake.
-    let item = pricing::price_item(rules, &req).map_err(|p| problems.extend(p));
+    let item = match o.job.as_deref().filter(|j| !j.trim().is_empty()) {
+        Some(job) => job_order_item(o, job, service_date, jobs),
+        None => match o.quantity {
+            _ if o.item.trim().is_empty() => {
+                Err(vec![missing("item", "service item (服务项目)", o).hint(
+                    "or, for an approved temporary job, its number (`job: BJ2026-0031`)",
+                )])
+            }
+            None => Err(vec![missing("quantity", "quantity (数量)", o)]),
+            Some(quantity) => pricing::price_item(
+                rules,
+                &ItemRequest {
+                    item: &o.item,
+                    quantity,
+                    date: service_date,
+                    inputs: o.inputs.clone(),
+                    item_place: o.place("item"),
+                    quantity_place: o.place("quantity"),
+                    date_place: o.place("service_date"),
+                },
+            ),
+        },
+    }
+    .map_err(|p| problems.extend(p));
     // A quantity so small that the order comes to nothing (0.0001 件) is a
     // typing mistake, and a notice or work order of ¥0.00 is no use to
     // anyone.
@@ -412,7 +450,7 @@ pub fn price_order(
             format!(
                 "the order comes to {}: {} {} of {}",
                 item.total.yuan(),
-                o.quantity.normalize(),
+                item.quantity.normalize(),
                 item.unit,
                 item.name
             ),
@@ -525,7 +563,11 @@ pub fn price_order(
         Ok(item) if problems.is_empty() => item,
         _ => return Err(problems),
     };
-    let catalog_approved = rules.catalog_approved_on(service_date);
+    let job = o.job.as_deref().map(str::trim).filter(|j| !j.is_empty());
+    // An order of a job is priced by the job's quote, which `job_item`
+    // required approved by the order's date; the price list is not used.
+    let catalog_approved = job.is_some() || rules.catalog_approved_on(service_date);
+    let job_number = item.item.clone();
     Ok(PricedOrder {
         number: number.to_string(),
         date: o.date.unwrap_or(service_date),
@@ -549,7 +591,71 @@ pub fn price_order(
         reconfirmed: o.reconfirmed,
         catalog_approved,
         agreement: o.agreement.clone(),
+        job: job.map(|_| job_number),
     })
+}
+
+/// The line of an order that carries out a temporary job. The job fixes
+/// the item, the quantity and the price: an order that gives them too is
+/// refused rather than one of them silently ignored.
+fn job_order_item(
+    o: &OrderInput,
+    job: &str,
+    service_date: NaiveDate,
+    jobs: &JobBook,
+) -> Result<PricedItem, Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    let given = |field: &str, what: &str| {
+        let d = Diagnostic::error(
+            "job-and-item",
+            format!("the order carries out temporary job {job}, and gives {what} too"),
+        )
+        .hint(format!(
+            "an order of a job is priced by the job's approved quote: leave out the {what}"
+        ));
+        match o.place(field) {
+            Some(p) => d.at_place(p, "not with a job"),
+            None => d,
+        }
+    };
+    if !o.item.trim().is_empty() {
+        problems.push(given("item", "a service item"));
+    }
+    if o.quantity.is_some_and(|q| q != rust_decimal::Decimal::ONE) {
+        problems.push(given("quantity", "a quantity"));
+    }
+    if let Some((name, input)) = o.inputs.iter().next() {
+        let d = given("inputs", "formula inputs");
+        problems.push(match &input.place {
+            Some(p) => Diagnostic {
+                message: format!(
+                    "the order carries out temporary job {job}, and gives the input `{name}` too"
+                ),
+                ..d
+            }
+            .at_place(p.clone(), "not with a job"),
+            None => d,
+        });
+    }
+    let item = crate::jobs::job_item(
+        jobs,
+        &crate::jobs::JobOrder {
+            job,
+            customer: &o.customer,
+            registered: o.date.unwrap_or(service_date),
+            service_date,
+            job_place: o.place("job"),
+            customer_place: o.place("customer"),
+        },
+    );
+    match item {
+        Ok(item) if problems.is_empty() => Ok(item),
+        Ok(_) => Err(problems),
+        Err(d) => {
+            problems.push(d);
+            Err(problems)
+        }
+    }
 }
 
 /// A long-term agreement only for items that allow one.
@@ -560,9 +666,24 @@ pub fn check_settlement(
     place: Option<Place>,
     problems: &mut Vec<Diagnostic>,
 ) {
-    if s == Settlement::Agreement
-        && !pricing::item_on(rules, &item.item, item.date).is_some_and(|i| i.long_term)
-    {
+    if s != Settlement::Agreement {
+        return;
+    }
+    if item.catalog_version.is_empty() {
+        // A temporary job's line (crate::jobs::job_item): not a catalogue
+        // item, so no agreement covers it.
+        let mut d = Diagnostic::error(
+            "no-agreement",
+            format!("temporary job {} is not taken under a long-term agreement", item.item),
+        )
+        .hint("a temporary job is priced and approved on its own quote: settle it monthly (月结) or at once (即时结算)");
+        if let Some(p) = place {
+            d = d.at_place(p, "长期协议");
+        }
+        problems.push(d);
+        return;
+    }
+    if !pricing::item_on(rules, &item.item, item.date).is_some_and(|i| i.long_term) {
         let mut d = Diagnostic::error(
             "no-agreement",
             format!("{} cannot be taken under a long-term agreement", item.name),

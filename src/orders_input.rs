@@ -62,6 +62,11 @@ pub const FIELDS: &[(&str, &[&str], bool)] = &[
     ("staff", &["服务人员", "维修人员", "作业人员"], false),
     ("request", &["服务要求", "备注", "服务内容"], false),
     ("agreement", &["协议号", "协议编号", "长期协议号"], false),
+    (
+        "job",
+        &["确认单号", "价格确认单号", "临时服务单号", "报价单号"],
+        false,
+    ),
 ];
 
 /// Built-in headers of formula inputs.
@@ -566,7 +571,16 @@ fn read_row(
         .map(|n| crate::order::number_key(&n));
     o.customer = required("customer", "customer (客户名称)", &mut problems).unwrap_or_default();
     o.address = cell("address").unwrap_or_default().to_string();
-    o.item = required("item", "service item (服务项目)", &mut problems).unwrap_or_default();
+    o.job = cell("job").map(str::to_string);
+    // An order of an approved temporary job is priced by the job: its
+    // item and quantity cells may stay empty (pricing refuses them filled).
+    let of_job = o.job.is_some();
+    o.item = if of_job {
+        cell("item").map(str::to_string)
+    } else {
+        required("item", "service item (服务项目)", &mut problems)
+    }
+    .unwrap_or_default();
     o.phone = cell("phone").map(str::to_string);
     o.service_time = cell("service_time").map(str::to_string);
     o.staff = cell("staff").map(str::to_string);
@@ -574,9 +588,14 @@ fn read_row(
     o.verified_by = cell("verified_by").map(str::to_string);
     o.verification_note = cell("verification_note").map(str::to_string);
     o.agreement = cell("agreement").map(str::to_string);
-    if let Some(q) = required("quantity", "quantity (数量)", &mut problems) {
+    let quantity = if of_job {
+        cell("quantity").map(str::to_string)
+    } else {
+        required("quantity", "quantity (数量)", &mut problems)
+    };
+    if let Some(q) = quantity {
         match Qty::parse(&q) {
-            Ok(q) => o.quantity = q.0,
+            Ok(q) => o.quantity = Some(q.0),
             Err(e) => problems.push(bad(
                 "quantity",
                 format!("quantity: {e}"),

@@ -160,6 +160,7 @@ pub fn order_record(o: &crate::order::PricedOrder) -> Vec<Value> {
             .as_deref()
             .filter(|n| !n.chars().all(crate::text::is_blank))
             .map_or(Value::Null, text),
+        o.job.as_deref().map_or(Value::Null, text),
     ]
 }
 
@@ -177,7 +178,7 @@ pub fn unpriced_order_record(o: &crate::order::OrderInput) -> Vec<Value> {
         Value::Null,
         Value::Null,
         text(&o.customer),
-        Value::Num(o.quantity),
+        o.quantity.map_or(Value::Null, Value::Num),
         Value::Null,
         o.settlement.map_or(Value::Null, |s| text(s.id())),
         opt_date(o.service_date),
@@ -191,6 +192,7 @@ pub fn unpriced_order_record(o: &crate::order::OrderInput) -> Vec<Value> {
         Value::Null,
         opt_text(o.verification_note.as_deref()),
         opt_text(o.agreement.as_deref()),
+        opt_text(o.job.as_deref()),
     ]
 }
 
@@ -259,7 +261,7 @@ mod tests {
             customer: "孙晓明".into(),
             address: "华庭大厦 12 层 1203 室".into(),
             item: "laundry".into(),
-            quantity: 2.into(),
+            quantity: Some(2.into()),
             service_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 20),
             settlement: Some(crate::order::Settlement::Agreement),
             completed_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 20),
@@ -270,7 +272,8 @@ mod tests {
             ..Default::default()
         };
         o.verification_note = Some("出差".into());
-        let priced = crate::order::price_order(&rules, &o, "WX202611-00001").expect("priced");
+        let priced = crate::order::price_order(&rules, &o, "WX202611-00001", &Default::default())
+            .expect("priced");
         let full = super::order_record(&priced);
         let read = super::unpriced_order_record(&o);
         let fields = RecordKind::Order.fields();

@@ -146,7 +146,12 @@ const QUOTE: &[Field] = &[
 
 const ORDER: &[Field] = &[
     f("number", Type::Text, "work-order number"),
-    f("item", Type::Text, "catalogue item id").id_of(IdOf::Item),
+    f(
+        "item",
+        Type::Text,
+        "catalogue item id (a temporary job's number for an order of a job)",
+    )
+    .id_of(IdOf::Item),
     f(
         "department",
         Type::Text,
@@ -204,6 +209,11 @@ const ORDER: &[Field] = &[
         "agreement",
         Type::Text,
         "number of the customer's long-term agreement (协议编号)",
+    ),
+    opt(
+        "job",
+        Type::Text,
+        "number of the approved temporary job the order carries out (确认单号); its `item` is that number",
     ),
 ];
 

@@ -510,12 +510,12 @@ fn an_unapproved_catalogue_is_not_used() {
         customer: "孙晓明".into(),
         address: "华庭大厦 12 层 1203 室".into(),
         item: "copying".into(),
-        quantity: 10.into(),
+        quantity: Some(10.into()),
         service_date: Some("2026-06-01".parse().unwrap()),
         settlement: Some(feebook::order::Settlement::Immediate),
         ..Default::default()
     };
-    let priced = feebook::order::price_order(&r, &order, "WX1").unwrap();
+    let priced = feebook::order::price_order(&r, &order, "WX1", &Default::default()).unwrap();
     let results = feebook::policy::check(
         &r,
         feebook::records::RecordKind::Order,

@@ -102,7 +102,8 @@ fn samples(rules: &Rules) -> Vec<(String, Kind, NaiveDate, String, serde_json::V
     {
         let o: OrderFile = parse(&format!("samples/orders/{name}.yaml"));
         let number = format!("WX202611-{:05}", i + 1);
-        let p = feebook::order::price_order(rules, &o.to_input(), &number).unwrap();
+        let p = feebook::order::price_order(rules, &o.to_input(), &number, &Default::default())
+            .unwrap();
         out.push((
             format!("work_order-{name}"),
             Kind::WorkOrder,

@@ -177,7 +177,7 @@ fn bill(csv: &[u8]) -> Option<usize> {
     for row in rows {
         let Ok(o) = row else { continue };
         let number = o.number.clone().unwrap_or_default();
-        let Ok(p) = feebook::order::price_order(rules, &o, &number) else {
+        let Ok(p) = feebook::order::price_order(rules, &o, &number, &Default::default()) else {
             continue;
         };
         let results = policy::check(

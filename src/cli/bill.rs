@@ -40,6 +40,8 @@ pub struct BillOpts {
     /// Notices per print volume.
     pub volume: usize,
     pub encoding: Option<feebook::tabular::Encoding>,
+    /// Folder of the temporary jobs orders may carry out (`--jobs`).
+    pub jobs: Option<std::path::PathBuf>,
 }
 
 /// A row that could not be billed, and why.
@@ -142,6 +144,7 @@ pub fn run(
             }
         }
         refuse_repeated(files, true)?;
+        let jobs = super::documents::load_jobs(&rules, o.jobs.as_deref())?;
         let MonthRead {
             orders,
             problems,
@@ -149,7 +152,7 @@ pub fn run(
             amounts,
             unreadable,
             other_months,
-        } = read_month(&rules, &r, &mut sources, files, period, &o);
+        } = read_month(&rules, &jobs, &r, &mut sources, files, period, &o);
         timings.lap("rules and orders read");
         if !unreadable.is_empty() {
             eprint!("{}", diagnostic::render_all(&problems, &sources));
@@ -472,19 +475,32 @@ fn billed_before(
     orders: &[PricedOrder],
     bills: &[CustomerBill],
 ) -> Result<Clashes, feebook::journal::JournalError> {
-    let mut wanted: Vec<(&str, &str)> = bills
+    let mut wanted: Vec<(&str, &str, Option<&str>)> = bills
         .iter()
         .flat_map(|b| {
-            b.orders
-                .iter()
-                .map(|&i| (orders[i].number.as_str(), orders[i].customer.as_str()))
+            b.orders.iter().map(|&i| {
+                let o = &orders[i];
+                (o.number.as_str(), o.customer.as_str(), o.job.as_deref())
+            })
         })
         .collect();
     wanted.sort_unstable();
-    wanted.dedup_by_key(|(n, _)| *n);
+    wanted.dedup_by_key(|(n, _, _)| *n);
     let mut c = Clashes::default();
-    for (n, customer) in wanted {
+    for (n, customer, job) in wanted {
         let lines_before = c.lines.len();
+        // A temporary job billed before under another order's number: its
+        // approved total would be charged twice.
+        if let Some(job) = job {
+            for e in j.referring(job)? {
+                if e.kind == DocKind::BillingNotice && !notice_bills(&e, n) {
+                    c.lines.push(format!(
+                        "{n} carries out job {job}, which billing notice {} ({}, {}) billed already",
+                        e.number, e.party, e.date
+                    ));
+                }
+            }
+        }
         // A number `feebook order` issued names that work order: a row
         // billing it to someone else is another order under its number
         // (a paper form numbered by hand in the same series).
@@ -545,6 +561,20 @@ fn billed_before(
         }
     }
     Ok(c)
+}
+
+/// Whether a billing notice has a line of order `number` (its snapshot's
+/// `data.lines[].number`).
+fn notice_bills(e: &feebook::journal::Entry, number: &str) -> bool {
+    serde_json::from_str::<serde_json::Value>(&e.snapshot).is_ok_and(|s| {
+        s["data"]["lines"].as_array().is_some_and(|lines| {
+            lines.iter().any(|l| {
+                l["number"]
+                    .as_str()
+                    .is_some_and(|x| feebook::order::number_key(x) == number)
+            })
+        })
+    })
 }
 
 /// The billing notice a receipt paid (已交费), none for orders paid at
@@ -670,6 +700,7 @@ fn shard(s: Option<&str>) -> Result<Option<(usize, usize)>, u8> {
 /// the problems, and one entry per rejected row.
 fn read_month(
     rules: &Rules,
+    jobs: &feebook::jobs::JobBook,
     r: &Renderer,
     sources: &mut Sources,
     files: &[PathBuf],
@@ -695,6 +726,7 @@ fn read_month(
     // Rows are checked and priced as they are read: a month of tens of
     // thousands of rows never holds all of them in their raw form.
     let mut seen = std::collections::HashMap::new();
+    let mut job_orders = feebook::jobs::JobOrders::default();
     let mut orders = Vec::new();
     let today = super::today();
     let mut take = |o: OrderInput, rejected: &mut Vec<Rejected>, problems: &mut Vec<Diagnostic>| {
@@ -739,10 +771,13 @@ fn read_month(
             return;
         }
         seen.insert(number.clone(), o.place("number"));
-        let priced = match feebook::order::price_order(rules, &o, &number) {
+        let priced = match feebook::order::price_order(rules, &o, &number, jobs) {
             Ok(p) => p,
             Err(p) => return reject(rejected, problems, p),
         };
+        if let Err(d) = job_orders.take(&priced, o.place("job")) {
+            return reject(rejected, problems, vec![d]);
+        }
         if !in_month(priced.service_date, period) {
             *other_months
                 .entry(priced.service_date.format("%Y-%m").to_string())
@@ -1569,7 +1604,7 @@ mod tests {
             .map(|row| {
                 let o = row.unwrap();
                 let number = o.number.clone().unwrap_or_default();
-                feebook::order::price_order(&rules, &o, &number).unwrap()
+                feebook::order::price_order(&rules, &o, &number, &Default::default()).unwrap()
             })
             .collect();
         let day = NaiveDate::from_ymd_opt(2026, 11, 10).unwrap();

@@ -10,6 +10,7 @@ use feebook::diagnostic::{self, Diagnostic};
 use feebook::documents::fonts::FontSet;
 use feebook::documents::{Format, Kind, Renderer, model};
 use feebook::issue;
+use feebook::jobs::{JobBook, JobEntry};
 use feebook::journal::Journal;
 use feebook::order::{OrderFile, PricedOrder};
 use feebook::payment::{self, Payment};
@@ -249,29 +250,118 @@ pub fn check_job(rules_args: &RulesArgs, path: &Path) -> Result<Checked, u8> {
         );
         return Err(USAGE);
     }
-    let (file, job) = quote::load_job(&mut sources, &path.display().to_string(), text)
+    let a = assess_job(&rules, &mut sources, &path.display().to_string(), text)
         .map_err(|d| report(&d, &sources))?;
-    let _ = file;
-    let q = quote::price_job(&rules, &job).map_err(|p| report(&p, &sources))?;
-    let (status, approval_problems) = approval::quote_status(&rules, &job, &q);
+    Ok(Checked {
+        rules,
+        sources,
+        quote: a.quote,
+        status: a.status,
+        approval_problems: a.approval_problems,
+        policy: a.policy,
+    })
+}
+
+/// A job priced and checked, as `quote` and an order of the job see it.
+pub struct Assessed {
+    pub quote: quote::Quote,
+    pub status: approval::Status,
+    pub approval_problems: Vec<Diagnostic>,
+    pub policy: Vec<Diagnostic>,
+}
+
+/// Reads, prices and checks one job file: its approval, its policies, its
+/// number and dates. Err when it does not read or price.
+pub fn assess_job(
+    rules: &Rules,
+    sources: &mut Sources,
+    name: &str,
+    text: String,
+) -> Result<Assessed, Vec<Diagnostic>> {
+    let (_, job) = quote::load_job(sources, name, text)?;
+    let q = quote::price_job(rules, &job)?;
+    let (status, approval_problems) = approval::quote_status(rules, &job, &q);
     let record = policy::quote_record(&q);
     let mut policy = policy::check(
-        &rules,
+        rules,
         RecordKind::Quote,
         &record,
         &format!("quote {}", q.number),
         &|f| quote::field_place(&job, f),
     );
-    policy.extend(job_number_problem(&rules, &job));
+    policy.extend(job_number_problem(rules, &job));
     policy.extend(job_date_problems(&job, super::today()));
-    Ok(Checked {
-        rules,
-        sources,
+    Ok(Assessed {
         quote: q,
         status,
         approval_problems,
         policy,
     })
+}
+
+/// The temporary jobs orders may carry out: every job file (`*.yaml`,
+/// `*.yml`, not hidden) of `--jobs DIR`, priced and checked as `quote`
+/// checks it. A file that does not read is named only if an order looks
+/// for a number it does not find: a draft beside the approved jobs stops
+/// no order. None given: an empty book, which tells an order of a job to
+/// give the folder.
+pub fn load_jobs(rules: &Rules, dir: Option<&Path>) -> Result<JobBook, u8> {
+    let Some(dir) = dir else {
+        return Ok(JobBook::default());
+    };
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        eprintln!(
+            "error: cannot read the folder of job files `{}`: {e}\n  = help: --jobs names the folder of job files (临时性特约服务), e.g. samples/jobs",
+            dir.display()
+        );
+        USAGE
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            !name.starts_with('.')
+                && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+        })
+        .collect();
+    paths.sort();
+    let mut book = JobBook::new(dir.display().to_string());
+    for path in paths {
+        let name = path.display().to_string();
+        let Ok(bytes) = std::fs::read(&path) else {
+            book.unread.push(name);
+            continue;
+        };
+        super::render::protect(&path);
+        let Ok(text) = String::from_utf8(bytes) else {
+            book.unread.push(name);
+            continue;
+        };
+        if super::police::not_a_job(&text).is_some() {
+            continue;
+        }
+        let mut sources = Sources::new();
+        match assess_job(rules, &mut sources, &name, text) {
+            Ok(a) => {
+                let refusals = a
+                    .approval_problems
+                    .iter()
+                    .chain(&a.policy)
+                    .filter(|d| d.is_error())
+                    .map(|d| d.message.clone())
+                    .collect();
+                book.add(JobEntry {
+                    file: name,
+                    quote: a.quote,
+                    status: a.status,
+                    refusals,
+                });
+            }
+            Err(_) => book.unread.push(name),
+        }
+    }
+    Ok(book)
 }
 
 /// A job's dates against today: the job's own more than a year ahead (2062
@@ -570,12 +660,14 @@ pub fn order(
     rules_args: &RulesArgs,
     render_args: &RenderArgs,
     journal: &JournalArgs,
+    jobs: &super::JobsArgs,
     path: &Path,
     o: IssueOpts,
 ) -> u8 {
     let run = || -> Result<(), u8> {
         let (rules, mut sources) = load_rules(rules_args)?;
         let file: OrderFile = load_yaml(&mut sources, path, "work order")?;
+        let jobs = load_jobs(&rules, jobs.jobs.as_deref())?;
         if let Some(n) = &file.number {
             let d = Diagnostic::error("number-given", format!("the work order already has a number ({})", n.value))
                 .at(n.loc, "numbers come from the journal")
@@ -583,7 +675,7 @@ pub fn order(
             return Err(report(&[d], &sources));
         }
         let input = file.to_input();
-        let priced = feebook::order::price_order(&rules, &input, SPECIMEN)
+        let priced = feebook::order::price_order(&rules, &input, SPECIMEN, &jobs)
             .map_err(|p| report(&p, &sources))?;
         let results = policy::check(
             &rules,
@@ -772,11 +864,12 @@ pub fn missing_glyphs(fonts: &FontSet, o: &feebook::order::OrderInput) -> Vec<Di
 /// Reads order files, reports every bad row; returns the priced orders.
 pub fn read_orders(
     rules: &Rules,
+    jobs: &JobBook,
     sources: &mut Sources,
     files: &[PathBuf],
     encoding: Option<feebook::tabular::Encoding>,
 ) -> Result<Vec<(feebook::order::OrderInput, PricedOrder)>, Vec<Diagnostic>> {
-    let (priced, problems) = read_orders_all(rules, sources, files, encoding);
+    let (priced, problems) = read_orders_all(rules, jobs, sources, files, encoding);
     if problems.iter().any(Diagnostic::is_error) {
         Err(problems)
     } else {
@@ -792,6 +885,7 @@ pub fn read_orders(
 /// row (`police`).
 pub fn read_orders_all(
     rules: &Rules,
+    jobs: &JobBook,
     sources: &mut Sources,
     files: &[PathBuf],
     encoding: Option<feebook::tabular::Encoding>,
@@ -818,10 +912,14 @@ pub fn read_orders_all(
     let pairs: Vec<(&feebook::order::OrderInput, &str)> = inputs.iter().map(|o| (o, "")).collect();
     problems.extend(feebook::orders_input::duplicate_numbers(&pairs));
     let mut priced = Vec::new();
+    let mut job_orders = feebook::jobs::JobOrders::default();
     for o in inputs {
         let number = o.number.clone().unwrap_or_default();
-        match feebook::order::price_order(rules, &o, &number) {
-            Ok(p) => priced.push((o, p)),
+        match feebook::order::price_order(rules, &o, &number, jobs) {
+            Ok(p) => match job_orders.take(&p, o.place("job")) {
+                Ok(()) => priced.push((o, p)),
+                Err(d) => problems.push(d),
+            },
             Err(p) => problems.extend(p),
         }
     }
@@ -847,6 +945,7 @@ pub fn in_month(d: NaiveDate, (y, m): (i32, u32)) -> bool {
 pub fn register(
     rules_args: &RulesArgs,
     render_args: &RenderArgs,
+    jobs: &super::JobsArgs,
     files: &[PathBuf],
     month: &str,
     format: Format,
@@ -860,8 +959,9 @@ pub fn register(
         super::common::refuse_repeated(files, true)?;
         let (rules, mut sources) = load_rules(rules_args)?;
         files.iter().for_each(|f| super::render::protect(f));
-        let orders =
-            read_orders(&rules, &mut sources, files, encoding).map_err(|p| report(&p, &sources))?;
+        let jobs = load_jobs(&rules, jobs.jobs.as_deref())?;
+        let orders = read_orders(&rules, &jobs, &mut sources, files, encoding)
+            .map_err(|p| report(&p, &sources))?;
         let r = renderer(render_args)?;
         let orders: Vec<_> = orders
             .into_iter()

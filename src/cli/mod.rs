@@ -101,6 +101,17 @@ pub struct RulesArgs {
     pub rules: Option<PathBuf>,
 }
 
+/// Options of commands that read work orders: where the temporary jobs
+/// they may carry out are.
+#[derive(clap::Args, Debug, Clone)]
+pub struct JobsArgs {
+    /// Folder of job files (临时性特约服务) that work orders may carry out
+    /// (`job:` in YAML, a 确认单号 column), e.g. samples/jobs. An order of
+    /// a job is priced at the job's approved total.
+    #[arg(long, value_name = "DIR")]
+    pub jobs: Option<PathBuf>,
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReportFormat {
     Human,
@@ -200,6 +211,8 @@ enum Command {
         #[arg(long)]
         again: bool,
         #[command(flatten)]
+        jobs: JobsArgs,
+        #[command(flatten)]
         render: render::RenderArgs,
         #[command(flatten)]
         journal: render::JournalArgs,
@@ -238,6 +251,8 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<DocFormat>,
         #[command(flatten)]
+        jobs: JobsArgs,
+        #[command(flatten)]
         render: render::RenderArgs,
         #[command(flatten)]
         rules: RulesArgs,
@@ -272,6 +287,8 @@ enum Command {
         encoding: Option<feebook::tabular::Encoding>,
         #[arg(long, value_enum, default_value_t = DocFormat::Pdf)]
         format: DocFormat,
+        #[command(flatten)]
+        jobs: JobsArgs,
         #[command(flatten)]
         render: render::RenderArgs,
         #[command(flatten)]
@@ -320,6 +337,8 @@ enum Command {
         /// (default: output/journal.sqlite when it exists).
         #[arg(long, value_name = "PATH")]
         journal: Option<PathBuf>,
+        #[command(flatten)]
+        jobs: JobsArgs,
         #[command(flatten)]
         rules: RulesArgs,
     },
@@ -476,6 +495,7 @@ pub fn run() -> ExitCode {
             format,
             preview,
             again,
+            jobs,
             render,
             journal,
             rules,
@@ -484,6 +504,7 @@ pub fn run() -> ExitCode {
                 &rules,
                 &render,
                 &journal,
+                &jobs,
                 &order,
                 documents::IssueOpts {
                     format,
@@ -519,10 +540,13 @@ pub fn run() -> ExitCode {
             month,
             encoding,
             format,
+            jobs,
             render,
             rules,
         } => match doc_format(format, &render) {
-            Ok(format) => documents::register(&rules, &render, &orders, &month, format, encoding),
+            Ok(format) => {
+                documents::register(&rules, &render, &jobs, &orders, &month, format, encoding)
+            }
             Err(code) => code,
         },
         Command::Bill {
@@ -534,6 +558,7 @@ pub fn run() -> ExitCode {
             volume,
             encoding,
             format,
+            jobs,
             render,
             journal,
             rules,
@@ -543,6 +568,7 @@ pub fn run() -> ExitCode {
             &journal,
             &orders,
             bill::BillOpts {
+                jobs: jobs.jobs,
                 month,
                 format: format.into(),
                 date,
@@ -578,8 +604,9 @@ pub fn run() -> ExitCode {
             files,
             encoding,
             journal,
+            jobs,
             rules,
-        } => police::run(&rules, &files, encoding, journal.as_deref()),
+        } => police::run(&rules, &jobs, &files, encoding, journal.as_deref()),
         Command::Reissue {
             number,
             format,

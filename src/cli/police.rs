@@ -16,6 +16,7 @@ use super::{OK, PROBLEMS, RulesArgs, USAGE};
 
 pub fn run(
     rules_args: &RulesArgs,
+    jobs_args: &super::JobsArgs,
     files: &[PathBuf],
     encoding: Option<feebook::tabular::Encoding>,
     journal: Option<&Path>,
@@ -27,6 +28,7 @@ pub fn run(
     > {
         super::common::refuse_repeated(files, false)?;
         let (rules, mut sources) = load_rules(rules_args)?;
+        let jobs = super::documents::load_jobs(&rules, jobs_args.jobs.as_deref())?;
         // Opened for the first payment only: orders and jobs do not need it.
         let mut opened: Option<Option<feebook::journal::Journal>> = None;
         // What the payments checked so far pay, and where: `receipt` would
@@ -138,6 +140,7 @@ pub fn run(
                 // checked on the others: one round of corrections, not two.
                 let (orders, problems) = read_orders_all(
                     &rules,
+                    &jobs,
                     &mut sources,
                     std::slice::from_ref(f),
                     None.or(encoding),

@@ -479,6 +479,8 @@ pub struct WorkOrderDoc {
 pub fn work_order(rules: &Rules, o: &PricedOrder, voided: bool) -> WorkOrderDoc {
     let item = &o.item;
     let price_basis = match (&item.unit_price, &item.formula) {
+        // A temporary job: the price its quote sheet was approved at.
+        (Some(_), _) if o.job.is_some() => format!("特约维修价格确认单 {} 审批价", item.item),
         (Some(p), _) => format!(
             "{} {} × {} / {}",
             item.quantity.normalize(),
@@ -627,6 +629,11 @@ pub struct BillingLine {
     pub quantity: String,
     pub unit: String,
     pub amount: Amount,
+    /// The temporary job the order carried out: the journal refers the
+    /// notice to it, so that a job is billed once whatever its order's
+    /// number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -725,6 +732,7 @@ pub fn billing_notice(
                 quantity: o.item.quantity.normalize().to_string(),
                 unit: o.item.unit.clone(),
                 amount: o.total().into(),
+                job: o.job.clone(),
             })
             .collect(),
         net: total.checked_sub(tax).unwrap_or(total).into(),
