@@ -339,6 +339,25 @@ pub fn evaluate(
             );
             continue;
         }
+        // One role of one department is one person in a chain: the
+        // engineering head who budgets is the one who aggregates. Another
+        // name there is someone signing for a role that is not theirs (or
+        // a typing mistake in the name), and the chain would pass on it.
+        if let Some((first, _, _, loc)) = signers.iter().find(|(n, role, dept, _)| {
+            *n != so.name.trim() && *role == so.role.value && *dept == dept_of
+        }) {
+            let label = signer_label(rules, &so.role.value, dept_of);
+            problems.push(
+                Diagnostic::error(
+                    "two-signers-one-role",
+                    format!("{} signed as {label}, which {first} signed as before", so.name),
+                )
+                .at(s.loc, "a second person in the same role")
+                .also(*loc, "first signed here")
+                .hint("one person holds a role in a department: check the name, or whether the role or department is the one meant"),
+            );
+            continue;
+        }
         signers.push((so.name.trim(), &so.role.value, dept_of, s.loc));
         let Some(open) = slots.iter().position(|sl| sl.signed.is_none()) else {
             problems.push(

@@ -236,6 +236,27 @@ fn one_person_cannot_sign_at_two_levels() {
     );
 }
 
+/// The head who budgets for a department is the one who aggregates for it:
+/// another name at the second step is someone signing for a role that is
+/// not theirs, and the job would pass on it.
+#[test]
+fn one_role_of_one_department_is_one_person() {
+    let other = "{role: dept_head, department: engineering, name: 赵强, date: 2026-11-17}";
+    let (state, problems, _) = status(6, &[ENG, CLE, other, MGR]);
+    assert_eq!(
+        problems.first().map(String::as_str),
+        Some(
+            "two-signers-one-role: 赵强 signed as 部门负责人（工程部）, which 李明 signed as before"
+        ),
+        "{problems:?}"
+    );
+    assert_ne!(state, State::Approved);
+    // Heads of two departments are two people, as they should be.
+    let (state, problems, _) = status(6, &[ENG, CLE, AGG, MGR]);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(state, State::Approved);
+}
+
 #[test]
 fn a_rejection_ends_the_chain() {
     let reject = "{role: dept_head, department: cleaning, name: 张丽, date: 2026-11-16, decision: reject, comment: 材料报价偏高}";
