@@ -376,11 +376,25 @@ pub fn evaluate(
             }
         };
         if let Some(a) = amount {
-            let add = |acc: Money| acc.checked_add(a).ok_or_else(|| overflow(context));
+            let too_large = || {
+                vec![line_failed(
+                    formula,
+                    i,
+                    def.expr_loc,
+                    format!(
+                        "{context}: line `{}` of formula `{}` ({}) takes the sum of the lines over {}, the most an amount can be",
+                        def.id,
+                        formula.id,
+                        a.yuan(),
+                        Money::MAX.yuan()
+                    ),
+                )]
+            };
+            let add = |acc: Money| acc.checked_add(a).ok_or_else(too_large);
             match def.kind {
                 LineKind::Cost => {
                     cost = add(cost)?;
-                    parts = parts.checked_add(a).ok_or_else(|| overflow(context))?;
+                    parts = parts.checked_add(a).ok_or_else(too_large)?;
                 }
                 LineKind::Fee => parts = add(parts)?,
                 LineKind::Tax => {
@@ -454,13 +468,6 @@ fn line_failed(
     Diagnostic::error("evaluation", message)
         .also(at, format!("line `{id}` of formula `{}`", formula.id))
         .hint("check the values given: a division by an input of 0, or an amount with extra zeros, fails a line; if they are right, the formula line shown is wrong for them: correct it in the rules")
-}
-
-fn overflow(context: &str) -> Vec<Diagnostic> {
-    vec![
-        Diagnostic::error("evaluation", format!("{context}: amounts too large to add"))
-            .hint("check the quantities and prices for extra zeros"),
-    ]
 }
 
 fn show_input(v: &Value, kind: InputType) -> String {
@@ -762,7 +769,21 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
             net: charged.checked_sub(tax).unwrap_or(charged),
             tax,
         },
-        _ => apply_tax(charged, tax_rate, item.tax_inclusive).ok_or_else(|| overflow(&context))?,
+        _ => apply_tax(charged, tax_rate, item.tax_inclusive).ok_or_else(|| {
+            vec![at(
+                Diagnostic::error(
+                    "evaluation",
+                    format!(
+                        "{context}: {} with {tax_rate} tax added is over {}, the most an amount can be",
+                        charged.yuan(),
+                        Money::MAX.yuan()
+                    ),
+                )
+                .hint("check the quantity and the price for extra zeros"),
+                &req.quantity_place,
+                "too large with its tax",
+            )]
+        })?,
     };
     Ok(PricedItem {
         item: item.id.value.clone(),
