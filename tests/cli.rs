@@ -37,6 +37,48 @@ fn check_uses_the_embedded_rules_when_there_is_no_rules_folder() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("embedded"));
 }
 
+/// A character no font has is found where the administrator typed it, not
+/// only when a notice printing it is refused; a comment may hold anything.
+#[test]
+fn check_warns_of_a_character_no_font_has_at_its_place() {
+    let d = temp_dir("glyph");
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules")).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, d.join(p.file_name().unwrap())).unwrap();
+    }
+    let cat = d.join("catalog-2026.yaml");
+    let text = std::fs::read_to_string(&cat).unwrap();
+    assert!(text.contains("      name: 洗衣服务\n"));
+    let text = text.replace(
+        "      name: 洗衣服务\n",
+        "      name: 洗衣服务𠮷 # 𠀀 in a comment is not printed\n",
+    );
+    std::fs::write(&cat, text).unwrap();
+    let out = feebook()
+        .args(["check", "--rules"])
+        .arg(&d)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("warning[missing-glyph]: character 𠮷 (U+20BB7) is in no font: a document that prints it is refused"),
+        "{err}"
+    );
+    assert!(err.contains("catalog-2026.yaml:74:17"), "{err}");
+    assert!(!err.contains("U+20000"), "a comment is not checked: {err}");
+    assert_eq!(err.matches("missing-glyph").count(), 1, "{err}");
+    // The notice of that list is refused for the same character.
+    let out = feebook()
+        .args(["notice", "--date", "2026-11-01", "-o", "n.pdf", "--rules"])
+        .arg(&d)
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("𠮷"));
+}
+
 #[test]
 fn check_exits_1_on_problems_and_2_on_a_missing_folder() {
     let d = temp_dir("broken");

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{OK, PROBLEMS, ReportFormat, RulesArgs, USAGE};
 use feebook::diagnostic::{self, JsonDiagnostic};
+use feebook::documents::fonts::FontSet;
 use feebook::rules::{self, Loaded};
 
 #[derive(Serialize)]
@@ -16,7 +17,7 @@ struct Report<'a> {
     problems: Vec<JsonDiagnostic>,
 }
 
-pub fn run(args: &RulesArgs, format: ReportFormat) -> u8 {
+pub fn run(args: &RulesArgs, font_dir: Option<&std::path::Path>, format: ReportFormat) -> u8 {
     let mut loaded = match rules::load_default(args.rules.as_deref()) {
         Ok(l) => l,
         Err(e) => {
@@ -57,6 +58,28 @@ pub fn run(args: &RulesArgs, format: ReportFormat) -> u8 {
     };
     loaded.check_signoff_dates(super::today());
     loaded.check_catalog_policies();
+    let with_dir;
+    let fonts = match font_dir {
+        None => FontSet::embedded(),
+        Some(dir) => match FontSet::with_dir(dir) {
+            Ok(f) => {
+                with_dir = f;
+                &with_dir
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return USAGE;
+            }
+        },
+    };
+    loaded.check_glyphs(
+        &|text| fonts.missing_chars(text),
+        if font_dir.is_some() {
+            "write the text without it, or add a font that has it to the --font-dir folder"
+        } else {
+            "write the text without it, or add a font that has it with `--font-dir DIR` (give the same folder to `check` and to the commands that render)"
+        },
+    );
     let errors = loaded.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = loaded.diagnostics.len() - errors;
     match format {

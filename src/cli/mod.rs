@@ -133,6 +133,11 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
+        /// Fonts the documents are rendered with besides the embedded ones
+        /// (as `--font-dir` of the rendering commands): a character of the
+        /// rules that no font has is a warning.
+        #[arg(long, value_name = "DIR")]
+        font_dir: Option<PathBuf>,
     },
     /// Print an amount in 人民币大写 (e.g. 1409.50 → 壹仟肆佰零玖元伍角整).
     /// Spelt as the documents spell it: the rules' `documents.upper_style`.
@@ -450,7 +455,11 @@ pub fn run() -> ExitCode {
         }
     };
     let code = match cli.command {
-        Command::Check { rules, format } => check::run(&rules, format),
+        Command::Check {
+            rules,
+            format,
+            font_dir,
+        } => check::run(&rules, font_dir.as_deref(), format),
         Command::Schema { out } => schema::run(&out),
         Command::Upper { amount, rules } => upper::run(&rules, &amount),
         Command::Price {

@@ -83,6 +83,45 @@ impl Loaded {
     /// printing it. The lists are taken as approved: one that is not has
     /// its own warning (`catalog-not-approved`), which says who is still to
     /// sign.
+    /// Warns of each character of the rule files' values that no font has
+    /// (`missing` lists them for a text). Found at check time, where the
+    /// administrator types them, rather than when a document printing it
+    /// is refused. The files' text is scanned, comments left out, so the
+    /// place is exact; whether a document prints the value is not known
+    /// here (a policy's message only goes to a terminal), hence a warning.
+    pub fn check_glyphs(&mut self, missing: &dyn Fn(&str) -> Vec<char>, hint: &str) {
+        for &file in &self.files {
+            let Some(source) = self.sources.get(file) else {
+                continue;
+            };
+            let text = &source.text;
+            let mut offset = 0usize;
+            for line in text.split_inclusive('\n') {
+                let value = &line[..yaml_comment_start(line)];
+                if !value.is_ascii() {
+                    for c in missing(value) {
+                        for (at, _) in value.match_indices(c) {
+                            let start = (offset + at) as u32;
+                            let end = start + c.len_utf8() as u32;
+                            self.diagnostics.push(
+                                Diagnostic::warning(
+                                    "missing-glyph",
+                                    format!(
+                                        "character {c} (U+{:04X}) is in no font: a document that prints it is refused",
+                                        c as u32
+                                    ),
+                                )
+                                .at(crate::source::Loc::new(file, start, end), "no font has it")
+                                .hint(hint.to_string()),
+                            );
+                        }
+                    }
+                }
+                offset += line.len();
+            }
+        }
+    }
+
     pub fn check_catalog_policies(&mut self) {
         let Some(rules) = &self.rules else { return };
         for c in &rules.catalogs {
@@ -410,6 +449,48 @@ pub fn load_default(explicit: Option<&Path>) -> Result<Loaded, LoadError> {
             } else {
                 Ok(load_embedded())
             }
+        }
+    }
+}
+
+/// Where a YAML line's comment starts (its length when it has none): a `#`
+/// at the start of the line or after a space, outside quotes.
+fn yaml_comment_start(line: &str) -> usize {
+    let mut quote: Option<char> = None;
+    let mut prev_blank = true;
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '#') if prev_blank => return i,
+            _ => {}
+        }
+        prev_blank = c == ' ' || c == '\t';
+    }
+    line.len()
+}
+
+#[cfg(test)]
+mod glyph_tests {
+    use super::yaml_comment_start;
+
+    #[test]
+    fn a_comment_is_a_hash_after_a_space_outside_quotes() {
+        for (line, value) in [
+            ("name: 孙# not a comment\n", "name: 孙# not a comment\n"),
+            ("name: 孙 # a comment 𠮷\n", "name: 孙 "),
+            ("# all comment 𠮷\n", ""),
+            (
+                "  message: \"a # in quotes\" # then 𠮷\n",
+                "  message: \"a # in quotes\" ",
+            ),
+            (
+                "  message: 'it''s # quoted' #𠮷\n",
+                "  message: 'it''s # quoted' ",
+            ),
+        ] {
+            assert_eq!(&line[..yaml_comment_start(line)], value, "{line:?}");
         }
     }
 }
