@@ -58,8 +58,28 @@ pub struct JobBook {
     /// was given, so an order naming a job says how to give one.
     pub folder: Option<String>,
     jobs: BTreeMap<String, Vec<JobEntry>>,
-    /// Job files that did not read, for the message of a number not found.
-    pub unread: Vec<String>,
+    /// Job files that did not read or price.
+    pub unread: Vec<Unread>,
+}
+
+/// A job file that did not read or price, with the number it seems to
+/// have (its top-level `number:` line), if any.
+#[derive(Clone, Debug)]
+pub struct Unread {
+    pub file: String,
+    pub number: Option<String>,
+}
+
+impl Unread {
+    pub fn new(file: String, text: &str) -> Unread {
+        let number = text.lines().find_map(|l| {
+            let v = l.strip_prefix("number:")?;
+            let v = v.split(" #").next().unwrap_or(v).trim();
+            let v = v.trim_matches(|c| c == '"' || c == '\'');
+            (!v.is_empty()).then(|| v.to_string())
+        });
+        Unread { file, number }
+    }
 }
 
 impl JobBook {
@@ -97,37 +117,52 @@ impl JobBook {
 pub struct JobOrder<'a> {
     pub job: &'a str,
     pub customer: &'a str,
+    pub address: &'a str,
     /// The day the order was registered (else its service date): the job
-    /// must be approved by then.
+    /// must be approved, and its latest change confirmed, by then.
     pub registered: NaiveDate,
     pub service_date: NaiveDate,
     pub job_place: Option<Place>,
     pub customer_place: Option<Place>,
+    pub address_place: Option<Place>,
 }
 
 /// The priced line of an order that carries out a temporary job: the
-/// approved quote's total, tax included, as quantity 1 of 项.
-pub fn job_item(book: &JobBook, o: &JobOrder) -> Result<PricedItem, Diagnostic> {
+/// approved quote's total, tax included, as quantity 1 of 项. Every reason
+/// to refuse it is returned, not only the first: a row is corrected once.
+pub fn job_item(book: &JobBook, o: &JobOrder) -> Result<PricedItem, Vec<Diagnostic>> {
     let at = |d: Diagnostic, place: &Option<Place>, label: &str| match place {
         Some(p) => d.at_place(p.clone(), label),
         None => d,
     };
     let Some(folder) = &book.folder else {
-        return Err(at(
-            Diagnostic::error(
-                "no-jobs",
-                format!(
-                    "the order carries out temporary job {}, but no job files were given",
-                    o.job
+        return Err(vec![
+            at(
+                Diagnostic::error(
+                    "no-jobs",
+                    format!(
+                        "the order carries out temporary job {}, but no job files were given",
+                        o.job
+                    ),
                 ),
-            ),
-            &o.job_place,
-            "this job",
-        )
-        .hint("give the folder of job files with `--jobs DIR` (e.g. --jobs samples/jobs)"));
+                &o.job_place,
+                "this job",
+            )
+            .hint("give the folder of job files with `--jobs DIR` (e.g. --jobs samples/jobs)"),
+        ]);
     };
-    let entry = match book.find(o.job) {
-        [] => {
+    let key = crate::order::number_key(o.job);
+    // A file that does not read may be this job's current version: billing
+    // the other one would bill a price that is no longer the job's.
+    let unread: Vec<&str> = book
+        .unread
+        .iter()
+        .filter(|u| u.number.as_deref().map(crate::order::number_key) == Some(key.clone()))
+        .map(|u| u.file.as_str())
+        .collect();
+    let entry = match (book.find(o.job), unread.as_slice()) {
+        ([one], []) => one,
+        ([], []) => {
             let mut d = at(
                 Diagnostic::error(
                     "unknown-job",
@@ -137,135 +172,206 @@ pub fn job_item(book: &JobBook, o: &JobOrder) -> Result<PricedItem, Diagnostic> 
                 "not found",
             );
             if !book.unread.is_empty() {
+                let files: Vec<&str> = book.unread.iter().map(|u| u.file.as_str()).collect();
                 d = d.hint(format!(
                     "{} job file(s) there do not read or price (`feebook quote FILE` shows why): {}",
-                    book.unread.len(),
-                    book.unread.join(", ")
+                    files.len(),
+                    files.join(", ")
                 ));
             }
-            return Err(d.hint("check the number against the quote sheet (特约维修价格确认单), or the folder given with --jobs"));
+            return Err(vec![d.hint("check the number against the quote sheet (特约维修价格确认单), or the folder given with --jobs")]);
         }
-        [one] => one,
-        many => {
-            let files: Vec<&str> = many.iter().map(|e| e.file.as_str()).collect();
-            return Err(at(
-                Diagnostic::error(
-                    "duplicate-job",
-                    format!(
-                        "{} job files have number {}: {}",
-                        many.len(),
-                        o.job,
-                        files.join(", ")
-                    ),
+        (found, unread) => {
+            let files: Vec<&str> = found
+                .iter()
+                .map(|e| e.file.as_str())
+                .chain(unread.iter().copied())
+                .collect();
+            let d = Diagnostic::error(
+                "duplicate-job",
+                format!(
+                    "{} job files have number {}: {}",
+                    files.len(),
+                    o.job,
+                    files.join(", ")
                 ),
-                &o.job_place,
-                "which one?",
-            )
-            .hint("a job number is given once: renumber or remove the copy"));
+            );
+            let d = if unread.is_empty() {
+                d
+            } else {
+                d.hint(format!(
+                    "{} does not read or price (`feebook quote FILE` shows why)",
+                    unread.join(", ")
+                ))
+            };
+            return Err(vec![
+                at(d, &o.job_place, "which one?")
+                    .hint("a job number is given once: renumber or remove the copy"),
+            ]);
         }
     };
     let q = &entry.quote;
+    let number = crate::order::number_key(&q.number);
+    let mut problems = Vec::new();
     if let Some(first) = entry.refusals.first() {
-        return Err(at(
-            Diagnostic::error(
-                "job-refused",
-                format!(
-                    "job {} does not pass its checks: {first}{}",
-                    q.number,
-                    match entry.refusals.len() {
-                        1 => String::new(),
-                        n => format!(" (and {} more)", n - 1),
-                    }
-                ),
-            ),
-            &o.job_place,
-            "this job",
-        )
-        .hint(format!(
-            "run `feebook quote {}` to see them and correct the job",
-            entry.file
-        )));
-    }
-    if q.awaiting_confirmation {
-        return Err(at(
-            Diagnostic::error(
-                "job-not-confirmed",
-                format!(
-                    "the customer has not confirmed the latest revision of job {}",
-                    q.number
-                ),
-            ),
-            &o.job_place,
-            "this job",
-        )
-        .hint("when scope or price changes the customer agrees again (四（二）5): record `confirmed:` on the revision"));
-    }
-    match entry.approved_on() {
-        None => {
-            return Err(at(
+        problems.push(
+            at(
                 Diagnostic::error(
-                    "job-not-approved",
+                    "job-refused",
                     format!(
-                        "job {} is not approved: {}",
-                        q.number,
-                        entry.status.describe()
+                        "job {number} does not pass its checks: {first}{}",
+                        match entry.refusals.len() {
+                            1 => String::new(),
+                            n => format!(" (and {} more)", n - 1),
+                        }
                     ),
                 ),
                 &o.job_place,
-                "not approved",
+                "this job",
             )
-            .hint("a temporary job is carried out at the price the branch manager approved (四（三）4): complete its chain first (feebook approve)"));
+            .hint(format!(
+                "run `feebook quote {}` to see them and correct the job",
+                entry.file
+            )),
+        );
+    }
+    let confirmed = q
+        .revisions
+        .last()
+        .map(|r| r.confirmed.as_ref().map(|c| c.date));
+    match confirmed {
+        Some(None) => problems.push(
+            at(
+                Diagnostic::error(
+                    "job-not-confirmed",
+                    format!("the customer has not confirmed the latest revision of job {number}"),
+                ),
+                &o.job_place,
+                "this job",
+            )
+            .hint("when scope or price changes the customer agrees again (四（二）5): record `confirmed:` on the revision"),
+        ),
+        Some(Some(day)) if day > o.registered => problems.push(
+            at(
+                Diagnostic::error(
+                    "job-not-confirmed",
+                    format!(
+                        "the customer confirmed the latest revision of job {number} on {day}, after the order was registered ({})",
+                        o.registered
+                    ),
+                ),
+                &o.job_place,
+                "confirmed later",
+            )
+            .hint("the order is filled in once the customer agrees the price (四（二）5): check the order's date and the confirmation's"),
+        ),
+        _ => {}
+    }
+    match entry.approved_on() {
+        None => {
+            let mut d = at(
+                Diagnostic::error(
+                    "job-not-approved",
+                    format!("job {number} is not approved: {}", entry.status.describe()),
+                ),
+                &o.job_place,
+                "not approved",
+            );
+            // Why signatures given do not count (signed for another
+            // amount), as `status` says it.
+            for note in &entry.status.notes {
+                d = d.hint(note.clone());
+            }
+            problems.push(match entry.status.state {
+                crate::approval::State::Rejected { .. } => d.hint(format!(
+                    "a rejected job is revised (a revision the customer confirms) and signed again: see `feebook status {}`",
+                    entry.file
+                )),
+                _ => d.hint(format!(
+                    "a temporary job is carried out at the price the branch manager approved (四（三）4): complete its chain first (`feebook status {}`, `feebook approve`)",
+                    entry.file
+                )),
+            });
         }
-        Some(day) if day > o.registered => {
-            return Err(at(
+        Some(day) if day > o.registered => problems.push(
+            at(
                 Diagnostic::error(
                     "job-not-approved",
                     format!(
-                        "job {} was approved on {day}, after the order was registered ({})",
-                        q.number, o.registered
+                        "job {number} was approved on {day}, after the order was registered ({})",
+                        o.registered
                     ),
                 ),
                 &o.job_place,
                 "approved later",
             )
-            .hint("the order is filled in once the price is approved and the customer agrees: check the order's date"));
-        }
+            .hint("the order is filled in once the price is approved and the customer agrees: check the order's date"),
+        ),
         Some(_) => {}
     }
-    if o.customer.trim() != q.customer.name.trim() {
-        return Err(at(
-            Diagnostic::error(
-                "job-customer",
-                format!(
-                    "the order is for {}, but job {} is for {}",
-                    o.customer, q.number, q.customer.name
+    // The job's customer is who agreed the price and who is billed; the
+    // same party as billing groups customers (spaces, full-width forms and
+    // a contact in brackets do not count).
+    if !crate::batch::same_party(o.customer, &q.customer.name) {
+        problems.push(
+            at(
+                Diagnostic::error(
+                    "job-customer",
+                    format!(
+                        "the order is for {}, but job {number} is for {}",
+                        o.customer, q.customer.name
+                    ),
                 ),
-            ),
-            &o.customer_place,
-            "another customer",
-        )
-        .hint(format!(
-            "bill the customer who agreed the quote: write `{}`, or check the job number",
-            q.customer.name
-        )));
+                &o.customer_place,
+                "another customer",
+            )
+            .hint(format!(
+                "bill the customer who agreed the quote: write `{}`, or check the job number",
+                q.customer.name
+            )),
+        );
+    }
+    if crate::batch::party_key(o.address) != crate::batch::party_key(&q.address) {
+        problems.push(
+            at(
+                Diagnostic::error(
+                    "job-address",
+                    format!(
+                        "the order is for {}, but job {number} is for {}",
+                        o.address, q.address
+                    ),
+                ),
+                &o.address_place,
+                "another address",
+            )
+            .hint(format!(
+                "a customer is billed at the address the job was quoted for: write `{}`, or check the job number",
+                q.address
+            )),
+        );
     }
     if o.service_date < q.date {
-        return Err(at(
-            Diagnostic::error(
-                "date-order",
-                format!(
-                    "the order is served on {}, before job {} was drawn up ({})",
-                    o.service_date, q.number, q.date
+        problems.push(
+            at(
+                Diagnostic::error(
+                    "date-order",
+                    format!(
+                        "the order is served on {}, before job {number} was drawn up ({})",
+                        o.service_date, q.date
+                    ),
                 ),
-            ),
-            &o.job_place,
-            "drawn up later",
-        )
-        .hint("check the service date and the job number"));
+                &o.job_place,
+                "drawn up later",
+            )
+            .hint("check the service date and the job number"),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(problems);
     }
     Ok(PricedItem {
-        item: q.number.clone(),
-        name: format!("{}（确认单 {}）", q.description.trim(), q.number),
+        item: number.clone(),
+        name: format!("{}（确认单 {number}）", q.description.trim()),
         unit: "项".to_string(),
         department: q.responsible_department.id.clone(),
         department_name: q.responsible_department.name.clone(),

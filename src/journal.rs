@@ -1336,7 +1336,7 @@ fn referring_in(
 /// The numbers a document refers to, read from its snapshot
 /// (`{"kind", "format", "data"}`): a billing notice's work orders
 /// (`data.lines[].number`) and the temporary jobs they carried out
-/// (`data.lines[].job`), a receipt's references (`data.lines[].reference`)
+/// (`data.lines[].job`), a work order's job (`data.job`), a receipt's references (`data.lines[].reference`)
 /// and the billing notice it pays (`data.billing_notice`). Trimmed, blank
 /// ones left out, each once.
 pub fn refs_of(kind: DocKind, snapshot: &serde_json::Value) -> Vec<String> {
@@ -1355,7 +1355,7 @@ pub fn refs_of(kind: DocKind, snapshot: &serde_json::Value) -> Vec<String> {
             t.extend(data["billing_notice"].as_str());
             t
         }
-        DocKind::WorkOrder => Vec::new(),
+        DocKind::WorkOrder => data["job"].as_str().into_iter().collect(),
     };
     let mut refs: Vec<String> = texts
         .into_iter()

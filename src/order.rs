@@ -94,7 +94,7 @@ pub struct OrderFile {
     /// Customer name.
     pub customer: Sp<String>,
     /// Where the service is done, e.g. 华庭大厦 12 层 1203 室.
-    pub address: String,
+    pub address: Sp<String>,
     /// Customer's telephone.
     pub phone: Option<String>,
     /// Catalogue item id, e.g. `indoor-cleaning`. An order that carries
@@ -298,6 +298,7 @@ impl OrderFile {
         put("number", self.number.as_ref().map(|n| n.loc));
         put("date", Some(self.date.loc));
         put("customer", Some(self.customer.loc));
+        put("address", Some(self.address.loc));
         put("item", self.item.as_ref().map(|i| i.loc));
         put("quantity", self.quantity.as_ref().map(|q| q.loc));
         put("job", self.job.as_ref().map(|j| j.loc));
@@ -309,7 +310,7 @@ impl OrderFile {
             number: self.number.as_ref().map(|n| number_key(&n.value)),
             date: Some(self.date.value),
             customer: self.customer.value.clone(),
-            address: self.address.clone(),
+            address: self.address.value.clone(),
             phone: self.phone.clone(),
             item: self
                 .item
@@ -605,13 +606,13 @@ fn job_order_item(
     jobs: &JobBook,
 ) -> Result<PricedItem, Vec<Diagnostic>> {
     let mut problems = Vec::new();
-    let given = |field: &str, what: &str| {
+    let given = |field: &str, what: &str, left_out: &str| {
         let d = Diagnostic::error(
             "job-and-item",
             format!("the order carries out temporary job {job}, and gives {what} too"),
         )
         .hint(format!(
-            "an order of a job is priced by the job's approved quote: leave out the {what}"
+            "an order of a job is priced by the job's approved quote: leave out {left_out}"
         ));
         match o.place(field) {
             Some(p) => d.at_place(p, "not with a job"),
@@ -619,13 +620,13 @@ fn job_order_item(
         }
     };
     if !o.item.trim().is_empty() {
-        problems.push(given("item", "a service item"));
+        problems.push(given("item", "a service item", "the item"));
     }
     if o.quantity.is_some_and(|q| q != rust_decimal::Decimal::ONE) {
-        problems.push(given("quantity", "a quantity"));
+        problems.push(given("quantity", "a quantity", "the quantity"));
     }
     if let Some((name, input)) = o.inputs.iter().next() {
-        let d = given("inputs", "formula inputs");
+        let d = given("inputs", "formula inputs", "the inputs");
         problems.push(match &input.place {
             Some(p) => Diagnostic {
                 message: format!(
@@ -642,17 +643,19 @@ fn job_order_item(
         &crate::jobs::JobOrder {
             job,
             customer: &o.customer,
+            address: &o.address,
             registered: o.date.unwrap_or(service_date),
             service_date,
             job_place: o.place("job"),
             customer_place: o.place("customer"),
+            address_place: o.place("address"),
         },
     );
     match item {
         Ok(item) if problems.is_empty() => Ok(item),
         Ok(_) => Err(problems),
         Err(d) => {
-            problems.push(d);
+            problems.extend(d);
             Err(problems)
         }
     }

@@ -2215,7 +2215,11 @@ fn a_run_with_nothing_rejected_removes_an_earlier_list() {
     let csv = dir.join("m.csv");
     let head = format!("{ORDERS_HEADER}\n");
     let row = |item: &str| laundry_row("WX202611-00001", |r| r.replace("洗衣服务", item));
-    std::fs::write(&csv, format!("{head}{}", row("洗衣机"))).unwrap();
+    // An earlier run's list (a run refused now writes none; an older
+    // feebook did).
+    std::fs::create_dir(dir.join("out")).unwrap();
+    let list = dir.join("out/rejected-2026-11.csv");
+    std::fs::write(&list, "行号,原因\n2,未知服务项目\n").unwrap();
     let args = [
         csv.to_str().unwrap(),
         "--month",
@@ -2224,15 +2228,33 @@ fn a_run_with_nothing_rejected_removes_an_earlier_list() {
         "--format",
         "json",
     ];
-    let (code, _, err) = bill(&dir, &args, None);
-    assert_eq!(code, 1, "{err}");
-    let list = dir.join("out/rejected-2026-11.csv");
-    assert!(list.exists(), "{err}");
     std::fs::write(&csv, format!("{head}{}", row("洗衣服务"))).unwrap();
     let (code, _, err) = bill(&dir, &args, None);
     assert_eq!(code, 0, "{err}");
     assert!(!list.exists(), "the earlier run's list is gone");
     assert_eq!(summary(&dir)["orders"], 1);
+}
+
+/// A run refused after its rows are read (every row rejected, the month
+/// billed already) writes nothing, not even the list of rejected rows:
+/// what was wrong is on the terminal, and a lone list in the output
+/// folder would be taken for a run's.
+#[test]
+fn a_refused_run_leaves_no_list_of_rejected_rows() {
+    let dir = temp("refused-rejected");
+    let csv = dir.join("m.csv");
+    let row = laundry_row("WX202611-00001", |r| r.replace("洗衣服务", "洗衣机"));
+    std::fs::write(&csv, format!("{ORDERS_HEADER}\n{row}")).unwrap();
+    let args = [
+        csv.to_str().unwrap(),
+        "--month",
+        "2026-11",
+        "--skip-invalid",
+    ];
+    let (code, _, err) = bill(&dir, &args, None);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no valid work orders"), "{err}");
+    assert!(!dir.join("out").exists(), "{err}");
 }
 
 /// A template's rows numbered ahead in a column nothing reads (序号) are

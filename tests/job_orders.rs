@@ -54,17 +54,12 @@ fn setup(
 /// `order order.yaml --jobs jobs` as a JSON specimen: (exit code, the
 /// document or null, stderr).
 fn order_json(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
-    let mut args = vec![
-        "order",
-        "order.yaml",
-        "--preview",
-        "--format",
-        "json",
-        "-o",
-        "wo.json",
-        "--journal",
-        "j.sqlite",
-    ];
+    let mut args = vec!["order", "order.yaml", "--preview", "--journal", "j.sqlite"];
+    if extra.contains(&"--format") {
+        args.extend(["-o", "wo.pdf"]);
+    } else {
+        args.extend(["--format", "json", "-o", "wo.json"]);
+    }
     args.extend(extra);
     let (code, out, err) = feebook(&args, dir);
     let doc = std::fs::read_to_string(dir.join("wo.json"))
@@ -292,6 +287,51 @@ fn an_order_of_a_job_is_refused_with_its_reason() {
             "error[job-refused]: job BJ2026-0031 does not pass its checks: quote BJ2026-0031: [break-even-small-profit] 保本微利\n  --> order.yaml:13:6",
         ),
         (
+            "confirmed-later",
+            (|j| {
+                j.replace(
+                    "confirmed: {by: 孙晓明, date: 2026-11-18}",
+                    "confirmed: {by: 孙晓明, date: 2026-11-20}",
+                )
+            }),
+            (|o| o),
+            &["--jobs", "jobs"],
+            "error[job-not-confirmed]: the customer confirmed the latest revision of job BJ2026-0031 on 2026-11-20, after the order was registered (2026-11-19)",
+        ),
+        (
+            "address",
+            (|j| j),
+            (|o| {
+                o.replace(
+                    "address: 华庭大厦 12 层 1203 室",
+                    "address: 华庭大厦 20 层 2003 室",
+                )
+            }),
+            &["--jobs", "jobs"],
+            "error[job-address]: the order is for 华庭大厦 20 层 2003 室, but job BJ2026-0031 is for 华庭大厦 12 层 1203 室\n  --> order.yaml:11:10",
+        ),
+        (
+            "glyph",
+            (|j| {
+                j.replace(
+                    "description: 卫生间防水层修补",
+                    "description: 卫生间防水层修补𠮷",
+                )
+            }),
+            (|o| o),
+            &["--jobs", "jobs", "--format", "pdf"],
+            "error[missing-glyph]: character 𠮷 (U+20BB7) in the description of job BJ2026-0031",
+        ),
+        (
+            "unread-copy",
+            // A second file of the number that does not read may be the job
+            // as it stands: not billed from the other one.
+            (|j| j),
+            (|o| o),
+            &["--jobs", "jobs-with-broken-copy"],
+            "error[duplicate-job]: 2 job files have number BJ2026-0031",
+        ),
+        (
             "neither",
             (|j| j),
             (|o| o.replace("job: BJ2026-0031\n", "")),
@@ -301,9 +341,176 @@ fn an_order_of_a_job_is_refused_with_its_reason() {
     ];
     for (name, edit_job, edit_order, args, wanted) in cases {
         let dir = setup(name, edit_job, edit_order);
+        // The jobs, and a copy of the approved one that does not read.
+        let broken = dir.join("jobs-with-broken-copy");
+        std::fs::create_dir(&broken).unwrap();
+        for e in std::fs::read_dir(dir.join("jobs")).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, broken.join(p.file_name().unwrap())).unwrap();
+        }
+        let job = std::fs::read_to_string(dir.join("jobs/BJ2026-0031-bathroom-waterproofing.yaml"))
+            .unwrap();
+        std::fs::write(
+            broken.join("BJ2026-0031-v2.yaml"),
+            job.replace("role: plumber", "role: plumbr"),
+        )
+        .unwrap();
         let (code, doc, err) = order_json(&dir, args);
         assert_eq!(code, 1, "{name}: {err}");
-        assert!(doc.is_null(), "{name}: nothing written");
+        assert!(
+            doc.is_null() && !dir.join("wo.pdf").exists(),
+            "{name}: nothing written"
+        );
         assert!(err.contains(wanted), "{name}:\n{err}");
     }
+}
+
+/// The journal holds each job's work order: the job is not ordered again,
+/// nor billed under another number; a row billing an issued work order's
+/// number bills what was issued.
+#[test]
+fn a_job_is_ordered_and_billed_once_across_runs() {
+    let dir = setup("once", |j| j, |o| o);
+    let issue = |out: &str| {
+        feebook(
+            &[
+                "order",
+                "order.yaml",
+                "--jobs",
+                "jobs",
+                "--journal",
+                "j.sqlite",
+                "--format",
+                "json",
+                "-o",
+                out,
+            ],
+            &dir,
+        )
+    };
+    let (code, _, err) = issue("wo1.json");
+    assert_eq!(code, 0, "{err}");
+    let wo: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("wo1.json")).unwrap()).unwrap();
+    let number = wo["header"]["number"].as_str().unwrap().to_string();
+    assert_eq!(wo["job"], "BJ2026-0031");
+
+    // The same job on another request: refused, naming the order.
+    let order = std::fs::read_to_string(dir.join("order.yaml")).unwrap();
+    std::fs::write(
+        dir.join("order.yaml"),
+        order.replace("完工后清洁", "完工后清洁（第二次）"),
+    )
+    .unwrap();
+    let (code, _, err) = issue("wo2.json");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "error[job-ordered-twice]: job BJ2026-0031 is carried out already: work order {number} (孙晓明, 2026-11-19)"
+        )),
+        "{err}"
+    );
+    assert!(!dir.join("wo2.json").exists());
+
+    let row = |n: &str, item: &str, qty: &str, job: &str| {
+        format!(
+            "{n},孙晓明,华庭大厦 12 层 1203 室,{item},{qty},月结,2026-11-20,2026-11-21,是,李明,2026-11-23,{job}\n"
+        )
+    };
+    let bill = |csv: &str, extra: &[&str]| {
+        std::fs::write(
+            dir.join("m.csv"),
+            format!("{ORDERS_HEADER},确认单号\n{csv}"),
+        )
+        .unwrap();
+        let mut args = vec![
+            "bill",
+            "m.csv",
+            "--month",
+            "2026-11",
+            "--jobs",
+            "jobs",
+            "-o",
+            "out",
+            "--journal",
+            "j.sqlite",
+        ];
+        args.extend(extra);
+        feebook(&args, &dir)
+    };
+    // Under another number: the job is on a work order already.
+    let (code, _, err) = bill(&row("WX202611-00050", "", "", "BJ2026-0031"), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "WX202611-00050 carries out job BJ2026-0031, which work order {number} (孙晓明, 2026-11-19) carries out"
+        )),
+        "{err}"
+    );
+    // The issued number on another item: not what was issued. With
+    // --skip-invalid and a bad row beside it, the refused run leaves no
+    // list of rejected rows behind.
+    let (code, _, err) = bill(
+        &format!(
+            "{}{}",
+            row(&number, "洗衣服务", "2", ""),
+            row("WX202611-00051", "熨烫", "2", "")
+        ),
+        &["--skip-invalid"],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(&format!(
+            "{number} was issued by `feebook order` as 卫生间防水层修补，更换墙面空鼓瓷砖，完工后清洁（确认单 BJ2026-0031） ¥2,367.42 (2026-11-19); this row bills 洗衣服务 ¥30.00"
+        )),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists(), "nothing left behind: {err}");
+    // The issued number, as issued: billed.
+    let (code, out, err) = bill(&row(&number, "", "", "BJ2026-0031"), &[]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("¥2,367.42"), "{out}");
+}
+
+/// A job file's number typed another way is the job's number: one key in
+/// the journal, whatever the file says.
+#[test]
+fn a_job_number_is_the_same_however_typed_in_its_file() {
+    let dir = setup(
+        "typed",
+        |j| j.replace("number: BJ2026-0031", "number: bj2026－0031"),
+        |o| o,
+    );
+    let (code, doc, err) = order_json(&dir, &["--jobs", "jobs"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(doc["job"], "BJ2026-0031");
+    assert_eq!(doc["price_basis"], "特约维修价格确认单 BJ2026-0031 审批价");
+}
+
+/// Every reason a row of a job is refused, in one run.
+#[test]
+fn every_reason_to_refuse_an_order_of_a_job_is_said_at_once() {
+    let dir = setup(
+        "at-once",
+        |j| j,
+        |o| o.replace("job: BJ2026-0031", "job: BJ2026-0034"),
+    );
+    let (code, _, err) = order_json(&dir, &["--jobs", "jobs"]);
+    assert_eq!(code, 1, "{err}");
+    for wanted in [
+        "error[job-not-approved]: job BJ2026-0034 is not approved",
+        "error[job-customer]: the order is for 孙晓明, but job BJ2026-0034 is for 滨江云帆科技有限公司",
+        "error[job-address]:",
+    ] {
+        assert!(err.contains(wanted), "{wanted}:\n{err}");
+    }
+    // A customer written with a space, or with the contact in brackets, is
+    // the job's customer, as billing groups customers.
+    let dir = setup(
+        "same-party",
+        |j| j,
+        |o| o.replace("customer: 孙晓明", "customer: 孙 晓明"),
+    );
+    let (code, _, err) = order_json(&dir, &["--jobs", "jobs"]);
+    assert_eq!(code, 0, "{err}");
 }

@@ -220,6 +220,7 @@ pub fn run(
                     .unwrap_or_else(|| PathBuf::from(&base))
             }
         };
+        let mut rejected_list: Option<(PathBuf, String, usize)> = None;
         if !problems.is_empty() {
             eprint!("{}", diagnostic::render_all(&problems, &sources));
             let rows = rejected.len();
@@ -239,25 +240,9 @@ pub fn run(
                 .iter()
                 .flat_map(|f| feebook::orders_input::raw_tables(&rules, f, o.encoding))
                 .collect();
-            write_file(&path, rejected_csv(&rejected, &sources, &tables).as_bytes())?;
-            eprintln!(
-                "warning: {rows} row{} skipped; listed with reasons in {}",
-                if rows == 1 { "" } else { "s" },
-                path.display()
-            );
-        } else {
-            // No row set aside this time: the list of an earlier run would
-            // be read as this one's.
-            let stale = out_dir.join(format!("rejected-{}.csv", o.month));
-            if stale.is_file()
-                && let Err(e) = std::fs::remove_file(&stale)
-            {
-                eprintln!(
-                    "error: cannot remove the earlier run's {}: {e}",
-                    stale.display()
-                );
-                return Err(USAGE);
-            }
+            // Written once the month is billed: a run refused later (the
+            // month billed already) leaves nothing behind.
+            rejected_list = Some((path, rejected_csv(&rejected, &sources, &tables), rows));
         }
         if orders.is_empty() {
             eprintln!(
@@ -307,6 +292,30 @@ pub fn run(
             eprintln!("error: cannot create `{}`: {e}", out_dir.display());
             USAGE
         })?;
+        match &rejected_list {
+            Some((path, csv, rows)) => {
+                write_file(path, csv.as_bytes())?;
+                eprintln!(
+                    "warning: {rows} row{} skipped; listed with reasons in {}",
+                    if *rows == 1 { "" } else { "s" },
+                    path.display()
+                );
+            }
+            None => {
+                // No row set aside this time: the list of an earlier run
+                // would be read as this one's.
+                let stale = out_dir.join(format!("rejected-{}.csv", o.month));
+                if stale.is_file()
+                    && let Err(e) = std::fs::remove_file(&stale)
+                {
+                    eprintln!(
+                        "error: cannot remove the earlier run's {}: {e}",
+                        stale.display()
+                    );
+                    return Err(USAGE);
+                }
+            }
+        }
         // A shard's summary covers its customers, so that the shards'
         // summaries add up to the month; the rejected rows (every shard
         // reads every row) are counted in the first's.
@@ -475,45 +484,67 @@ fn billed_before(
     orders: &[PricedOrder],
     bills: &[CustomerBill],
 ) -> Result<Clashes, feebook::journal::JournalError> {
-    let mut wanted: Vec<(&str, &str, Option<&str>)> = bills
+    let mut wanted: Vec<&PricedOrder> = bills
         .iter()
-        .flat_map(|b| {
-            b.orders.iter().map(|&i| {
-                let o = &orders[i];
-                (o.number.as_str(), o.customer.as_str(), o.job.as_deref())
-            })
-        })
+        .flat_map(|b| b.orders.iter().map(|&i| &orders[i]))
         .collect();
-    wanted.sort_unstable();
-    wanted.dedup_by_key(|(n, _, _)| *n);
+    wanted.sort_unstable_by(|a, b| a.number.cmp(&b.number));
+    wanted.dedup_by(|a, b| a.number == b.number);
     let mut c = Clashes::default();
-    for (n, customer, job) in wanted {
+    for o in wanted {
+        let (n, customer) = (o.number.as_str(), o.customer.as_str());
         let lines_before = c.lines.len();
-        // A temporary job billed before under another order's number: its
-        // approved total would be charged twice.
-        if let Some(job) = job {
+        // A temporary job billed before, or issued on a work order, under
+        // another order's number: its approved total would be charged
+        // twice.
+        if let Some(job) = o.job.as_deref() {
             for e in j.referring(job)? {
-                if e.kind == DocKind::BillingNotice && !notice_bills(&e, n) {
-                    c.lines.push(format!(
+                match e.kind {
+                    DocKind::BillingNotice if !notice_bills(&e, n) => c.lines.push(format!(
                         "{n} carries out job {job}, which billing notice {} ({}, {}) billed already",
                         e.number, e.party, e.date
-                    ));
+                    )),
+                    DocKind::WorkOrder if feebook::order::number_key(&e.number) != n => {
+                        c.issued += 1;
+                        c.lines.push(format!(
+                            "{n} carries out job {job}, which work order {} ({}, {}) carries out",
+                            e.number, e.party, e.date
+                        ));
+                    }
+                    _ => {}
                 }
             }
         }
         // A number `feebook order` issued names that work order: a row
-        // billing it to someone else is another order under its number
-        // (a paper form numbered by hand in the same series).
+        // billing it to someone else, or for another item or amount, is
+        // another order under its number (a paper form numbered by hand in
+        // the same series), or the order's price changed since it was
+        // agreed, which the customer confirms again (四（二）5).
         if let Some(e) = j.find(n)?
             && e.kind == DocKind::WorkOrder
             && !e.is_void()
-            && feebook::batch::party_key(&e.party) != feebook::batch::party_key(customer)
         {
-            c.issued += 1;
-            c.lines.push(format!(
-                "{n} was issued by `feebook order` to {} ({}); this row bills it to {customer}",
-                e.party, e.date
-            ));
+            if feebook::batch::party_key(&e.party) != feebook::batch::party_key(customer) {
+                c.issued += 1;
+                c.lines.push(format!(
+                    "{n} was issued by `feebook order` to {} ({}); this row bills it to {customer}",
+                    e.party, e.date
+                ));
+            } else if let Some(issued) = issued_as(&e)
+                && (issued.0 != o.item.name || issued.1 != o.total().amount())
+                && !((o.scope_changed || o.price_changed) && o.reconfirmed)
+            {
+                c.issued += 1;
+                c.lines.push(format!(
+                    "{n} was issued by `feebook order` as {} {} ({}); this row bills {} {}",
+                    issued.0,
+                    feebook::money::Money::from_decimal_rounded(issued.1)
+                        .map_or_else(|_| issued.1.to_string(), |m| m.yuan()),
+                    e.date,
+                    o.item.name,
+                    o.total().yuan()
+                ));
+            }
         }
         let refs = j.referring(n)?;
         let notices: Vec<&feebook::journal::Entry> = refs
@@ -561,6 +592,13 @@ fn billed_before(
         }
     }
     Ok(c)
+}
+
+/// What a work order of the journal was issued for: its item as printed
+/// and its amount (its snapshot's `data.item` and the entry's amount).
+fn issued_as(e: &feebook::journal::Entry) -> Option<(String, rust_decimal::Decimal)> {
+    let s = serde_json::from_str::<serde_json::Value>(&e.snapshot).ok()?;
+    Some((s["data"]["item"].as_str()?.to_string(), e.amount?))
 }
 
 /// Whether a billing notice has a line of order `number` (its snapshot's
@@ -619,7 +657,7 @@ fn refuse_billed_before(c: &Clashes, period: (i32, u32)) -> Result<(), u8> {
         what.push("paid");
     }
     if c.issued > 0 {
-        what.push("issued to another customer");
+        what.push("issued otherwise");
     }
     eprintln!(
         "error: {} order{} of {}-{:02} {} already {}:",
@@ -653,7 +691,7 @@ fn refuse_billed_before(c: &Clashes, period: (i32, u32)) -> Result<(), u8> {
     }
     if c.issued > 0 {
         eprintln!(
-            "  = help: one number names one work order: a number `feebook order` issued cannot be given to another order by hand; correct the row's 单号 (the paper form's own number) or its customer"
+            "  = help: one number names one work order, and one job is carried out by one: a number `feebook order` issued cannot be given to another order by hand; correct the row's 单号 (the paper form's own number), its customer, item or quantity; a price changed since the order was agreed is billed once the customer confirms it again (scope or price changed, and reconfirmed)"
         );
     }
     Err(PROBLEMS)
@@ -830,7 +868,7 @@ fn read_month(
             );
         }
         if opts.format == Format::Pdf {
-            let missing = super::documents::missing_glyphs(r.fonts(), &o);
+            let missing = super::documents::missing_glyphs(r.fonts(), &o, &priced);
             if !missing.is_empty() {
                 return reject(rejected, problems, missing);
             }

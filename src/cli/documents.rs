@@ -11,7 +11,7 @@ use feebook::documents::fonts::FontSet;
 use feebook::documents::{Format, Kind, Renderer, model};
 use feebook::issue;
 use feebook::jobs::{JobBook, JobEntry};
-use feebook::journal::Journal;
+use feebook::journal::{DocKind, Journal};
 use feebook::order::{OrderFile, PricedOrder};
 use feebook::payment::{self, Payment};
 use feebook::policy;
@@ -316,33 +316,59 @@ pub fn load_jobs(rules: &Rules, dir: Option<&Path>) -> Result<JobBook, u8> {
         );
         USAGE
     })?;
-    let mut paths: Vec<PathBuf> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            !name.starts_with('.')
-                && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
-        })
-        .collect();
+    let mut paths: Vec<PathBuf> = Vec::new();
+    let mut subfolders: Vec<String> = Vec::new();
+    for e in entries.flatten() {
+        let path = e.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with('.') {
+            continue;
+        }
+        if path.is_dir() {
+            subfolders.push(path.display().to_string());
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        ) {
+            paths.push(path);
+        }
+    }
     paths.sort();
+    subfolders.sort();
+    for f in &subfolders {
+        eprintln!(
+            "warning: `{f}` is a folder: the job files in it are not read\n  = help: --jobs reads the job files of one folder; move them up, or give that folder"
+        );
+    }
     let mut book = JobBook::new(dir.display().to_string());
+    // A file reached twice (a symbolic link beside it) is one job.
+    let mut seen: Vec<PathBuf> = Vec::new();
     for path in paths {
         let name = path.display().to_string();
-        let Ok(bytes) = std::fs::read(&path) else {
-            book.unread.push(name);
+        let unread = |text: &str| feebook::jobs::Unread::new(name.clone(), text);
+        let Ok(real) = std::fs::canonicalize(&path) else {
+            eprintln!("warning: `{name}` is a link to nothing: not read");
+            book.unread.push(unread(""));
             continue;
+        };
+        if seen.contains(&real) {
+            continue;
+        }
+        seen.push(real);
+        let text = match std::fs::read(&path).map(String::from_utf8) {
+            Ok(Ok(text)) => text,
+            _ => {
+                eprintln!("warning: cannot read the job file `{name}` as UTF-8 text: not read");
+                book.unread.push(unread(""));
+                continue;
+            }
         };
         super::render::protect(&path);
-        let Ok(text) = String::from_utf8(bytes) else {
-            book.unread.push(name);
-            continue;
-        };
         if super::police::not_a_job(&text).is_some() {
             continue;
         }
         let mut sources = Sources::new();
-        match assess_job(rules, &mut sources, &name, text) {
+        match assess_job(rules, &mut sources, &name, text.clone()) {
             Ok(a) => {
                 let refusals = a
                     .approval_problems
@@ -358,7 +384,12 @@ pub fn load_jobs(rules: &Rules, dir: Option<&Path>) -> Result<JobBook, u8> {
                     refusals,
                 });
             }
-            Err(_) => book.unread.push(name),
+            Err(_) => {
+                eprintln!(
+                    "warning: the job file `{name}` does not read or price: orders of it are refused\n  = help: `feebook quote {name}` shows why"
+                );
+                book.unread.push(unread(&text));
+            }
         }
     }
     Ok(book)
@@ -685,6 +716,13 @@ pub fn order(
             &|f| input.place(f),
         );
         police(results, &sources)?;
+        let r = renderer(render_args)?;
+        if o.format == Format::Pdf {
+            let missing = missing_glyphs(r.fonts(), &input, &priced);
+            if !missing.is_empty() {
+                return Err(report(&missing, &sources));
+            }
+        }
         if !o.preview && !o.again {
             let same = model::work_order(&rules, &priced, false);
             if let Some(e) = same_order_issued(journal, &priced, &same)? {
@@ -695,13 +733,47 @@ pub fn order(
                 return Err(PROBLEMS);
             }
         }
-        let r = renderer(render_args)?;
         let form = Form {
             kind: Kind::WorkOrder,
             date: priced.date,
             date_place: input.place("date").or_else(|| input.place("service_date")),
             party: &priced.customer,
             amount: Some(priced.total()),
+        };
+        // A temporary job is carried out once, at its approved total:
+        // checked under the journal's lock, so that two clerks cannot both
+        // issue it.
+        let job_place = input.place("job");
+        let job_once = |tx: &feebook::journal::Issuing<'_>| -> Result<(), Vec<Diagnostic>> {
+            let Some(job) = &priced.job else {
+                return Ok(());
+            };
+            let before = tx.referring(job).map_err(feebook::issue::journal_error)?;
+            let Some(e) = before
+                .iter()
+                .find(|e| matches!(e.kind, DocKind::WorkOrder | DocKind::BillingNotice))
+            else {
+                return Ok(());
+            };
+            let what = match e.kind {
+                DocKind::WorkOrder => "work order",
+                _ => "billing notice",
+            };
+            let d = Diagnostic::error(
+                "job-ordered-twice",
+                format!(
+                    "job {job} is carried out already: {what} {} ({}, {})",
+                    e.number, e.party, e.date
+                ),
+            )
+            .hint(format!(
+                "a temporary job is ordered and billed once, at its approved total; to print that order again use `feebook reissue {}`; a further piece of work is a new job with its own quote",
+                e.number
+            ));
+            Err(vec![match &job_place {
+                Some(p) => d.at_place(p.clone(), "ordered before"),
+                None => d,
+            }])
         };
         issue_form(
             &r,
@@ -711,7 +783,7 @@ pub fn order(
             &o,
             &sources,
             form,
-            |_| Ok(()),
+            job_once,
             |number| {
                 let mut p = priced.clone();
                 p.number = number.to_string();
@@ -836,8 +908,33 @@ pub fn open_journal(args: &JournalArgs) -> Result<Journal, u8> {
 /// the order is read: a character no font has (冯𠮷) is then a problem of
 /// its row and cell, which `--skip-invalid` can set aside, rather than of a
 /// notice laid out later.
-pub fn missing_glyphs(fonts: &FontSet, o: &feebook::order::OrderInput) -> Vec<Diagnostic> {
+/// An order of a temporary job prints the job's description as its item:
+/// a character of it no font has is said with the job, at the order's job.
+pub fn missing_glyphs(
+    fonts: &FontSet,
+    o: &feebook::order::OrderInput,
+    priced: &PricedOrder,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    if let Some(job) = &priced.job {
+        for c in fonts.missing_chars(&priced.item.name) {
+            let d = Diagnostic::error(
+                "missing-glyph",
+                format!(
+                    "character {c} (U+{:04X}) in the description of job {job} ({}) is in no font",
+                    c as u32, priced.item.name
+                ),
+            )
+            .hint(format!(
+                "correct the job's `description:`, or {}",
+                feebook::documents::MISSING_GLYPH_HINT
+            ));
+            out.push(match o.place("job") {
+                Some(p) => d.at_place(p, "the job printed here"),
+                None => d,
+            });
+        }
+    }
     for (field, text) in o.texts() {
         let Some(text) = text else { continue };
         for c in fonts.missing_chars(text) {
@@ -970,7 +1067,7 @@ pub fn register(
         if format == Format::Pdf {
             let missing: Vec<Diagnostic> = orders
                 .iter()
-                .flat_map(|(input, _)| missing_glyphs(r.fonts(), input))
+                .flat_map(|(input, p)| missing_glyphs(r.fonts(), input, p))
                 .collect();
             if !missing.is_empty() {
                 return Err(report(&missing, &sources));

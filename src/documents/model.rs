@@ -474,6 +474,10 @@ pub struct WorkOrderDoc {
     pub registered_by: Option<String>,
     pub staff: Option<String>,
     pub voided: bool,
+    /// The temporary job the order carries out: the journal refers the
+    /// work order to it, so that a job is ordered once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job: Option<String>,
 }
 
 pub fn work_order(rules: &Rules, o: &PricedOrder, voided: bool) -> WorkOrderDoc {
@@ -542,6 +546,7 @@ pub fn work_order(rules: &Rules, o: &PricedOrder, voided: bool) -> WorkOrderDoc 
         registered_by: o.registered_by.clone(),
         staff: o.staff.clone(),
         voided,
+        job: o.job.clone(),
     }
 }
 
