@@ -93,7 +93,7 @@ pub(super) fn check(ast: &Node, scope: &Scope) -> Result<Checked, Vec<ExprError>
         Some(Ty::NoneLit) => {
             c.err(
                 ast.span,
-                "expr::always_none",
+                "expr-always-none",
                 "this expression is always `none`",
             );
             None
@@ -294,9 +294,9 @@ impl<'a> Checker<'a> {
             Err(f) => {
                 let span = self.code.spans[f.op as usize];
                 let code = match f.kind {
-                    FaultKind::DivByZero => "expr::div_by_zero",
-                    FaultKind::Overflow => "expr::overflow",
-                    _ => "expr::constant_error",
+                    FaultKind::DivByZero => "expr-div-by-zero",
+                    FaultKind::Overflow => "expr-overflow",
+                    _ => "expr-constant-error",
                 };
                 self.err(
                     span,
@@ -346,7 +346,7 @@ impl<'a> Checker<'a> {
                         Op::Neg(_) => format!("cannot negate {}", t.with_article()),
                         _ => format!("`not` needs a true/false value, not {}", t.with_article()),
                     };
-                    self.err(span, "expr::type_mismatch", msg);
+                    self.err(span, "expr-type-mismatch", msg);
                     return None;
                 }
                 self.emit(mark, op, span, Ty::T(t), a.nullable, a.konst)
@@ -398,9 +398,9 @@ impl<'a> Checker<'a> {
                     Err((msg, hint)) => {
                         self.errors.push(match hint {
                             Some(h) => {
-                                ExprError::new(span, "expr::type_mismatch", msg).with_hint(h)
+                                ExprError::new(span, "expr-type-mismatch", msg).with_hint(h)
                             }
-                            None => ExprError::new(span, "expr::type_mismatch", msg),
+                            None => ExprError::new(span, "expr-type-mismatch", msg),
                         });
                         return None;
                     }
@@ -412,7 +412,7 @@ impl<'a> Checker<'a> {
                         .and_then(Value::as_num)
                         .is_some_and(|d| d.is_zero())
                 {
-                    self.err(rhs.span, "expr::div_by_zero", "division by zero");
+                    self.err(rhs.span, "expr-div-by-zero", "division by zero");
                     return None;
                 }
                 let op = Op::Arith {
@@ -446,7 +446,7 @@ impl<'a> Checker<'a> {
                         None => {
                             self.err_hint(
                                 span,
-                                "expr::branch_mismatch",
+                                "expr-branch-mismatch",
                                 format!(
                                     "the branches of this `if` give {} and {}",
                                     a.with_article(),
@@ -479,7 +479,7 @@ impl<'a> Checker<'a> {
     fn none_misuse(&mut self, span: Span) {
         self.err_hint(
             span,
-            "expr::none_misuse",
+            "expr-none-misuse",
             "`none` can only be compared with `==` or `!=`, or be a branch of `if`",
             "test an optional value with `x == none` / `x != none`",
         );
@@ -493,7 +493,7 @@ impl<'a> Checker<'a> {
             Ty::T(other) => {
                 self.err_hint(
                     n.span,
-                    "expr::not_bool",
+                    "expr-not-bool",
                     format!(
                         "{what} needs a true/false condition, but this is {}",
                         other.with_article()
@@ -617,7 +617,7 @@ impl<'a> Checker<'a> {
                 self.names.push(use_(NameKind::Table { slot }));
                 self.err_hint(
                     span,
-                    "expr::table_as_value",
+                    "expr-table-as-value",
                     format!("`{name}` is a table, not a single value"),
                     format!("add up its rows with `sum({name}, <value per row>)`"),
                 );
@@ -660,7 +660,7 @@ impl<'a> Checker<'a> {
                     .then(|| format!("names you can use here: {}", names.join(", ")))
             })
         };
-        let err = ExprError::new(span, "expr::unknown_name", format!("unknown name `{name}`"));
+        let err = ExprError::new(span, "expr-unknown-name", format!("unknown name `{name}`"));
         self.errors.push(match hint {
             Some(h) => err.with_hint(h),
             None => err,
@@ -692,7 +692,7 @@ impl<'a> Checker<'a> {
                 if !matches!(cmp, Cmp::Eq | Cmp::Ne) {
                     self.err_hint(
                         span,
-                        "expr::type_mismatch",
+                        "expr-type-mismatch",
                         format!("`none` cannot be compared with `{}`", op.symbol()),
                         "only `== none` and `!= none` test for a missing value",
                     );
@@ -725,7 +725,7 @@ impl<'a> Checker<'a> {
                     .map_or_else(|| format!("{value} × 100"), |p| p.normalize().to_string());
                 self.err_hint(
                     other.span,
-                    "expr::type_mismatch",
+                    "expr-type-mismatch",
                     format!("a rate compared with the bare number {value}, which is {percent}%"),
                     format!(
                         "write it with `%`: `{percent}%` is what this says, `{value}%` is {value} percent"
@@ -739,7 +739,7 @@ impl<'a> Checker<'a> {
             Some(Type::Text | Type::Bool) if ordered => {
                 self.err_hint(
                     span,
-                    "expr::type_mismatch",
+                    "expr-type-mismatch",
                     format!(
                         "{} can only be compared with `==` and `!=`",
                         lt.with_article()
@@ -754,7 +754,7 @@ impl<'a> Checker<'a> {
         if !ok {
             self.err(
                 span,
-                "expr::type_mismatch",
+                "expr-type-mismatch",
                 format!(
                     "cannot compare {} with {}",
                     lt.with_article(),
@@ -798,7 +798,7 @@ impl<'a> Checker<'a> {
             let Some(v) = self.code.constant(t.id).cloned().filter(|_| t.konst) else {
                 self.err_hint(
                     item.span,
-                    "expr::not_constant",
+                    "expr-not-constant",
                     "the values after `in` must be literals",
                     "compare with `==` to test against an input",
                 );
@@ -810,7 +810,7 @@ impl<'a> Checker<'a> {
         if list.is_empty() {
             self.err(
                 span,
-                "expr::empty_list",
+                "expr-empty-list",
                 "the list after `in` is empty, so the test is always the same",
             );
             failed = true;
@@ -826,7 +826,7 @@ impl<'a> Checker<'a> {
                 Ty::T(t) => {
                     self.err(
                         *item_span,
-                        "expr::type_mismatch",
+                        "expr-type-mismatch",
                         format!(
                             "this list item is {} but the value tested is {}",
                             t.with_article(),
@@ -861,7 +861,7 @@ impl<'a> Checker<'a> {
     fn arity(&mut self, func: &str, span: Span, got: usize, want: &str) {
         self.err(
             span,
-            "expr::arity",
+            "expr-arity",
             format!("`{func}` takes {want}, but {got} were given"),
         );
     }
@@ -883,7 +883,7 @@ impl<'a> Checker<'a> {
                     Ty::T(ty) => {
                         self.err(
                             a.span,
-                            "expr::bad_argument",
+                            "expr-bad-argument",
                             format!("`{func}` needs {want}, but this is {}", ty.with_article()),
                         );
                         ok = false;
@@ -911,7 +911,7 @@ impl<'a> Checker<'a> {
                     None => {
                         self.err_hint(
                             n.span,
-                            "expr::bad_argument",
+                            "expr-bad-argument",
                             format!(
                                 "`{func}` mixes {} and {}",
                                 a.with_article(),
@@ -1020,7 +1020,7 @@ impl<'a> Checker<'a> {
                 let NodeKind::Str(s) = &arg.kind else {
                     self.err_hint(
                         arg.span,
-                        "expr::bad_date",
+                        "expr-bad-date",
                         "`date` needs a text literal",
                         "write the date in quotes: `date('2026-01-01')`",
                     );
@@ -1031,7 +1031,7 @@ impl<'a> Checker<'a> {
                     Err(_) => {
                         self.err_hint(
                             arg.span,
-                            "expr::bad_date",
+                            "expr-bad-date",
                             format!("`{s}` is not a valid date"),
                             "write dates as YYYY-MM-DD, e.g. '2026-01-31'",
                         );
@@ -1087,7 +1087,7 @@ impl<'a> Checker<'a> {
                 };
                 let err = ExprError::new(
                     func_span,
-                    "expr::unknown_function",
+                    "expr-unknown-function",
                     format!("unknown function `{func}`"),
                 );
                 self.errors.push(match hint {
@@ -1112,7 +1112,7 @@ impl<'a> Checker<'a> {
         }
         self.err(
             d.span,
-            "expr::bad_digits",
+            "expr-bad-digits",
             format!("the number of decimal places must be a whole number from 0 to {MAX_ROUND_DIGITS}, written as a literal"),
         );
         None
@@ -1141,7 +1141,7 @@ impl<'a> Checker<'a> {
         if args.len() != 2 {
             self.err_hint(
                 span,
-                "expr::arity",
+                "expr-arity",
                 format!("`sum` over the table `{name}` needs the value to add up for each row"),
                 format!("e.g. `sum({name}, quantity * unit_price)`"),
             );
@@ -1150,7 +1150,7 @@ impl<'a> Checker<'a> {
         if let Some((_, outer)) = self.table {
             self.err(
                 span,
-                "expr::nested_sum",
+                "expr-nested-sum",
                 format!(
                     "`sum` over `{name}` cannot be nested inside `sum` over `{}`",
                     outer.name
@@ -1167,7 +1167,7 @@ impl<'a> Checker<'a> {
             Ty::T(t) => {
                 self.err(
                     args[1].span,
-                    "expr::bad_argument",
+                    "expr-bad-argument",
                     format!("`sum` adds up numbers, but this is {}", t.with_article()),
                 );
                 return None;

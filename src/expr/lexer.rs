@@ -155,7 +155,7 @@ pub fn tokenize(src: &str) -> Result<Vec<Token<'_>>, ExprError> {
     if src.len() > MAX_SOURCE_LEN {
         return Err(ExprError::new(
             Span::new(0, 0),
-            "expr::too_long",
+            "expr-too-long",
             format!(
                 "the expression is {} bytes long; at most {MAX_SOURCE_LEN} are allowed",
                 src.len()
@@ -267,7 +267,7 @@ impl<'s> Lexer<'s> {
             if !self.peek2().is_some_and(|c| c.is_ascii_digit()) {
                 return Err(ExprError::new(
                     span(start, self.pos + 1),
-                    "expr::invalid_number",
+                    "expr-invalid-number",
                     "a decimal point must be followed by digits",
                 )
                 .with_hint(format!(
@@ -292,7 +292,7 @@ impl<'s> Lexer<'s> {
                 let written = &self.src[start..self.pos];
                 return Err(ExprError::new(
                     span(start, end),
-                    "expr::invalid_number",
+                    "expr-invalid-number",
                     format!("`{written}{c}`: amounts in a formula are written without `{c}`"),
                 )
                 .with_hint(format!(
@@ -301,7 +301,7 @@ impl<'s> Lexer<'s> {
             }
             return Err(ExprError::new(
                 span(start, end),
-                "expr::invalid_number",
+                "expr-invalid-number",
                 format!("a number cannot be directly followed by `{c}`"),
             )
             .with_hint("put an operator between them, e.g. `2 * hours`"));
@@ -309,7 +309,7 @@ impl<'s> Lexer<'s> {
         let out_of_range = || {
             ExprError::new(
                 span(start, self.pos),
-                "expr::number_out_of_range",
+                "expr-number-out-of-range",
                 format!("the number `{text}` is too large or has too many decimal places"),
             )
         };
@@ -330,7 +330,7 @@ impl<'s> Lexer<'s> {
             let Some(c) = self.peek() else {
                 return Err(ExprError::new(
                     span(start, self.pos),
-                    "expr::unterminated_string",
+                    "expr-unterminated-string",
                     "this text is missing its closing quote",
                 )
                 .with_hint(format!("end it with {quote}")));
@@ -347,7 +347,7 @@ impl<'s> Lexer<'s> {
                         let end = self.pos + other.map_or(0, char::len_utf8);
                         return Err(ExprError::new(
                             span(at, end),
-                            "expr::invalid_escape",
+                            "expr-invalid-escape",
                             "unknown escape sequence in text",
                         )
                         .with_hint(r#"only \\, \' and \" are escapes; write \\ for a backslash"#));
@@ -365,7 +365,7 @@ impl<'s> Lexer<'s> {
         let at = span(self.pos, self.pos + c.len_utf8());
         let err = ExprError::new(
             at,
-            "expr::unexpected_char",
+            "expr-unexpected-char",
             format!("unexpected character `{c}`"),
         );
         let hint = match (c, next) {
@@ -470,11 +470,11 @@ mod tests {
             [Tok::Str("a'b".into()), Tok::Str("c\"d\\".into())]
         );
         let e = tokenize(r"'a\nb'").unwrap_err();
-        assert_eq!((e.code, e.span), ("expr::invalid_escape", Span::new(2, 4)));
+        assert_eq!((e.code, e.span), ("expr-invalid-escape", Span::new(2, 4)));
         let e = tokenize("x == '上海").unwrap_err();
         assert_eq!(
             (e.code, e.span),
-            ("expr::unterminated_string", Span::new(5, 12))
+            ("expr-unterminated-string", Span::new(5, 12))
         );
     }
 
@@ -500,14 +500,14 @@ mod tests {
         assert_eq!(e.span, Span::new(3, 6));
         assert!(e.hint.unwrap().contains("`(`"));
         let e = tokenize("2人").unwrap_err();
-        assert_eq!((e.code, e.span), ("expr::invalid_number", Span::new(0, 4)));
-        assert_eq!(tokenize("5 %").unwrap_err().code, "expr::unexpected_char");
-        assert_eq!(tokenize("1.").unwrap_err().code, "expr::invalid_number");
+        assert_eq!((e.code, e.span), ("expr-invalid-number", Span::new(0, 4)));
+        assert_eq!(tokenize("5 %").unwrap_err().code, "expr-unexpected-char");
+        assert_eq!(tokenize("1.").unwrap_err().code, "expr-invalid-number");
         assert_eq!(
             tokenize("99999999999999999999999999999999")
                 .unwrap_err()
                 .code,
-            "expr::number_out_of_range"
+            "expr-number-out-of-range"
         );
     }
 

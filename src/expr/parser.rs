@@ -24,7 +24,7 @@ pub fn parse(src: &str) -> Result<Node, ExprError> {
     if p.peek() == &Tok::Eof {
         return Err(ExprError::new(
             p.span(),
-            "expr::empty",
+            "expr-empty",
             "the expression is empty",
         ));
     }
@@ -33,7 +33,7 @@ pub fn parse(src: &str) -> Result<Node, ExprError> {
         let tok = p.peek();
         let err = ExprError::new(
             p.span(),
-            "expr::unexpected_token",
+            "expr-unexpected-token",
             format!("unexpected {tok} after a complete expression"),
         );
         let hint = match tok {
@@ -93,9 +93,9 @@ impl<'s> Parser<'s> {
             return Ok(self.bump().span);
         }
         let code = if *self.peek() == Tok::Eof {
-            "expr::unexpected_end"
+            "expr-unexpected-end"
         } else {
-            "expr::unexpected_token"
+            "expr-unexpected-token"
         };
         let err = ExprError::new(
             self.span(),
@@ -111,7 +111,7 @@ impl<'s> Parser<'s> {
     fn too_deep(span: Span) -> ExprError {
         ExprError::new(
             span,
-            "expr::too_deep",
+            "expr-too-deep",
             format!(
                 "the expression is too deep: more than {MAX_DEPTH} levels of brackets, calls and operators"
             ),
@@ -160,7 +160,7 @@ impl<'s> Parser<'s> {
                     (Infix::In { negated: true }, prec::CMP)
                 }
                 Tok::Kw(Keyword::Not) => {
-                    return Err(ExprError::new(self.span(), "expr::unexpected_token", "unexpected `not`")
+                    return Err(ExprError::new(self.span(), "expr-unexpected-token", "unexpected `not`")
                         .with_hint("`not` goes before a condition (`not paid`); for lists write `x not in [...]`"));
                 }
                 Tok::Plus => (Infix::Bin(BinOp::Add), prec::ADD),
@@ -178,7 +178,7 @@ impl<'s> Parser<'s> {
                     let a = first.start;
                     return Err(ExprError::new(
                         op_span,
-                        "expr::chained_comparison",
+                        "expr-chained-comparison",
                         "comparisons cannot be chained",
                     )
                     .with_hint(format!(
@@ -304,7 +304,7 @@ impl<'s> Parser<'s> {
                 if min > prec::NOT {
                     return Err(ExprError::new(
                         start,
-                        "expr::needs_parens",
+                        "expr-needs-parens",
                         "`not` cannot appear directly here",
                     )
                     .with_hint("put it in parentheses: `(not ...)`"));
@@ -323,7 +323,7 @@ impl<'s> Parser<'s> {
                 if min > prec::IF {
                     return Err(ExprError::new(
                         start,
-                        "expr::needs_parens",
+                        "expr-needs-parens",
                         "`if` cannot appear directly here",
                     )
                     .with_hint("put the whole `if ... then ... else ...` in parentheses"));
@@ -353,17 +353,17 @@ impl<'s> Parser<'s> {
             }
             Tok::LBracket => Err(ExprError::new(
                 start,
-                "expr::unexpected_token",
+                "expr-unexpected-token",
                 "a list `[...]` can only follow `in` or `not in`",
             )),
             Tok::Eof => Err(ExprError::new(
                 start,
-                "expr::unexpected_end",
+                "expr-unexpected-end",
                 "the expression ends where a value was expected",
             )),
             other => Err(ExprError::new(
                 start,
-                "expr::unexpected_token",
+                "expr-unexpected-token",
                 format!("expected a value, found {other}"),
             )),
         }
@@ -462,7 +462,7 @@ mod tests {
             ("a < b in [1]", 6),
         ] {
             let e = parse(src).unwrap_err();
-            assert_eq!(e.code, "expr::chained_comparison", "{src}");
+            assert_eq!(e.code, "expr-chained-comparison", "{src}");
             assert_eq!(e.span.start, at, "{src}");
         }
         assert!(parse("a < b and b < c").is_ok());
@@ -471,10 +471,10 @@ mod tests {
 
     #[test]
     fn not_and_if_need_parentheses_inside_operators() {
-        assert_eq!(parse("a == not b").unwrap_err().code, "expr::needs_parens");
+        assert_eq!(parse("a == not b").unwrap_err().code, "expr-needs-parens");
         assert_eq!(
             parse("1 + if a then 1 else 2").unwrap_err().code,
-            "expr::needs_parens"
+            "expr-needs-parens"
         );
         assert!(parse("1 + (if a then 1 else 2)").is_ok());
         assert!(parse("a and not b").is_ok());
@@ -483,20 +483,20 @@ mod tests {
     #[test]
     fn syntax_errors_have_exact_spans() {
         let cases: &[(&str, &str, u32, u32)] = &[
-            ("", "expr::empty", 0, 0),
-            ("a +", "expr::unexpected_end", 3, 3),
-            ("(a + b", "expr::unexpected_end", 6, 6),
-            ("a b", "expr::unexpected_token", 2, 3),
-            ("a )", "expr::unexpected_token", 2, 3),
-            ("人数 人数", "expr::unexpected_token", 7, 13),
-            ("税率 * )", "expr::unexpected_token", 9, 10),
-            ("if a then b", "expr::unexpected_end", 11, 11),
-            ("if a b", "expr::unexpected_token", 5, 6),
-            ("x in 1", "expr::unexpected_token", 5, 6),
-            ("x in [1 2]", "expr::unexpected_token", 8, 9),
-            ("f(a,, b)", "expr::unexpected_token", 4, 5),
-            ("a not b", "expr::unexpected_token", 2, 5),
-            ("[1]", "expr::unexpected_token", 0, 1),
+            ("", "expr-empty", 0, 0),
+            ("a +", "expr-unexpected-end", 3, 3),
+            ("(a + b", "expr-unexpected-end", 6, 6),
+            ("a b", "expr-unexpected-token", 2, 3),
+            ("a )", "expr-unexpected-token", 2, 3),
+            ("人数 人数", "expr-unexpected-token", 7, 13),
+            ("税率 * )", "expr-unexpected-token", 9, 10),
+            ("if a then b", "expr-unexpected-end", 11, 11),
+            ("if a b", "expr-unexpected-token", 5, 6),
+            ("x in 1", "expr-unexpected-token", 5, 6),
+            ("x in [1 2]", "expr-unexpected-token", 8, 9),
+            ("f(a,, b)", "expr-unexpected-token", 4, 5),
+            ("a not b", "expr-unexpected-token", 2, 5),
+            ("[1]", "expr-unexpected-token", 0, 1),
         ];
         for &(src, code, start, end) in cases {
             let e = parse(src).unwrap_err();
@@ -529,13 +529,13 @@ mod tests {
         let ok = format!("{}x{}", "(".repeat(60), ")".repeat(60));
         assert!(parse(&ok).is_ok());
         let deep = format!("{}x{}", "(".repeat(200), ")".repeat(200));
-        assert_eq!(parse(&deep).unwrap_err().code, "expr::too_deep");
+        assert_eq!(parse(&deep).unwrap_err().code, "expr-too-deep");
         let long_chain = vec!["a"; 200].join(" + ");
-        assert_eq!(parse(&long_chain).unwrap_err().code, "expr::too_deep");
+        assert_eq!(parse(&long_chain).unwrap_err().code, "expr-too-deep");
         let negs = format!("{}1", "-".repeat(10_000));
-        assert_eq!(parse(&negs).unwrap_err().code, "expr::too_deep");
+        assert_eq!(parse(&negs).unwrap_err().code, "expr-too-deep");
         let nots = "not ".repeat(1000) + "a";
-        assert_eq!(parse(&nots).unwrap_err().code, "expr::too_deep");
+        assert_eq!(parse(&nots).unwrap_err().code, "expr-too-deep");
         let chain_ok = vec!["a"; 60].join(" + ");
         assert!(parse(&chain_ok).is_ok());
     }

@@ -118,12 +118,12 @@ pub fn compile_program(
     for (i, l) in specs.iter().enumerate() {
         let problem = if !is_identifier(l.name) {
             Some((
-                "expr::bad_line_name",
+                "expr-bad-line-name",
                 format!("`{}` cannot be used as a line name", l.name),
             ))
         } else if let Some(&j) = by_name.get(l.name) {
             Some((
-                "expr::duplicate_line",
+                "expr-duplicate-line",
                 format!(
                     "line `{}` is defined twice (lines {} and {})",
                     l.name,
@@ -133,7 +133,7 @@ pub fn compile_program(
             ))
         } else if inputs.contains(l.name) {
             Some((
-                "expr::line_shadows_input",
+                "expr-line-shadows-input",
                 format!("line `{}` has the same name as an input", l.name),
             ))
         } else {
@@ -153,7 +153,7 @@ pub fn compile_program(
                 "line `{}` rounds to {dp} places; at most {MAX_ROUND_DIGITS} are allowed",
                 l.name
             );
-            errors.push((i, ExprError::new(NO_SPAN, "expr::bad_digits", msg)));
+            errors.push((i, ExprError::new(NO_SPAN, "expr-bad-digits", msg)));
         }
     }
 
@@ -192,7 +192,7 @@ pub fn compile_program(
                 .map_or(NO_SPAN, |&(_, s)| s);
             let err = ExprError::new(
                 span,
-                "expr::cycle",
+                "expr-cycle",
                 format!("`{}` depends on itself: {}", l.name, path.join(" → ")),
             )
             .with_hint("a line cannot use its own result, directly or through other lines");
@@ -243,7 +243,7 @@ pub fn compile_program(
                             d.with_article(),
                             inferred.with_article()
                         );
-                        let mut e = ExprError::new(ast.span, "expr::line_type", msg);
+                        let mut e = ExprError::new(ast.span, "expr-line-type", msg);
                         if d == Type::Money && matches!(inferred, Type::Quantity | Type::Number) {
                             e = e.with_hint(
                                 "multiply by a money input or rate, e.g. `hours * hourly_rate`, or declare the input it uses with `type: money`",
@@ -259,7 +259,7 @@ pub fn compile_program(
                         spec.name,
                         ty.with_article()
                     );
-                    errors.push((i, ExprError::new(ast.span, "expr::bad_round", msg)));
+                    errors.push((i, ExprError::new(ast.span, "expr-bad-round", msg)));
                     continue;
                 }
                 scope.set_local_type(i as u32, ty, checked.nullable);

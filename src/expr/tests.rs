@@ -237,130 +237,130 @@ fn type_rules() {
     let bad: &[(&str, &str, &str)] = &[
         (
             "fee + staff",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot add money and a quantity",
         ),
         (
             "staff - fee",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot subtract money from a quantity",
         ),
         (
             "fee + tax",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot add money and a rate",
         ),
         (
             "fee * rate",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot multiply money by money",
         ),
         (
             "staff / fee",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot divide a quantity by money",
         ),
         (
             "tax / staff",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot divide a rate by a quantity",
         ),
         (
             "start + end",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot add a date and a date",
         ),
         (
             "start + fee",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot add a date and money",
         ),
         (
             "start * 2",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot multiply a date by a number",
         ),
         (
             "district + 'x'",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot add text and text",
         ),
         (
             "urgent * 2",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot multiply a true/false value by a number",
         ),
-        ("-district", "expr::type_mismatch", "cannot negate text"),
+        ("-district", "expr-type-mismatch", "cannot negate text"),
         (
             "not fee",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "`not` needs a true/false value",
         ),
         (
             "fee > staff",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot compare money with a quantity",
         ),
         (
             "start > 3",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "cannot compare a date with a number",
         ),
         (
             "district < 'b'",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "text can only be compared with `==` and `!=`",
         ),
         (
             "urgent < true",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "a true/false value can only be compared",
         ),
         (
             "deposit < none",
-            "expr::type_mismatch",
+            "expr-type-mismatch",
             "`none` cannot be compared with `<`",
         ),
         (
             "fee and urgent",
-            "expr::not_bool",
+            "expr-not-bool",
             "`and`/`or` needs a true/false condition",
         ),
         (
             "if fee then 1 else 2",
-            "expr::not_bool",
+            "expr-not-bool",
             "`if` needs a true/false condition",
         ),
         (
             "if urgent then fee else staff",
-            "expr::branch_mismatch",
+            "expr-branch-mismatch",
             "give money and a quantity",
         ),
         (
             "none + 1",
-            "expr::none_misuse",
+            "expr-none-misuse",
             "`none` can only be compared",
         ),
-        ("none", "expr::always_none", "always `none`"),
+        ("none", "expr-always-none", "always `none`"),
         (
             "abs(start)",
-            "expr::bad_argument",
+            "expr-bad-argument",
             "`abs` needs a number, but this is a date",
         ),
         (
             "min(fee, staff)",
-            "expr::bad_argument",
+            "expr-bad-argument",
             "`min` mixes money and a quantity",
         ),
-        ("sum(district)", "expr::bad_argument", "`sum` needs numbers"),
+        ("sum(district)", "expr-bad-argument", "`sum` needs numbers"),
         (
             "days_between(start, 3)",
-            "expr::bad_argument",
+            "expr-bad-argument",
             "needs dates",
         ),
-        ("round(fee, 1, 2)", "expr::arity", "takes 1 or 2 arguments"),
-        ("abs()", "expr::arity", "takes 1 argument, but 0 were given"),
-        ("max()", "expr::arity", "at least 1 argument"),
+        ("round(fee, 1, 2)", "expr-arity", "takes 1 or 2 arguments"),
+        ("abs()", "expr-arity", "takes 1 argument, but 0 were given"),
+        ("max()", "expr-arity", "at least 1 argument"),
     ];
     for &(src, code, msg) in bad {
         let e = err(src);
@@ -382,9 +382,9 @@ fn all_type_errors_are_reported_at_once() {
     assert_eq!(
         codes,
         [
-            "expr::type_mismatch",
-            "expr::type_mismatch",
-            "expr::unknown_name"
+            "expr-type-mismatch",
+            "expr-type-mismatch",
+            "expr-unknown-name"
         ]
     );
     assert_eq!(errs[0].span, Span::new(0, 11));
@@ -401,12 +401,12 @@ fn in_lists() {
     assert_eq!(run("tax in [6%, 9%]"), Value::Bool(true));
     assert_eq!(run("start in [date('2026-01-01')]"), Value::Bool(true));
     assert_eq!(run("note in ['a']"), Value::Null);
-    assert_eq!(err("staff in [1, 'x']").code, "expr::type_mismatch");
+    assert_eq!(err("staff in [1, 'x']").code, "expr-type-mismatch");
     assert_eq!(err("staff in [1, 'x']").span, Span::new(13, 16));
-    assert_eq!(err("fee in [6%]").code, "expr::type_mismatch");
-    assert_eq!(err("staff in [hours]").code, "expr::not_constant");
-    assert_eq!(err("staff in []").code, "expr::empty_list");
-    assert_eq!(err("staff in [none]").code, "expr::none_misuse");
+    assert_eq!(err("fee in [6%]").code, "expr-type-mismatch");
+    assert_eq!(err("staff in [hours]").code, "expr-not-constant");
+    assert_eq!(err("staff in []").code, "expr-empty-list");
+    assert_eq!(err("staff in [none]").code, "expr-none-misuse");
 }
 
 #[test]
@@ -501,7 +501,7 @@ fn rounding_functions() {
         "round(fee, -1)",
         "round(fee, 2%)",
     ] {
-        assert_eq!(err(src).code, "expr::bad_digits", "{src}");
+        assert_eq!(err(src).code, "expr-bad-digits", "{src}");
     }
     assert_eq!(err("round(fee, 11)").span, Span::new(11, 13));
     assert_eq!(num("round(fee, 2.0)"), dec!(200));
@@ -510,10 +510,10 @@ fn rounding_functions() {
 #[test]
 fn division_by_zero() {
     let e = err("fee / 0");
-    assert_eq!((e.code, e.span), ("expr::div_by_zero", Span::new(6, 7)));
+    assert_eq!((e.code, e.span), ("expr-div-by-zero", Span::new(6, 7)));
     let e = err("fee / (1 - 1)");
-    assert_eq!((e.code, e.span), ("expr::div_by_zero", Span::new(6, 13)));
-    assert_eq!(err("fee / (0 * 6%)").code, "expr::div_by_zero");
+    assert_eq!((e.code, e.span), ("expr-div-by-zero", Span::new(6, 13)));
+    assert_eq!(err("fee / (0 * 6%)").code, "expr-div-by-zero");
 
     let mut v = vars();
     v[0] = dec!(0).into();
@@ -526,7 +526,7 @@ fn division_by_zero() {
 fn overflow_is_an_error_not_a_panic() {
     assert_eq!(
         err("79228162514264337593543950335 * 10").code,
-        "expr::overflow"
+        "expr-overflow"
     );
     let mut v = vars();
     v[3] = Decimal::MAX.into();
@@ -541,9 +541,9 @@ fn overflow_is_an_error_not_a_panic() {
 #[test]
 fn deep_nesting_is_a_compile_error() {
     let deep = format!("{}1{}", "(".repeat(100), ")".repeat(100));
-    assert_eq!(err(&deep).code, "expr::too_deep");
+    assert_eq!(err(&deep).code, "expr-too-deep");
     let long = vec!["fee"; 100].join(" + ");
-    assert_eq!(err(&long).code, "expr::too_deep");
+    assert_eq!(err(&long).code, "expr-too-deep");
     let ok = vec!["fee"; 50].join(" + ");
     assert_eq!(ty(&ok), Type::Money);
 }
@@ -551,7 +551,7 @@ fn deep_nesting_is_a_compile_error() {
 #[test]
 fn unknown_names_suggest_close_ones() {
     let e = err("stafff * rate");
-    assert_eq!((e.code, e.span), ("expr::unknown_name", Span::new(0, 6)));
+    assert_eq!((e.code, e.span), ("expr-unknown-name", Span::new(0, 6)));
     assert_eq!(e.hint.as_deref(), Some("did you mean `staff`?"));
     let e = err("人员 * 2");
     assert_eq!(e.hint.as_deref(), Some("did you mean `人数`?"));
@@ -565,7 +565,7 @@ fn unknown_names_suggest_close_ones() {
     let e = err("rund(fee)");
     assert_eq!(
         (e.code, e.span),
-        ("expr::unknown_function", Span::new(0, 4))
+        ("expr-unknown-function", Span::new(0, 4))
     );
     assert_eq!(e.hint.as_deref(), Some("did you mean `round`?"));
     let e = err("staff(2)");
@@ -582,14 +582,14 @@ fn spans_are_byte_offsets_after_chinese_text() {
     let e = err("人数 + rate");
     assert_eq!(e.span, Span::new(0, 13));
     let e = err("税率 * 人数 + 费用");
-    assert_eq!((e.code, e.span), ("expr::unknown_name", Span::new(18, 24)));
+    assert_eq!((e.code, e.span), ("expr-unknown-name", Span::new(18, 24)));
     assert_eq!(Span::new(18, 24).slice("税率 * 人数 + 费用"), "费用");
     let e = err("district == '上海' and 人数 > '3'");
     assert_eq!(e.span, Span::new(25, 37));
     let e = err("'上海' + ");
     assert_eq!(
         (e.code, e.span),
-        ("expr::unexpected_end", Span::new(11, 11))
+        ("expr-unexpected-end", Span::new(11, 11))
     );
 }
 
@@ -617,17 +617,17 @@ fn table_sums() {
         .unwrap(),
         dec!(0).into()
     );
-    assert_eq!(err("items * 2").code, "expr::table_as_value");
-    assert_eq!(err("sum(items)").code, "expr::arity");
-    assert_eq!(err("sum(items, unit_price, 1)").code, "expr::arity");
+    assert_eq!(err("items * 2").code, "expr-table-as-value");
+    assert_eq!(err("sum(items)").code, "expr-arity");
+    assert_eq!(err("sum(items, unit_price, 1)").code, "expr-arity");
     assert_eq!(
         err("sum(items, sum(items, quantity))").code,
-        "expr::nested_sum"
+        "expr-nested-sum"
     );
-    assert_eq!(err("sum(items, quantity > 1)").code, "expr::bad_argument");
+    assert_eq!(err("sum(items, quantity > 1)").code, "expr-bad-argument");
     assert_eq!(
         err("sum(items, quantity + unit_price)").code,
-        "expr::type_mismatch"
+        "expr-type-mismatch"
     );
     let e = compile("sum(items, quantity)", &scope()).unwrap();
     let err = e
@@ -649,8 +649,8 @@ fn scalar_functions() {
     assert_eq!(run("min(start, end)"), Value::Date(d("2026-01-01")));
     assert_eq!(run("date('2026-02-28') + 1"), Value::Date(d("2026-03-01")));
     let e = err("date('2026-02-30')");
-    assert_eq!((e.code, e.span), ("expr::bad_date", Span::new(5, 17)));
-    assert_eq!(err("date(district)").code, "expr::bad_date");
+    assert_eq!((e.code, e.span), ("expr-bad-date", Span::new(5, 17)));
+    assert_eq!(err("date(district)").code, "expr-bad-date");
 }
 
 #[test]
@@ -943,19 +943,19 @@ fn program_cycles_are_reported_with_spans() {
         [
             (
                 0,
-                "expr::cycle",
+                "expr-cycle",
                 Span::new(6, 7),
                 "`a` depends on itself: a → b → a"
             ),
             (
                 1,
-                "expr::cycle",
+                "expr-cycle",
                 Span::new(0, 1),
                 "`b` depends on itself: b → a → b"
             ),
             (
                 2,
-                "expr::cycle",
+                "expr-cycle",
                 Span::new(0, 1),
                 "`c` depends on itself: c → c"
             ),
@@ -982,11 +982,11 @@ fn program_name_errors() {
     assert_eq!(
         got,
         [
-            (1, "expr::duplicate_line"),
-            (2, "expr::line_shadows_input"),
-            (3, "expr::bad_line_name"),
-            (4, "expr::unknown_name"),
-            (5, "expr::unexpected_end"),
+            (1, "expr-duplicate-line"),
+            (2, "expr-line-shadows-input"),
+            (3, "expr-bad-line-name"),
+            (4, "expr-unknown-name"),
+            (5, "expr-unexpected-end"),
         ],
         "a line using a broken line is not reported again"
     );
@@ -1011,11 +1011,11 @@ fn program_type_errors() {
     assert_eq!(
         got,
         [
-            (0, "expr::line_type"),
-            (1, "expr::bad_round"),
-            (2, "expr::bad_digits"),
-            (2, "expr::unknown_name"),
-            (4, "expr::type_mismatch"),
+            (0, "expr-line-type"),
+            (1, "expr-bad-round"),
+            (2, "expr-bad-digits"),
+            (2, "expr-unknown-name"),
+            (4, "expr-type-mismatch"),
         ]
     );
 }
@@ -1316,7 +1316,7 @@ mod props {
                 Err(errs) => {
                     // Only constant sub-expressions can fail to compile.
                     for e in &errs {
-                        prop_assert!(matches!(e.code, "expr::div_by_zero" | "expr::overflow"), "{src}: {e}");
+                        prop_assert!(matches!(e.code, "expr-div-by-zero" | "expr-overflow"), "{src}: {e}");
                     }
                     return Ok(());
                 }
