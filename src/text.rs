@@ -92,6 +92,21 @@ pub fn not_utf8(
     use crate::diagnostic::{Diagnostic, Excerpt, Place};
     let at = e.utf8_error().valid_up_to();
     let bytes = e.into_bytes();
+    // Notepad's "Unicode" is UTF-16 with a byte-order mark: one message
+    // that says so, and the text as it reads, so that what follows is
+    // about the rules, not about every other byte being zero.
+    if let Some((encoding, _)) = encoding_rs::Encoding::for_bom(&bytes)
+        && encoding != encoding_rs::UTF_8
+    {
+        let (text, _) = encoding.decode_with_bom_removal(&bytes);
+        let d = Diagnostic::error(
+            "not-utf8",
+            format!("the {what} is {} (Notepad's \"Unicode\"), not UTF-8", encoding.name()),
+        )
+        .at_place(Place::File(name.to_string()), "")
+        .hint("save it as UTF-8 (Notepad: Save As → Encoding: UTF-8)");
+        return (text.into_owned(), d);
+    }
     let shown = String::from_utf8_lossy(&bytes);
     let gbk = encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(&bytes);
     // Shown as GBK when it is GBK: the line is then readable.
@@ -139,6 +154,21 @@ pub fn not_utf8(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_utf16_file_is_said_once_and_read() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for u in "税率: 6%\n".encode_utf16() {
+            bytes.extend(u.to_le_bytes());
+        }
+        let e = String::from_utf8(bytes).unwrap_err();
+        let (text, d) = not_utf8("rules/taxes.yaml", "rule file", e);
+        assert_eq!(text, "税率: 6%\n");
+        assert_eq!(
+            d.message,
+            "the rule file is UTF-16LE (Notepad's \"Unicode\"), not UTF-8"
+        );
+    }
 
     #[test]
     fn names_must_print_and_not_act() {

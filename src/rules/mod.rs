@@ -99,7 +99,9 @@ impl Loaded {
             for line in text.split_inclusive('\n') {
                 let value = &line[..yaml_comment_start(line)];
                 if !value.is_ascii() {
-                    for c in missing(value) {
+                    // U+FFFD stands for bytes that are not UTF-8, said
+                    // as such already.
+                    for c in missing(value).into_iter().filter(|&c| c != '\u{FFFD}') {
                         for (at, _) in value.match_indices(c) {
                             let start = (offset + at) as u32;
                             let end = start + c.len_utf8() as u32;
