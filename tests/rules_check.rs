@@ -563,3 +563,24 @@ fn a_date_with_a_two_digit_year_is_refused_in_every_yaml_file() {
         "{payment}"
     );
 }
+
+/// A price list file copied beside itself is one mistake, said once: that
+/// the copy overlaps its original follows from it.
+#[test]
+fn a_price_list_copied_is_one_duplicate() {
+    let mut files = sample_files();
+    let copy = files
+        .iter()
+        .find(|(n, _)| n == "rules/catalog-2026.yaml")
+        .cloned()
+        .unwrap();
+    files.push(("rules/catalog-2026-copy.yaml".into(), copy.1));
+    let loaded = rules::load_texts(Origin::Embedded, files);
+    let codes: Vec<&str> = loaded.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        ["duplicate-id"],
+        "{}",
+        render_all(&loaded.diagnostics, &loaded.sources)
+    );
+}

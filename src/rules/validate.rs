@@ -1863,7 +1863,9 @@ impl Checker<'_> {
                 || a.effective_until
                     .as_ref()
                     .is_some_and(|u| u.value >= b.effective_from.value);
-            if overlap {
+            // The same version twice (a file copied) is said once, as a
+            // duplicate: that it overlaps itself follows.
+            if overlap && a.version.value != b.version.value {
                 self.push(
                     Diagnostic::error(
                         "overlapping-dates",
