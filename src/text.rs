@@ -101,7 +101,10 @@ pub fn not_utf8(
         let (text, _) = encoding.decode_with_bom_removal(&bytes);
         let d = Diagnostic::error(
             "not-utf8",
-            format!("the {what} is {} (Notepad's \"Unicode\"), not UTF-8", encoding.name()),
+            format!(
+                "the {what} is {} (Notepad's \"Unicode\"), not UTF-8",
+                encoding.name()
+            ),
         )
         .at_place(Place::File(name.to_string()), "")
         .hint("save it as UTF-8 (Notepad: Save As → Encoding: UTF-8)");

@@ -14,7 +14,7 @@ use feebook::rules::Rules;
 use feebook::rules::model::TaxRounding;
 use proptest::prelude::*;
 
-const HEADER: [&str; 16] = [
+const HEADER: [&str; 17] = [
     "单号",
     "登记日期",
     "客户名称",
@@ -31,7 +31,50 @@ const HEADER: [&str; 16] = [
     "客户签字",
     "核对人",
     "核对日期",
+    "确认单号",
 ];
+
+/// The sample jobs (one approved, one awaiting its leader, one a draft), as
+/// `--jobs samples/jobs` gives them.
+fn jobs() -> &'static feebook::jobs::JobBook {
+    static JOBS: std::sync::OnceLock<feebook::jobs::JobBook> = std::sync::OnceLock::new();
+    JOBS.get_or_init(|| {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/jobs");
+        let mut book = feebook::jobs::JobBook::new(dir);
+        let mut paths: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
+        for path in paths {
+            let mut sources = feebook::source::Sources::new();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let name = path.display().to_string();
+            let (_, job) = feebook::quote::load_job(&mut sources, &name, text).unwrap();
+            let quote = feebook::quote::price_job(rules(), &job).unwrap();
+            let (status, _) = feebook::approval::quote_status(rules(), &job, &quote);
+            book.add(feebook::jobs::JobEntry {
+                file: name,
+                quote,
+                status,
+                refusals: Vec::new(),
+            });
+        }
+        book
+    })
+}
+
+/// A temporary job's number (确认单号): mostly none, now and then one of
+/// the sample jobs, typed another way, or none of them.
+fn job() -> impl Strategy<Value = String> {
+    prop_oneof![
+        6 => Just(String::new()),
+        1 => prop::sample::select(vec![
+            "BJ2026-0031", "bj2026－0031", "BJ2026-0034", "BJ2026-0036", "BJ2026-9999", " ",
+        ])
+        .prop_map(str::to_string),
+    ]
+}
 
 fn rules() -> &'static Rules {
     static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
@@ -111,12 +154,19 @@ fn row() -> impl Strategy<Value = Vec<String>> {
         (0u32..40).prop_map(|n| format!("WX202611-{n:05}")),
         (text(), text(), item, number(), settlement),
         (day(), bad_date(), 0usize..12),
-        (optional(), optional(), yes, text()),
+        (optional(), optional(), yes, text(), job()),
     )
         .prop_map(
             |(no, (customer, address, item, qty, settle), dates, rest)| {
                 let (day, bad, which) = dates;
-                let (materials, rent, signed, checker) = rest;
+                let (materials, rent, signed, checker, job) = rest;
+                // An order of a job leaves its item and quantity empty, or
+                // now and then does not.
+                let (item, qty) = if !job.is_empty() && which % 3 != 0 {
+                    (String::new(), String::new())
+                } else {
+                    (item, qty)
+                };
                 // Registered, served, done, checked: the day served (checked the
                 // next day), or now and then one of them wrong.
                 let mut dates: Vec<String> = [0, 0, 0, 1]
@@ -147,6 +197,7 @@ fn row() -> impl Strategy<Value = Vec<String>> {
                     signed.into(),
                     checker,
                     checked,
+                    job,
                 ]
             },
         )
@@ -177,7 +228,7 @@ fn bill(csv: &[u8]) -> Option<usize> {
     for row in rows {
         let Ok(o) = row else { continue };
         let number = o.number.clone().unwrap_or_default();
-        let Ok(p) = feebook::order::price_order(rules, &o, &number, &Default::default()) else {
+        let Ok(p) = feebook::order::price_order(rules, &o, &number, jobs()) else {
             continue;
         };
         let results = policy::check(
@@ -288,6 +339,7 @@ fn repair(i: usize, hours: &str) -> Vec<String> {
         "是",
         "张丽",
         "2026-11-03",
+        "",
     ]
     .map(str::to_string)
     .to_vec()

@@ -397,9 +397,7 @@ impl<'a> Checker<'a> {
                     Ok(x) => x,
                     Err((msg, hint)) => {
                         self.errors.push(match hint {
-                            Some(h) => {
-                                ExprError::new(span, "expr-type-mismatch", msg).with_hint(h)
-                            }
+                            Some(h) => ExprError::new(span, "expr-type-mismatch", msg).with_hint(h),
                             None => ExprError::new(span, "expr-type-mismatch", msg),
                         });
                         return None;

@@ -353,11 +353,7 @@ fn type_rules() {
             "`min` mixes money and a quantity",
         ),
         ("sum(district)", "expr-bad-argument", "`sum` needs numbers"),
-        (
-            "days_between(start, 3)",
-            "expr-bad-argument",
-            "needs dates",
-        ),
+        ("days_between(start, 3)", "expr-bad-argument", "needs dates"),
         ("round(fee, 1, 2)", "expr-arity", "takes 1 or 2 arguments"),
         ("abs()", "expr-arity", "takes 1 argument, but 0 were given"),
         ("max()", "expr-arity", "at least 1 argument"),
@@ -563,10 +559,7 @@ fn unknown_names_suggest_close_ones() {
     let e = err("round * 2");
     assert!(e.hint.unwrap().contains("is a function"));
     let e = err("rund(fee)");
-    assert_eq!(
-        (e.code, e.span),
-        ("expr-unknown-function", Span::new(0, 4))
-    );
+    assert_eq!((e.code, e.span), ("expr-unknown-function", Span::new(0, 4)));
     assert_eq!(e.hint.as_deref(), Some("did you mean `round`?"));
     let e = err("staff(2)");
     assert!(e.hint.unwrap().contains("not a function"));
@@ -587,10 +580,7 @@ fn spans_are_byte_offsets_after_chinese_text() {
     let e = err("district == '上海' and 人数 > '3'");
     assert_eq!(e.span, Span::new(25, 37));
     let e = err("'上海' + ");
-    assert_eq!(
-        (e.code, e.span),
-        ("expr-unexpected-end", Span::new(11, 11))
-    );
+    assert_eq!((e.code, e.span), ("expr-unexpected-end", Span::new(11, 11)));
 }
 
 #[test]
