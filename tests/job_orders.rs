@@ -514,3 +514,36 @@ fn every_reason_to_refuse_an_order_of_a_job_is_said_at_once() {
     let (code, _, err) = order_json(&dir, &["--jobs", "jobs"]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// `police` and `register` read orders of jobs as `order` and `bill` do.
+#[test]
+fn police_and_register_take_the_jobs_too() {
+    let dir = setup("police", |j| j, |o| o);
+    let (code, out, err) = feebook(&["police", "order.yaml", "--jobs", "jobs"], &dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("checked 1 record: no problems"), "{out}");
+    let (code, _, err) = feebook(&["police", "order.yaml"], &dir);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("error[no-jobs]"), "{err}");
+
+    std::fs::write(
+        dir.join("m.csv"),
+        format!(
+            "{ORDERS_HEADER},确认单号\nWX202611-00002,孙晓明,华庭大厦 12 层 1203 室,,,月结,2026-11-20,2026-11-21,是,李明,2026-11-23,BJ2026-0031\n"
+        ),
+    )
+    .unwrap();
+    let (code, out, err) = feebook(
+        &[
+            "register", "m.csv", "--month", "2026-11", "--jobs", "jobs", "-o", "r.md",
+        ],
+        &dir,
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let md = std::fs::read_to_string(dir.join("r.md")).unwrap();
+    assert!(
+        md.contains("卫生间防水层修补，更换墙面空鼓瓷砖，完工后清洁（确认单 BJ2026-0031）"),
+        "{md}"
+    );
+    assert!(md.contains("¥2,367.42"), "{md}");
+}
