@@ -84,6 +84,9 @@ impl Settlement {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "feebook work order")]
+// A catalogue item and its quantity, or an approved temporary job: an
+// editor then flags an order with neither, or with both.
+#[schemars(extend("oneOf" = [{"required": ["item", "quantity"]}, {"required": ["job"]}]))]
 pub struct OrderFile {
     /// Work-order number. Leave it out: the journal assigns the next number
     /// of the series when the order is issued.
