@@ -761,3 +761,99 @@ fn fixed_one_line_rows_lay_out_as_auto_rows() {
         );
     }
 }
+
+/// The words of each page of a PDF with their boxes (x0, y0, x1, y1), as
+/// poppler's `pdftotext -bbox` finds them; none when it is not installed.
+fn pdf_words(pdf: &[u8]) -> Option<Vec<Vec<(String, [f64; 4])>>> {
+    let dir = Scratch::new("pdf-words");
+    let path = dir.join("x.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-bbox")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .ok()?;
+    assert!(out.status.success(), "pdftotext failed");
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let mut pages = Vec::new();
+    for page in xml.split("<page ").skip(1) {
+        let mut words = Vec::new();
+        for w in page.split("<word ").skip(1) {
+            let (attrs, rest) = w.split_once('>').unwrap();
+            let text = rest.split_once("</word>").unwrap().0.to_string();
+            let at = |k: &str| -> f64 {
+                let v = attrs.split_once(&format!("{k}=\"")).unwrap().1;
+                v.split_once('"').unwrap().0.parse().unwrap()
+            };
+            words.push((text, [at("xMin"), at("yMin"), at("xMax"), at("yMax")]));
+        }
+        pages.push(words);
+    }
+    Some(pages)
+}
+
+/// Words of a PDF that are drawn over one another: one line per pair.
+fn overlapping_words(pages: &[Vec<(String, [f64; 4])>]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (p, words) in pages.iter().enumerate() {
+        for (i, (a, ab)) in words.iter().enumerate() {
+            for (b, bb) in &words[i + 1..] {
+                let x = ab[2].min(bb[2]) - ab[0].max(bb[0]);
+                let y = ab[3].min(bb[3]) - ab[1].max(bb[1]);
+                if x > 0.5 && y > 0.5 {
+                    out.push(format!("page {}: `{a}` over `{b}`", p + 1));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A notice's amounts up to ¥999,999,999,999.99 and a quantity of 13 digits
+/// stay inside their cells: set smaller, never over a border, a label or
+/// another figure.
+#[test]
+fn a_notice_of_the_largest_amounts_keeps_them_in_their_cells() {
+    let rules = rules();
+    let r = Renderer::embedded();
+    let (kind, date, number, mut data) = sample_notice(&rules);
+    let amount = |yuan: &str| {
+        serde_json::json!({
+            "value": yuan.trim_start_matches('¥').replace(',', ""),
+            "yuan": yuan,
+            "plain": yuan.trim_start_matches('¥'),
+        })
+    };
+    data["lines"][0]["quantity"] = "1999999999998".into();
+    data["lines"][0]["amount"] = amount("¥999,999,999,999.00");
+    data["lines"][1]["quantity"] = "19999999999".into();
+    data["lines"][1]["amount"] = amount("¥9,999,999,999.50");
+    data["net"] = amount("¥943,396,226,414.62");
+    data["tax"] = amount("¥56,603,773,584.88");
+    data["total"] = amount("¥999,999,999,999.99");
+    data["total_upper"] = "玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分".into();
+    let pdf = r.render(kind, &data, Format::Pdf, date, &number).unwrap();
+    let Some(pages) = pdf_words(&pdf) else {
+        eprintln!("pdftotext (poppler) is not installed: not checked");
+        return;
+    };
+    let found = overlapping_words(&pages);
+    assert!(found.is_empty(), "{found:#?}");
+    // Each figure a word of its own, apart from its label and the next cell.
+    for s in [
+        "1999999999998",
+        "19999999999",
+        "¥999,999,999,999.00",
+        "¥9,999,999,999.50",
+        "不含税金额",
+        "¥943,396,226,414.62",
+        "税额",
+        "¥56,603,773,584.88",
+        "¥999,999,999,999.99",
+    ] {
+        for (p, words) in pages.iter().enumerate() {
+            assert!(words.iter().any(|w| w.0 == s), "page {}: no word `{s}`: {words:?}", p + 1);
+        }
+    }
+}
