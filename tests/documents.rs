@@ -853,7 +853,58 @@ fn a_notice_of_the_largest_amounts_keeps_them_in_their_cells() {
         "¥999,999,999,999.99",
     ] {
         for (p, words) in pages.iter().enumerate() {
-            assert!(words.iter().any(|w| w.0 == s), "page {}: no word `{s}`: {words:?}", p + 1);
+            assert!(
+                words.iter().any(|w| w.0 == s),
+                "page {}: no word `{s}`: {words:?}",
+                p + 1
+            );
+        }
+    }
+}
+
+/// A work order with long content (a job's description as its item, a long
+/// customer, address, request and staff) is set tighter to stay one page a
+/// copy; one too long for that runs over pages that repeat the title, the
+/// number and the copy label.
+#[test]
+fn a_long_work_order_stays_one_page_a_copy() {
+    let rules = rules();
+    let (_, kind, date, number, data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::WorkOrder)
+        .unwrap();
+    let r = Renderer::embedded();
+    let pages = |data: &serde_json::Value| {
+        let pdf = r.render(kind, data, Format::Pdf, date, &number).unwrap();
+        pdf_extract::extract_text_from_mem_by_pages(&pdf).unwrap()
+    };
+    let mut long = data.clone();
+    long["item"] = "卫生间防水层修补，更换墙面空鼓瓷砖，完工后清洁卫生间防水层修补，更换墙面空鼓瓷砖，完工后清洁（确认单 BJ2026-0031）".into();
+    assert_eq!(pages(&long).len(), 4);
+    long["customer"] = "滨江云帆科技有限公司华庭大厦分部暨浙江省滨江市高新技术产业开发区数字经济创新服务中心联合办公室筹备组（周婷）".into();
+    long["address"] = "浙江省滨江市高新技术产业开发区滨江路 88 号华庭大厦 B 座 12 层 1203A-1205C 室（东侧电梯厅旁，近消防通道）".into();
+    long["request"] = "茶水间水龙头漏水，更换陶瓷阀芯及软管；".repeat(6).into();
+    long["staff"] =
+        "管道工 刘建、维修电工 王小明、普工 赵大海、普工 钱二、保洁员 何翠兰 Zhang-Williams Jr."
+            .into();
+    assert_eq!(pages(&long).len(), 4);
+    long["request"] = "茶水间水龙头漏水，更换陶瓷阀芯及软管；".repeat(40).into();
+    let got = pages(&long);
+    assert_eq!(got.len(), 8);
+    for (i, page) in got.iter().enumerate() {
+        let page: String = page.chars().filter(|c| !c.is_whitespace()).collect();
+        let copy = ["第一联", "第二联", "第三联", "第四联"][i / 2];
+        assert!(
+            page.contains(copy) && page.contains(&number),
+            "page {}: {page}",
+            i + 1
+        );
+        if i % 2 == 1 {
+            assert!(
+                page.contains("特约服务/维修单（续）"),
+                "page {}: {page}",
+                i + 1
+            );
         }
     }
 }
