@@ -908,3 +908,82 @@ fn a_long_work_order_stays_one_page_a_copy() {
         }
     }
 }
+
+/// HTML and Markdown say what the PDF says: the warnings, notes, signature
+/// lines and column names of each document, in the same words.
+#[test]
+fn html_and_markdown_carry_the_pdfs_wording() {
+    let rules = rules();
+    let r = Renderer::embedded();
+    let phrases: &[(&str, &[&str])] = &[
+        (
+            "billing_notice",
+            &[
+                "本公司只通过以上渠道收取费用，请勿向任何个人付款",
+                "交费时请注明通知单号",
+                "如对账单有疑问",
+                "客户签收",
+                "签收日期",
+                "（盖章）",
+                "费用所属期",
+                "交费截止日",
+            ],
+        ),
+        (
+            "notice",
+            &[
+                "说明",
+                "起步价",
+                "服务前请到客户服务中心登记或致电预约",
+                "严禁服务人员与客户私下结算，服务人员不接受客户任何赏赐",
+                "经公司领导审批，现予公告",
+            ],
+        ),
+        (
+            "receipt-monthly-1203",
+            &[
+                "收款单位（盖章）",
+                "收费通知单号",
+                "备注",
+                "本收据加盖财务印章后有效",
+                "经手人",
+                "交款方式",
+            ],
+        ),
+        (
+            "work_order-paid-repair-802",
+            &["完工时间", "部门主管核对", "计价依据", "本单一式4联"],
+        ),
+        ("quote-BJ2026-0031-bathroom-waterproofing", &["+¥"]),
+    ];
+    let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let all = samples(&rules);
+    for (name, want) in phrases {
+        let (_, kind, date, number, data) = all.iter().find(|s| s.0 == *name).unwrap();
+        let pdf = pdf_text(&r.render(*kind, data, Format::Pdf, *date, number).unwrap());
+        for format in [Format::Html, Format::Md] {
+            let text = strip(
+                &String::from_utf8(r.render(*kind, data, format, *date, number).unwrap()).unwrap(),
+            );
+            for w in *want {
+                let w = strip(w);
+                assert!(pdf.contains(&w), "{name} PDF lacks `{w}`");
+                assert!(text.contains(&w), "{name} {format:?} lacks `{w}`:\n{text}");
+            }
+        }
+    }
+    // The settlement boxes in the PDF's order.
+    let (_, kind, date, number, data) = all
+        .iter()
+        .find(|s| s.0 == "work_order-paid-repair-802")
+        .unwrap();
+    for format in [Format::Html, Format::Md] {
+        let text =
+            String::from_utf8(r.render(*kind, data, format, *date, number).unwrap()).unwrap();
+        let at = |s: &str| text.find(s).unwrap();
+        assert!(
+            at("月结") < at("即时结算") && at("即时结算") < at("长期协议"),
+            "{format:?}"
+        );
+    }
+}
