@@ -987,3 +987,30 @@ fn html_and_markdown_carry_the_pdfs_wording() {
         );
     }
 }
+
+/// The register writes its dates as the PDF does (11月5日 within its year),
+/// rows and subtotals alike, never ISO in one place and 年月日 in another.
+#[test]
+fn the_register_writes_dates_one_way_in_every_format() {
+    let rules = rules();
+    let r = Renderer::embedded();
+    let (_, kind, date, number, data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::Register)
+        .unwrap();
+    let pdf = pdf_text(&r.render(kind, &data, Format::Pdf, date, &number).unwrap());
+    for format in [Format::Html, Format::Md] {
+        let text =
+            String::from_utf8(r.render(kind, &data, format, date, &number).unwrap()).unwrap();
+        assert!(
+            !text.contains("2026-11-"),
+            "{format:?}: an ISO date:\n{text}"
+        );
+        assert!(
+            !text.contains("年11月5日") && !text.contains("年11月2"),
+            "{format:?}: a long date:\n{text}"
+        );
+        assert!(text.contains("11月5日 小计"), "{format:?}:\n{text}");
+        assert!(pdf.contains("11月5日小计"), "{pdf}");
+    }
+}
