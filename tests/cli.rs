@@ -1311,3 +1311,44 @@ fn a_work_order_given_as_a_job_names_the_command_for_it() {
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("is a payment, not a job file"), "{err}");
 }
+
+/// A character no font has is shown at the field that prints it: the same
+/// character in the contact and in a material's specification is two errors
+/// at two lines, not two at its first place.
+#[test]
+fn a_missing_glyph_is_located_at_its_own_field() {
+    let d = temp_dir("glyph-fields");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let job = std::fs::read_to_string(format!(
+        "{root}/samples/jobs/BJ2026-0034-office-partition.yaml"
+    ))
+    .unwrap();
+    assert!(
+        job.contains("  contact: ") && job.contains("spec: 50mm"),
+        "{job}"
+    );
+    let job = job
+        .lines()
+        .map(|l| {
+            if l.starts_with("  contact: ") {
+                "  contact: 周𪚥".to_string()
+            } else {
+                l.replace("spec: 50mm", "spec: 50mm 隔音𪚥")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let line_of = |s: &str| job.lines().position(|l| l.contains(s)).unwrap() + 1;
+    let (contact, spec) = (line_of("周𪚥"), line_of("隔音𪚥"));
+    std::fs::write(d.join("job.yaml"), &job).unwrap();
+    let out = feebook()
+        .args(["quote", "job.yaml", "-o", "q.pdf"])
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("error[missing-glyph]").count(), 2, "{err}");
+    assert!(err.contains(&format!("job.yaml:{contact}:13")), "{err}");
+    assert!(err.contains(&format!("job.yaml:{spec}:")), "{err}");
+}
