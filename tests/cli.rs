@@ -1152,7 +1152,8 @@ fn a_notice_is_as_the_approval_stood_on_its_date() {
         "-",
     ]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(out.contains("已批准"), "{out}");
+    // As the PDF words it.
+    assert!(out.contains("经公司领导 周文华 于 2026年12月1日 审批"), "{out}");
 }
 
 /// A line break typed into a cell (Alt+Enter) is said as such, not as an

@@ -762,9 +762,12 @@ fn fixed_one_line_rows_lay_out_as_auto_rows() {
     }
 }
 
-/// The words of each page of a PDF with their boxes (x0, y0, x1, y1), as
-/// poppler's `pdftotext -bbox` finds them; none when it is not installed.
-fn pdf_words(pdf: &[u8]) -> Option<Vec<Vec<(String, [f64; 4])>>> {
+/// A word of a PDF page and its box (x0, y0, x1, y1).
+type Word = (String, [f64; 4]);
+
+/// The words of each page of a PDF with their boxes, as poppler's
+/// `pdftotext -bbox` finds them; none when it is not installed.
+fn pdf_words(pdf: &[u8]) -> Option<Vec<Vec<Word>>> {
     let dir = Scratch::new("pdf-words");
     let path = dir.join("x.pdf");
     std::fs::write(&path, pdf).unwrap();
@@ -794,7 +797,7 @@ fn pdf_words(pdf: &[u8]) -> Option<Vec<Vec<(String, [f64; 4])>>> {
 }
 
 /// Words of a PDF that are drawn over one another: one line per pair.
-fn overlapping_words(pages: &[Vec<(String, [f64; 4])>]) -> Vec<String> {
+fn overlapping_words(pages: &[Vec<Word>]) -> Vec<String> {
     let mut out = Vec::new();
     for (p, words) in pages.iter().enumerate() {
         for (i, (a, ab)) in words.iter().enumerate() {
