@@ -1153,7 +1153,10 @@ fn a_notice_is_as_the_approval_stood_on_its_date() {
     ]);
     assert_eq!(code, Some(0), "{err}");
     // As the PDF words it.
-    assert!(out.contains("经公司领导 周文华 于 2026年12月1日 审批"), "{out}");
+    assert!(
+        out.contains("经公司领导 周文华 于 2026年12月1日 审批"),
+        "{out}"
+    );
 }
 
 /// A line break typed into a cell (Alt+Enter) is said as such, not as an
