@@ -1152,7 +1152,11 @@ fn a_notice_is_as_the_approval_stood_on_its_date() {
         "-",
     ]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(out.contains("已批准"), "{out}");
+    // As the PDF words it.
+    assert!(
+        out.contains("经公司领导 周文华 于 2026年12月1日 审批"),
+        "{out}"
+    );
 }
 
 /// A line break typed into a cell (Alt+Enter) is said as such, not as an
@@ -1310,4 +1314,45 @@ fn a_work_order_given_as_a_job_names_the_command_for_it() {
     ]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("is a payment, not a job file"), "{err}");
+}
+
+/// A character no font has is shown at the field that prints it: the same
+/// character in the contact and in a material's specification is two errors
+/// at two lines, not two at its first place.
+#[test]
+fn a_missing_glyph_is_located_at_its_own_field() {
+    let d = temp_dir("glyph-fields");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let job = std::fs::read_to_string(format!(
+        "{root}/samples/jobs/BJ2026-0034-office-partition.yaml"
+    ))
+    .unwrap();
+    assert!(
+        job.contains("  contact: ") && job.contains("spec: 50mm"),
+        "{job}"
+    );
+    let job = job
+        .lines()
+        .map(|l| {
+            if l.starts_with("  contact: ") {
+                "  contact: 周𪚥".to_string()
+            } else {
+                l.replace("spec: 50mm", "spec: 50mm 隔音𪚥")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let line_of = |s: &str| job.lines().position(|l| l.contains(s)).unwrap() + 1;
+    let (contact, spec) = (line_of("周𪚥"), line_of("隔音𪚥"));
+    std::fs::write(d.join("job.yaml"), &job).unwrap();
+    let out = feebook()
+        .args(["quote", "job.yaml", "-o", "q.pdf"])
+        .current_dir(&d)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("error[missing-glyph]").count(), 2, "{err}");
+    assert!(err.contains(&format!("job.yaml:{contact}:13")), "{err}");
+    assert!(err.contains(&format!("job.yaml:{spec}:")), "{err}");
 }

@@ -761,3 +761,259 @@ fn fixed_one_line_rows_lay_out_as_auto_rows() {
         );
     }
 }
+
+/// A word of a PDF page and its box (x0, y0, x1, y1).
+type Word = (String, [f64; 4]);
+
+/// The words of each page of a PDF with their boxes, as poppler's
+/// `pdftotext -bbox` finds them; none when it is not installed.
+fn pdf_words(pdf: &[u8]) -> Option<Vec<Vec<Word>>> {
+    let dir = Scratch::new("pdf-words");
+    let path = dir.join("x.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-bbox")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .ok()?;
+    assert!(out.status.success(), "pdftotext failed");
+    let xml = String::from_utf8(out.stdout).unwrap();
+    let mut pages = Vec::new();
+    for page in xml.split("<page ").skip(1) {
+        let mut words = Vec::new();
+        for w in page.split("<word ").skip(1) {
+            let (attrs, rest) = w.split_once('>').unwrap();
+            let text = rest.split_once("</word>").unwrap().0.to_string();
+            let at = |k: &str| -> f64 {
+                let v = attrs.split_once(&format!("{k}=\"")).unwrap().1;
+                v.split_once('"').unwrap().0.parse().unwrap()
+            };
+            words.push((text, [at("xMin"), at("yMin"), at("xMax"), at("yMax")]));
+        }
+        pages.push(words);
+    }
+    Some(pages)
+}
+
+/// Words of a PDF that are drawn over one another: one line per pair.
+fn overlapping_words(pages: &[Vec<Word>]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (p, words) in pages.iter().enumerate() {
+        for (i, (a, ab)) in words.iter().enumerate() {
+            for (b, bb) in &words[i + 1..] {
+                let x = ab[2].min(bb[2]) - ab[0].max(bb[0]);
+                let y = ab[3].min(bb[3]) - ab[1].max(bb[1]);
+                if x > 0.5 && y > 0.5 {
+                    out.push(format!("page {}: `{a}` over `{b}`", p + 1));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A notice's amounts up to ¥999,999,999,999.99 and a quantity of 13 digits
+/// stay inside their cells: set smaller, never over a border, a label or
+/// another figure.
+#[test]
+fn a_notice_of_the_largest_amounts_keeps_them_in_their_cells() {
+    let rules = rules();
+    let r = Renderer::embedded();
+    let (kind, date, number, mut data) = sample_notice(&rules);
+    let amount = |yuan: &str| {
+        serde_json::json!({
+            "value": yuan.trim_start_matches('¥').replace(',', ""),
+            "yuan": yuan,
+            "plain": yuan.trim_start_matches('¥'),
+        })
+    };
+    data["lines"][0]["quantity"] = "1999999999998".into();
+    data["lines"][0]["amount"] = amount("¥999,999,999,999.00");
+    data["lines"][1]["quantity"] = "19999999999".into();
+    data["lines"][1]["amount"] = amount("¥9,999,999,999.50");
+    data["net"] = amount("¥943,396,226,414.62");
+    data["tax"] = amount("¥56,603,773,584.88");
+    data["total"] = amount("¥999,999,999,999.99");
+    data["total_upper"] = "玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元玖角玖分".into();
+    let pdf = r.render(kind, &data, Format::Pdf, date, &number).unwrap();
+    let Some(pages) = pdf_words(&pdf) else {
+        eprintln!("pdftotext (poppler) is not installed: not checked");
+        return;
+    };
+    let found = overlapping_words(&pages);
+    assert!(found.is_empty(), "{found:#?}");
+    // Each figure a word of its own, apart from its label and the next cell.
+    for s in [
+        "1999999999998",
+        "19999999999",
+        "¥999,999,999,999.00",
+        "¥9,999,999,999.50",
+        "不含税金额",
+        "¥943,396,226,414.62",
+        "税额",
+        "¥56,603,773,584.88",
+        "¥999,999,999,999.99",
+    ] {
+        for (p, words) in pages.iter().enumerate() {
+            assert!(
+                words.iter().any(|w| w.0 == s),
+                "page {}: no word `{s}`: {words:?}",
+                p + 1
+            );
+        }
+    }
+}
+
+/// A work order with long content (a job's description as its item, a long
+/// customer, address, request and staff) is set tighter to stay one page a
+/// copy; one too long for that runs over pages that repeat the title, the
+/// number and the copy label.
+#[test]
+fn a_long_work_order_stays_one_page_a_copy() {
+    let rules = rules();
+    let (_, kind, date, number, data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::WorkOrder)
+        .unwrap();
+    let r = Renderer::embedded();
+    let pages = |data: &serde_json::Value| {
+        let pdf = r.render(kind, data, Format::Pdf, date, &number).unwrap();
+        pdf_extract::extract_text_from_mem_by_pages(&pdf).unwrap()
+    };
+    let mut long = data.clone();
+    long["item"] = "卫生间防水层修补，更换墙面空鼓瓷砖，完工后清洁卫生间防水层修补，更换墙面空鼓瓷砖，完工后清洁（确认单 BJ2026-0031）".into();
+    assert_eq!(pages(&long).len(), 4);
+    long["customer"] = "滨江云帆科技有限公司华庭大厦分部暨浙江省滨江市高新技术产业开发区数字经济创新服务中心联合办公室筹备组（周婷）".into();
+    long["address"] = "浙江省滨江市高新技术产业开发区滨江路 88 号华庭大厦 B 座 12 层 1203A-1205C 室（东侧电梯厅旁，近消防通道）".into();
+    long["request"] = "茶水间水龙头漏水，更换陶瓷阀芯及软管；".repeat(6).into();
+    long["staff"] =
+        "管道工 刘建、维修电工 王小明、普工 赵大海、普工 钱二、保洁员 何翠兰 Zhang-Williams Jr."
+            .into();
+    assert_eq!(pages(&long).len(), 4);
+    long["request"] = "茶水间水龙头漏水，更换陶瓷阀芯及软管；".repeat(40).into();
+    let got = pages(&long);
+    assert_eq!(got.len(), 8);
+    for (i, page) in got.iter().enumerate() {
+        let page: String = page.chars().filter(|c| !c.is_whitespace()).collect();
+        let copy = ["第一联", "第二联", "第三联", "第四联"][i / 2];
+        assert!(
+            page.contains(copy) && page.contains(&number),
+            "page {}: {page}",
+            i + 1
+        );
+        if i % 2 == 1 {
+            assert!(
+                page.contains("特约服务/维修单（续）"),
+                "page {}: {page}",
+                i + 1
+            );
+        }
+    }
+}
+
+/// HTML and Markdown say what the PDF says: the warnings, notes, signature
+/// lines and column names of each document, in the same words.
+#[test]
+fn html_and_markdown_carry_the_pdfs_wording() {
+    let rules = rules();
+    let r = Renderer::embedded();
+    let phrases: &[(&str, &[&str])] = &[
+        (
+            "billing_notice",
+            &[
+                "本公司只通过以上渠道收取费用，请勿向任何个人付款",
+                "交费时请注明通知单号",
+                "如对账单有疑问",
+                "客户签收",
+                "签收日期",
+                "（盖章）",
+                "费用所属期",
+                "交费截止日",
+            ],
+        ),
+        (
+            "notice",
+            &[
+                "说明",
+                "起步价",
+                "服务前请到客户服务中心登记或致电预约",
+                "严禁服务人员与客户私下结算，服务人员不接受客户任何赏赐",
+                "经公司领导审批，现予公告",
+            ],
+        ),
+        (
+            "receipt-monthly-1203",
+            &[
+                "收款单位（盖章）",
+                "收费通知单号",
+                "备注",
+                "本收据加盖财务印章后有效",
+                "经手人",
+                "交款方式",
+            ],
+        ),
+        (
+            "work_order-paid-repair-802",
+            &["完工时间", "部门主管核对", "计价依据", "本单一式4联"],
+        ),
+        ("quote-BJ2026-0031-bathroom-waterproofing", &["+¥"]),
+    ];
+    let strip = |s: &str| s.chars().filter(|c| !c.is_whitespace()).collect::<String>();
+    let all = samples(&rules);
+    for (name, want) in phrases {
+        let (_, kind, date, number, data) = all.iter().find(|s| s.0 == *name).unwrap();
+        let pdf = pdf_text(&r.render(*kind, data, Format::Pdf, *date, number).unwrap());
+        for format in [Format::Html, Format::Md] {
+            let text = strip(
+                &String::from_utf8(r.render(*kind, data, format, *date, number).unwrap()).unwrap(),
+            );
+            for w in *want {
+                let w = strip(w);
+                assert!(pdf.contains(&w), "{name} PDF lacks `{w}`");
+                assert!(text.contains(&w), "{name} {format:?} lacks `{w}`:\n{text}");
+            }
+        }
+    }
+    // The settlement boxes in the PDF's order.
+    let (_, kind, date, number, data) = all
+        .iter()
+        .find(|s| s.0 == "work_order-paid-repair-802")
+        .unwrap();
+    for format in [Format::Html, Format::Md] {
+        let text =
+            String::from_utf8(r.render(*kind, data, format, *date, number).unwrap()).unwrap();
+        let at = |s: &str| text.find(s).unwrap();
+        assert!(
+            at("月结") < at("即时结算") && at("即时结算") < at("长期协议"),
+            "{format:?}"
+        );
+    }
+}
+
+/// The register writes its dates as the PDF does (11月5日 within its year),
+/// rows and subtotals alike, never ISO in one place and 年月日 in another.
+#[test]
+fn the_register_writes_dates_one_way_in_every_format() {
+    let rules = rules();
+    let r = Renderer::embedded();
+    let (_, kind, date, number, data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::Register)
+        .unwrap();
+    let pdf = pdf_text(&r.render(kind, &data, Format::Pdf, date, &number).unwrap());
+    for format in [Format::Html, Format::Md] {
+        let text =
+            String::from_utf8(r.render(kind, &data, format, date, &number).unwrap()).unwrap();
+        assert!(
+            !text.contains("2026-11-"),
+            "{format:?}: an ISO date:\n{text}"
+        );
+        assert!(
+            !text.contains("年11月5日") && !text.contains("年11月2"),
+            "{format:?}: a long date:\n{text}"
+        );
+        assert!(text.contains("11月5日 小计"), "{format:?}:\n{text}");
+        assert!(pdf.contains("11月5日小计"), "{pdf}");
+    }
+}

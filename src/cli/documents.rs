@@ -81,8 +81,18 @@ fn locate_missing_glyphs(
         .map(|m| {
             let d = Diagnostic::error("missing-glyph", m.to_string())
                 .hint(feebook::documents::MISSING_GLYPH_HINT);
+            // The field's own string where it is written (the last key of its path on the
+            // line, when it is written more than once), else the character's first place.
+            let key = m
+                .path
+                .rsplit('.')
+                .next()
+                .map(|k| k.split('[').next().unwrap_or(k))
+                .unwrap_or("");
             let place = files.iter().rev().find_map(|(id, f)| {
-                let at = written_at(&f.text, m.ch)?;
+                let at = field_at(&f.text, &m.text, key)
+                    .and_then(|at| Some(at + m.text.find(m.ch)?))
+                    .or_else(|| written_at(&f.text, &m.ch.to_string()).first().copied())?;
                 Some(feebook::source::Loc::new(
                     *id,
                     at as u32,
@@ -97,11 +107,29 @@ fn locate_missing_glyphs(
         .collect()
 }
 
-/// Where `ch` is first written in YAML text outside a comment.
-fn written_at(text: &str, ch: char) -> Option<usize> {
+/// Where the string `value` of a field is written in YAML text: of its places outside a
+/// comment, the first on a line where `key:` comes before it, else the first.
+fn field_at(text: &str, value: &str, key: &str) -> Option<usize> {
+    let all = written_at(text, value);
+    let keyed = format!("{key}:");
+    all.iter()
+        .copied()
+        .find(|&at| {
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            !key.is_empty() && text[line_start..at].contains(&keyed)
+        })
+        .or_else(|| all.first().copied())
+}
+
+/// Where `needle` is written in YAML text outside a comment, in order.
+fn written_at(text: &str, needle: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    if needle.is_empty() {
+        return out;
+    }
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
-        if let Some(i) = line.find(ch) {
+        for (i, _) in line.match_indices(needle) {
             let before = &line[..i];
             // A `#` after a space or at the line's start, outside quotes,
             // starts a comment.
@@ -120,13 +148,14 @@ fn written_at(text: &str, ch: char) -> Option<usize> {
                 }
                 prev = c;
             }
-            if !comment {
-                return Some(line_start + i);
+            if comment {
+                break;
             }
+            out.push(line_start + i);
         }
         line_start += line.len();
     }
-    None
+    out
 }
 
 // ---------------------------------------------------------------- notice

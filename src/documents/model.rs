@@ -216,7 +216,17 @@ pub struct NoticeDoc {
     /// For the per-room letter (送到客户房间): to whom.
     pub addressee: Option<String>,
     pub phone: Option<String>,
+    /// The numbered 说明 under the items, the same in every format.
+    pub notes: Vec<String>,
 }
+
+/// The 说明 of the service notice.
+const NOTICE_NOTES: [&str; 4] = [
+    "服务前请到客户服务中心登记或致电预约，客服人员将按本公告告知费用，经您认可后填写《特约服务/维修单》并安排服务。",
+    "服务完毕请在《特约服务/维修单》上签字确认。月结费用由财务部统一发出《收费通知单》；即时结算请到财务部交费并索取收据。",
+    "本公告以外的临时性服务（如小型施工改造）另行报价，经您书面确认价格后实施；服务内容有变化的，须再次确认价格。",
+    "严禁服务人员与客户私下结算，服务人员不接受客户任何赏赐。如有疑问或投诉，请致电客户服务中心。",
+];
 
 pub fn notice(
     rules: &Rules,
@@ -274,6 +284,7 @@ pub fn notice(
         approval: status.into(),
         addressee,
         phone: rules.organization.phone.clone(),
+        notes: NOTICE_NOTES.iter().map(|n| n.to_string()).collect(),
     }
 }
 
@@ -320,6 +331,8 @@ pub struct RevisionOut {
     pub previous_total: Amount,
     pub total: Amount,
     pub difference: Amount,
+    /// The difference as every format prints it, signed: "+¥458.17", "-¥12.00", "¥0.00".
+    pub difference_signed: String,
     pub confirmed_by: Option<String>,
     pub confirmed_on: Option<Date>,
 }
@@ -435,6 +448,11 @@ pub fn quote(rules: &Rules, q: &Quote, status: &Status) -> QuoteDoc {
                 previous_total: r.previous_total.into(),
                 total: r.total.into(),
                 difference: r.difference.into(),
+                difference_signed: if r.difference.is_negative() || r.difference.is_zero() {
+                    r.difference.yuan()
+                } else {
+                    format!("+{}", r.difference.yuan())
+                },
                 confirmed_by: r.confirmed.as_ref().map(|c| c.by.clone()),
                 confirmed_on: r.confirmed.as_ref().map(|c| c.date.into()),
             })
