@@ -308,6 +308,29 @@ impl Renderer {
         }
     }
 
+    /// The runs of text of each page of a document's PDF as Typst lays
+    /// them out (see [`typst_engine::text_boxes`]), with its page numbers.
+    #[doc(hidden)]
+    pub fn text_boxes(
+        &self,
+        kind: Kind,
+        value: &serde_json::Value,
+        date: NaiveDate,
+        ident: &str,
+    ) -> Result<Vec<Vec<typst_engine::TextBox>>, Vec<Diagnostic>> {
+        let json = typst_data(kind, value)?;
+        let main = format!("/{}.typ", kind.name());
+        let req = RenderRequest {
+            main: &main,
+            data_json: &json,
+            today: date,
+            ident,
+            paginate: true,
+        };
+        typst_engine::text_boxes(&self.typst, self.fonts(), &req)
+            .map_err(|e| self.typst_diagnostics(kind, &e))
+    }
+
     /// The PDFs of several documents of one kind, laid out by one compile of
     /// the template when the kind is [`Kind::batched`] (a month's billing
     /// notices: Typst's fixed cost per compile is then paid once per batch).

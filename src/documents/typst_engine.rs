@@ -39,7 +39,7 @@ use typst::diag::{FileError, FileResult, PackageError, Severity, SourceDiagnosti
 use typst::foundations::Label;
 use typst::foundations::{Bytes, Datetime, Dict, Duration, Smart, Value};
 use typst::introspection::Tag;
-use typst::layout::{Frame, FrameItem, PageRanges};
+use typst::layout::{Frame, FrameItem, PageRanges, Point, Transform};
 use typst::syntax::{
     DiagSpan, FileId, Lines, RootedPath, Source, Span, SyntaxKind, VirtualPath, VirtualRoot,
 };
@@ -355,6 +355,63 @@ pub fn render(
         pages: document.pages().len(),
         warnings,
     })
+}
+
+/// A run of text as laid out on a page: the text and its box (x0, y0, x1,
+/// y1) in points from the page's top left, the height the font's size.
+pub type TextBox = (String, [f64; 4]);
+
+/// The runs of text of each page of a document, where Typst put them: for
+/// tests that check that text stays inside its cells and off other text,
+/// on any machine (no PDF reader needed).
+pub fn text_boxes(
+    templates: &Templates,
+    fonts: &FontSet,
+    req: &RenderRequest,
+) -> Result<Vec<Vec<TextBox>>, TemplateError> {
+    fn walk(frame: &Frame, ts: Transform, out: &mut Vec<TextBox>) {
+        for (pos, item) in frame.items() {
+            match item {
+                FrameItem::Group(group) => {
+                    let ts = ts
+                        .pre_concat(Transform::translate(pos.x, pos.y))
+                        .pre_concat(group.transform);
+                    walk(&group.frame, ts, out);
+                }
+                FrameItem::Text(text) => {
+                    let start = pos.transform(ts);
+                    let end = Point::new(pos.x + text.width(), pos.y).transform(ts);
+                    let size = text.size.to_pt();
+                    let (x0, x1) = (start.x.to_pt(), end.x.to_pt());
+                    let y = start.y.to_pt();
+                    out.push((
+                        text.text.to_string(),
+                        [x0.min(x1), y - 0.8 * size, x0.max(x1), y + 0.2 * size],
+                    ));
+                }
+                _ => {}
+            }
+        }
+    }
+    let _evict = Evict;
+    let world = DocWorld::new(
+        templates,
+        fonts,
+        req.main,
+        req.data_json,
+        req.today,
+        req.paginate,
+    )?;
+    let (document, _) = world.compile()?;
+    Ok(document
+        .pages()
+        .iter()
+        .map(|page| {
+            let mut out = Vec::new();
+            walk(&page.frame, Transform::identity(), &mut out);
+            out
+        })
+        .collect())
 }
 
 /// Several documents of one kind laid out by one compile of a template.
