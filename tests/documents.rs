@@ -983,3 +983,34 @@ fn the_register_writes_dates_one_way_in_every_format() {
         assert!(pdf.contains("11月5日小计"), "{pdf}");
     }
 }
+
+/// A quote whose changes and approvals run over a page keeps its totals
+/// under the calculation they total, on the first page, rather than moving
+/// them over with the changes and leaving the page after the calculation
+/// empty.
+#[test]
+fn a_quote_keeps_its_totals_under_its_calculation() {
+    let rules = rules();
+    let (_, kind, date, number, mut data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.0 == "quote-BJ2026-0031-bathroom-waterproofing")
+        .unwrap();
+    let reason = data["revisions"][0]["reason"].as_str().unwrap().repeat(4);
+    data["revisions"][0]["reason"] = reason.into();
+    for s in data["approval"]["signatures"].as_array_mut().unwrap() {
+        s["comment"] = "按修订后工程量重编预算，已与客户现场核对，材料单价按市场价确认".into();
+    }
+    let pages = Renderer::embedded()
+        .text_boxes(kind, &data, date, &number)
+        .unwrap();
+    assert!(pages.len() >= 2, "the test needs a quote over a page");
+    let on = |text: &str| {
+        pages
+            .iter()
+            .position(|p| p.iter().any(|w| w.0.contains(text)))
+            .unwrap_or_else(|| panic!("no `{text}`"))
+    };
+    assert_eq!(on("三、费用计算"), 0);
+    assert_eq!(on("价税合计"), 0, "the totals went over");
+    assert_eq!(on("合计（大写）"), 0);
+}
