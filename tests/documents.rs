@@ -1014,3 +1014,35 @@ fn a_quote_keeps_its_totals_under_its_calculation() {
     assert_eq!(on("价税合计"), 0, "the totals went over");
     assert_eq!(on("合计（大写）"), 0);
 }
+
+/// A department of the register that runs over a page says so at the top
+/// of the page it continues on; the first page says nothing.
+#[test]
+fn a_register_page_names_the_department_it_continues() {
+    let rules = rules();
+    let (_, kind, date, number, mut data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::Register)
+        .unwrap();
+    let department = data["groups"][0]["department"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rows = data["groups"][0]["days"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let many: Vec<serde_json::Value> = rows.iter().cycle().take(80).cloned().collect();
+    data["groups"][0]["days"][0]["rows"] = many.into();
+    let pages = Renderer::embedded()
+        .text_boxes(kind, &data, date, &number)
+        .unwrap();
+    assert!(pages.len() >= 2, "the test needs a department over a page");
+    let says = |p: usize, text: &str| pages[p].iter().any(|w| w.0.contains(text));
+    assert!(!says(0, "（续）"), "page 1: {:?}", pages[0]);
+    assert!(
+        says(1, &format!("{department}（续）")),
+        "page 2: {:?}",
+        pages[1]
+    );
+}
