@@ -465,14 +465,30 @@ pub fn price_order(
             None => d,
         });
     }
+    let of_job = o.job.as_deref().is_some_and(|j| !j.trim().is_empty());
     if let Ok(item) = &item {
-        check_settlement(
-            rules,
-            item,
-            settlement,
-            o.place("settlement"),
-            &mut problems,
-        );
+        if of_job {
+            // A temporary job is no catalogue item: no agreement covers it.
+            if settlement == Settlement::Agreement {
+                let d = Diagnostic::error(
+                    "no-agreement",
+                    format!("temporary job {} is not taken under a long-term agreement", item.item),
+                )
+                .hint("a temporary job is priced and approved on its own quote: settle it monthly (月结) or at once (即时结算)");
+                problems.push(match o.place("settlement") {
+                    Some(p) => d.at_place(p, "长期协议"),
+                    None => d,
+                });
+            }
+        } else {
+            check_settlement(
+                rules,
+                item,
+                settlement,
+                o.place("settlement"),
+                &mut problems,
+            );
+        }
     }
     // A control character (an escape sequence, a NUL from a damaged
     // export) prints nothing on the documents and acts on a terminal; it
@@ -567,11 +583,10 @@ pub fn price_order(
         Ok(item) if problems.is_empty() => item,
         _ => return Err(problems),
     };
-    let job = o.job.as_deref().map(str::trim).filter(|j| !j.is_empty());
     // An order of a job is priced by the job's quote, which `job_item`
     // required approved by the order's date; the price list is not used.
-    let catalog_approved = job.is_some() || rules.catalog_approved_on(service_date);
-    let job_number = item.item.clone();
+    let catalog_approved = of_job || rules.catalog_approved_on(service_date);
+    let job = of_job.then(|| item.item.clone());
     Ok(PricedOrder {
         number: number.to_string(),
         date: o.date.unwrap_or(service_date),
@@ -595,7 +610,7 @@ pub fn price_order(
         reconfirmed: o.reconfirmed,
         catalog_approved,
         agreement: o.agreement.clone(),
-        job: job.map(|_| job_number),
+        job,
     })
 }
 
@@ -673,20 +688,6 @@ pub fn check_settlement(
     problems: &mut Vec<Diagnostic>,
 ) {
     if s != Settlement::Agreement {
-        return;
-    }
-    if item.catalog_version.is_empty() {
-        // A temporary job's line (crate::jobs::job_item): not a catalogue
-        // item, so no agreement covers it.
-        let mut d = Diagnostic::error(
-            "no-agreement",
-            format!("temporary job {} is not taken under a long-term agreement", item.item),
-        )
-        .hint("a temporary job is priced and approved on its own quote: settle it monthly (月结) or at once (即时结算)");
-        if let Some(p) = place {
-            d = d.at_place(p, "长期协议");
-        }
-        problems.push(d);
         return;
     }
     if !pricing::item_on(rules, &item.item, item.date).is_some_and(|i| i.long_term) {

@@ -69,6 +69,30 @@ fn order_json(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value, String) {
     (code, doc, format!("{out}{err}"))
 }
 
+/// `bill` of the month in `dir/m.csv`, rows `rows` under the header with a
+/// 确认单号 column, the jobs of `dir/jobs`, into `dir/out`.
+fn bill_rows(dir: &Path, rows: &str, extra: &[&str]) -> (i32, String, String) {
+    std::fs::write(
+        dir.join("m.csv"),
+        format!("{ORDERS_HEADER},确认单号\n{rows}"),
+    )
+    .unwrap();
+    let mut args = vec![
+        "bill",
+        "m.csv",
+        "--month",
+        "2026-11",
+        "--jobs",
+        "jobs",
+        "-o",
+        "out",
+        "--journal",
+        "j.sqlite",
+    ];
+    args.extend(extra);
+    feebook(&args, dir)
+}
+
 #[test]
 fn an_approved_job_is_ordered_at_its_approved_total() {
     let dir = setup("approved", |j| j, |o| o);
@@ -166,29 +190,10 @@ fn a_job_is_carried_out_by_one_order_of_a_month() {
             "{n},孙晓明,华庭大厦 12 层 1203 室,,,月结,2026-11-20,2026-11-21,是,李明,2026-11-23,BJ2026-0031\n"
         )
     };
-    std::fs::write(
-        dir.join("m.csv"),
-        format!(
-            "{ORDERS_HEADER},确认单号\n{}{}",
-            row("WX202611-00001"),
-            row("WX202611-00002")
-        ),
-    )
-    .unwrap();
-    let (code, _, err) = feebook(
-        &[
-            "bill",
-            "m.csv",
-            "--month",
-            "2026-11",
-            "--jobs",
-            "jobs",
-            "-o",
-            "out",
-            "--journal",
-            "j.sqlite",
-        ],
+    let (code, _, err) = bill_rows(
         &dir,
+        &format!("{}{}", row("WX202611-00001"), row("WX202611-00002")),
+        &[],
     );
     assert_eq!(code, 1, "{err}");
     assert!(
@@ -417,27 +422,7 @@ fn a_job_is_ordered_and_billed_once_across_runs() {
             "{n},孙晓明,华庭大厦 12 层 1203 室,{item},{qty},月结,2026-11-20,2026-11-21,是,李明,2026-11-23,{job}\n"
         )
     };
-    let bill = |csv: &str, extra: &[&str]| {
-        std::fs::write(
-            dir.join("m.csv"),
-            format!("{ORDERS_HEADER},确认单号\n{csv}"),
-        )
-        .unwrap();
-        let mut args = vec![
-            "bill",
-            "m.csv",
-            "--month",
-            "2026-11",
-            "--jobs",
-            "jobs",
-            "-o",
-            "out",
-            "--journal",
-            "j.sqlite",
-        ];
-        args.extend(extra);
-        feebook(&args, &dir)
-    };
+    let bill = |csv: &str, extra: &[&str]| bill_rows(&dir, csv, extra);
     // Under another number: the job is on a work order already.
     let (code, _, err) = bill(&row("WX202611-00050", "", "", "BJ2026-0031"), &[]);
     assert_eq!(code, 1, "{err}");

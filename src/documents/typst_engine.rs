@@ -340,14 +340,7 @@ pub fn render(
     req: &RenderRequest,
 ) -> Result<Rendered, TemplateError> {
     let _evict = Evict;
-    let world = DocWorld::new(
-        templates,
-        fonts,
-        req.main,
-        req.data_json,
-        req.today,
-        req.paginate,
-    )?;
+    let world = DocWorld::of_request(templates, fonts, req)?;
     let (document, warnings) = world.compile()?;
     let pdf = world.export(&document, req.ident, None)?;
     Ok(Rendered {
@@ -394,14 +387,7 @@ pub fn text_boxes(
         }
     }
     let _evict = Evict;
-    let world = DocWorld::new(
-        templates,
-        fonts,
-        req.main,
-        req.data_json,
-        req.today,
-        req.paginate,
-    )?;
+    let world = DocWorld::of_request(templates, fonts, req)?;
     let (document, _) = world.compile()?;
     Ok(document
         .pages()
@@ -596,6 +582,22 @@ struct DocWorld<'a> {
 }
 
 impl<'a> DocWorld<'a> {
+    /// The world for one document's compile.
+    fn of_request(
+        templates: &'a Templates,
+        fonts: &'a FontSet,
+        req: &RenderRequest,
+    ) -> Result<DocWorld<'a>, TemplateError> {
+        DocWorld::new(
+            templates,
+            fonts,
+            req.main,
+            req.data_json,
+            req.today,
+            req.paginate,
+        )
+    }
+
     /// The world for one compile of `main` over `data_json`.
     fn new(
         templates: &'a Templates,
