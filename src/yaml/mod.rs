@@ -112,11 +112,30 @@ pub fn parse_salvaging<T: DeserializeOwned>(
         let Some(at) = error_offset(&masked, &error) else {
             break;
         };
-        let Some((range, key)) = recover::unit_at(&masked, at) else {
-            break;
+        // A bad value in a flow list (`weekend: [saturdy, sundy]`) is put
+        // right in place, so that the list's next values are read too;
+        // anything else is masked with the part of the file around it.
+        let substitute = match error.without_snippet() {
+            serde_saphyr::Error::SerdeUnknownVariant { expected, .. } => {
+                recover::flow_list_value(&masked, at, expected)
+            }
+            _ => None,
         };
-        let end = range.end;
-        recover::mask(&mut masked, range);
+        let (end, key) = match substitute {
+            Some((range, value)) => {
+                let end = range.end;
+                masked.replace_range(range, &value);
+                (end, None)
+            }
+            None => {
+                let Some((range, key)) = recover::unit_at(&masked, at) else {
+                    break;
+                };
+                let end = range.end;
+                recover::mask(&mut masked, range);
+                (end, key)
+            }
+        };
         let next = match read(&masked) {
             Ok(v) => {
                 salvaged = Some(v);
@@ -285,6 +304,21 @@ fn value_does_not_fit(e: &serde_saphyr::Error) -> bool {
     )
 }
 
+/// The value given and the values allowed, from serde's "unknown variant
+/// `x`, expected one of `a`, `b`".
+fn unknown_variant(message: &str) -> Option<(String, Vec<String>)> {
+    let (given, expected) = message
+        .strip_prefix("unknown variant `")?
+        .split_once("`, expected ")?;
+    let listed = expected.strip_prefix("one of ").unwrap_or(expected);
+    let values = listed
+        .split([',', ' '])
+        .map(|v| v.trim().trim_matches('`').to_string())
+        .filter(|v| !v.is_empty() && v != "or")
+        .collect();
+    Some((given.to_string(), values))
+}
+
 /// Where the parser places an error, in bytes.
 fn error_offset(text: &str, e: &serde_saphyr::Error) -> Option<usize> {
     let loc = e.location()?;
@@ -357,16 +391,9 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
     // "unknown variant" is serde's word; say which value, and which was
     // likely meant (`sat` → `saturday`, by its start or its spelling).
     if code == "unknown-value"
-        && let Some((given, expected)) = message
-            .strip_prefix("unknown variant `")
-            .and_then(|r| r.split_once("`, expected "))
+        && let Some((given, values)) = unknown_variant(&message)
     {
-        let listed = expected.strip_prefix("one of ").unwrap_or(expected);
-        let values: Vec<String> = listed
-            .split([',', ' '])
-            .map(|v| v.trim().trim_matches('`').to_string())
-            .filter(|v| !v.is_empty() && v != "or")
-            .collect();
+        let given = given.as_str();
         let lower = given.trim().to_lowercase();
         let starting: Vec<&String> = values
             .iter()

@@ -121,6 +121,56 @@ pub(super) fn mask(text: &mut String, range: Range<usize>) {
     *text = out;
 }
 
+/// For a bad value at byte `at` inside a flow list on one line
+/// (`weekend: [saturdy, sundy]`): the value's byte range and an allowed
+/// value to put there, padded with spaces to the same length, so that no
+/// later byte moves. `None` outside a flow list (a value there is masked
+/// with its entry), or when no allowed value is as short.
+pub(super) fn flow_list_value(
+    text: &str,
+    at: usize,
+    allowed: &[&str],
+) -> Option<(Range<usize>, String)> {
+    let line_start = text.get(..at)?.rfind('\n').map_or(0, |i| i + 1);
+    // The brackets open before the value, outside quotes.
+    let mut open = Vec::new();
+    let mut quote = None;
+    for c in text[line_start..at].chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => open.push(c),
+            (None, ']' | '}') => {
+                open.pop();
+            }
+            (None, '#') => return None,
+            _ => {}
+        }
+    }
+    if quote.is_some() || open.last() != Some(&'[') {
+        return None;
+    }
+    let rest = &text[at..];
+    let len = match rest.chars().next()? {
+        q @ ('"' | '\'') => rest[1..].find(q)? + 2,
+        _ => {
+            let cut = rest.find([',', ']', '}', '#', '\n']).unwrap_or(rest.len());
+            rest[..cut].trim_end().len()
+        }
+    };
+    if len == 0 || rest[..len].contains('\n') {
+        return None;
+    }
+    let value = allowed
+        .iter()
+        .filter(|v| {
+            v.len() <= len && !v.is_empty() && v.chars().all(|c| c.is_alphanumeric() || c == '_')
+        })
+        .min_by_key(|v| v.len())?;
+    Some((at..at + len, format!("{value:<len$}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +237,26 @@ mod tests {
             &text[text.find("- id: b").unwrap()..],
             &before[before.find("- id: b").unwrap()..]
         );
+    }
+
+    #[test]
+    fn a_bad_value_in_a_flow_list_is_replaced_in_place() {
+        let allowed = ["monday", "sunday"];
+        let text = "calendar:\n  weekend: [saturdy, \"sundy\"]\n";
+        let at = text.find("saturdy").unwrap();
+        assert_eq!(
+            flow_list_value(text, at, &allowed),
+            Some((at..at + 7, "monday ".to_string()))
+        );
+        let at = text.find("\"sundy").unwrap();
+        assert_eq!(
+            flow_list_value(text, at, &allowed),
+            Some((at..at + 7, "monday ".to_string()))
+        );
+        // Too short for any allowed value, or not in a flow list: masked.
+        let text = "weekend: [sat]\nday: sat\nx: {a: [b], c: sat}\n";
+        for at in text.match_indices("sat").map(|(i, _)| i) {
+            assert_eq!(flow_list_value(text, at, &allowed), None, "at {at}");
+        }
     }
 }
