@@ -264,6 +264,41 @@ fn a_signoff_dated_after_today_is_a_warning() {
         );
         assert!(all.contains("catalog-2026.yaml:20:"), "{all}");
     }
+    // Not yet signed, so not approved: the notice and the order are
+    // refused as for a list the leader has not signed.
+    let notice = feebook()
+        .args(["notice", "--date", "2026-06-01", "--rules"])
+        .arg(&rules)
+        .arg("-o")
+        .arg(d.join("notice.pdf"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&notice.stderr);
+    assert_eq!(notice.status.code(), Some(1), "{err}");
+    assert!(err.contains("[catalog-approved]"), "{err}");
+    assert!(
+        err.contains("the price list as of today: 待审批：待 公司领导 签字"),
+        "{err}"
+    );
+    assert!(!d.join("notice.pdf").exists());
+    let order = feebook()
+        .arg("order")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/samples/orders/paid-repair-802.yaml"
+        ))
+        .arg("--rules")
+        .arg(&rules)
+        .arg("--journal")
+        .arg(d.join("journal.sqlite"))
+        .arg("-o")
+        .arg(d.join("order.pdf"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&order.stderr);
+    assert_eq!(order.status.code(), Some(1), "{err}");
+    assert!(err.contains("[approved-catalog-only]"), "{err}");
+    assert!(!d.join("order.pdf").exists());
 }
 
 /// A job's number is typed by hand: one outside the series the rules'

@@ -49,31 +49,49 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    /// Warns of a price list's sign-off dated after `today`: a date typed
-    /// with the wrong year or month, or a sign-off entered before it was
-    /// given. Only the first shows in the rules alone, when the date falls
-    /// after the list took effect (`approved-after-effective`); a list
-    /// that takes effect later still would pass. Kept out of validation,
-    /// which depends on the rule files only: the command passes its day.
+    /// A price list's sign-off dated after `today` has not been given: a
+    /// date typed with the wrong year or month, or a sign-off entered
+    /// before it was given. It does not count (四（一）5: nothing is used
+    /// before the leader has signed), so every status is taken as it stands
+    /// today, and each such sign-off is warned of. Only some show in the
+    /// rules alone, when the date falls after the list took effect
+    /// (`approved-after-effective`); a list that takes effect later still
+    /// would pass. Kept out of validation, which depends on the rule files
+    /// only: the command passes its day.
     pub fn check_signoff_dates(&mut self, today: chrono::NaiveDate) {
-        let Some(rules) = &self.rules else { return };
-        for c in &rules.catalogs {
-            for s in &c.approval.value.signoffs {
-                if s.date.value > today {
-                    self.diagnostics.push(
-                        Diagnostic::warning(
-                            "signed-in-future",
-                            format!(
-                                "a sign-off of price list {} is dated {}, after today ({today})",
-                                c.version.value, s.date.value
-                            ),
-                        )
-                        .at(s.date.loc, "not yet come")
-                        .hint("a sign-off is dated the day it is given: check the year and the month, or enter it once given"),
-                    );
-                }
+        let Some(rules) = &mut self.rules else { return };
+        let mut found = Vec::new();
+        for (i, c) in rules.catalogs.iter().enumerate() {
+            let ahead: Vec<_> = c
+                .approval
+                .value
+                .signoffs
+                .iter()
+                .filter(|s| s.date.value > today)
+                .collect();
+            if ahead.is_empty() {
+                continue;
+            }
+            let now = crate::approval::catalog_status_on(rules, c, today);
+            for s in ahead {
+                found.push(
+                    Diagnostic::warning(
+                        "signed-in-future",
+                        format!(
+                            "a sign-off of price list {} is dated {}, after today ({today}): it does not count until then",
+                            c.version.value, s.date.value
+                        ),
+                    )
+                    .at(s.date.loc, "not yet come")
+                    .hint(format!("the price list as of today: {}", now.describe()))
+                    .hint("a sign-off is dated the day it is given: check the year and the month, or enter it once given"),
+                );
+            }
+            if let Some(slot) = rules.catalog_status.get_mut(i) {
+                *slot = now;
             }
         }
+        self.diagnostics.extend(found);
     }
 
     /// Holds every price list up to the policies `on: catalog`, as
