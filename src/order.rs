@@ -389,6 +389,22 @@ impl PricedOrder {
     pub fn total(&self) -> Money {
         self.item.total
     }
+
+    /// The years whose working days the order's policies count: the year
+    /// it was completed, the next one too when completed in December (the
+    /// next working day after 12-31 is in January), and the year checked.
+    pub fn calendar_years(&self) -> Vec<i32> {
+        use chrono::Datelike;
+        let mut years = Vec::new();
+        if let Some(done) = self.completed_on {
+            years.push(done.year());
+            if done.month() == 12 {
+                years.push(done.year() + 1);
+            }
+        }
+        years.extend(self.verified_on.map(|d| d.year()));
+        years
+    }
 }
 
 fn missing(field: &str, what: &str, o: &OrderInput) -> Diagnostic {

@@ -72,6 +72,12 @@ pub fn check(
                 }
             }
         }
+        // The day "the next working day" came to, which the record's
+        // fields do not show (a make-up Sunday, a day after 春节).
+        let counted = p.condition.calendar_values(&env);
+        if !counted.is_empty() {
+            d = d.hint(format!("by the calendar: {}", counted.join(", ")));
+        }
         d = d.hint(p.message.clone());
         if let Some(c) = &p.clause {
             d = d.hint(format!("客户特约服务工作规程 {c}"));

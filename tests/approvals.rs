@@ -452,6 +452,50 @@ fn every_sample_policy_is_enforced() {
             "{file}: policy {policy} not reported:\n{err}"
         );
     }
+    // The day the calendar counted is said: the fields alone do not show
+    // why a check on 10-09 is late.
+    let (_, _, err) = feebook(
+        &[
+            "police",
+            &format!("{fixtures}/order-late-verification.yaml"),
+        ],
+        &dir,
+    );
+    assert!(
+        err.contains("= help: by the calendar: next_workday(completed_on) = 2026-10-08"),
+        "{err}"
+    );
+    assert!(!err.contains("calendar-year"), "{err}");
+    // Without the year's holidays, 国庆节 would count as working days:
+    // `police` and `order` say so, as `bill` does.
+    let rules = dir.join("rules-2025-holidays");
+    std::fs::create_dir_all(&rules).unwrap();
+    for (name, text) in feebook::rules::embedded::FILES {
+        let text: String = text
+            .lines()
+            .filter(|l| {
+                !(l.contains("from: 2026-") || l.contains("date: 2026-")) || !l.contains("name:")
+            })
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(rules.join(name), text).unwrap();
+    }
+    for command in ["police", "order"] {
+        let (_, _, err) = feebook(
+            &[
+                command,
+                &format!("{fixtures}/order-late-verification.yaml"),
+                "--rules",
+                rules.to_str().unwrap(),
+                "--preview",
+            ][..if command == "police" { 4 } else { 5 }],
+            &dir,
+        );
+        assert!(
+            err.contains("warning[calendar-year]: the calendar lists no public holidays in 2026"),
+            "{command}: {err}"
+        );
+    }
     // A late check with its reason written down is what the procedure
     // asks for: no longer refused (the date is not to be moved instead).
     let late = std::fs::read_to_string(format!("{fixtures}/order-late-verification.yaml")).unwrap();

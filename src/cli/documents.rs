@@ -737,6 +737,11 @@ pub fn order(
         let input = file.to_input();
         let priced = feebook::order::price_order(&rules, &input, SPECIMEN, &jobs)
             .map_err(|p| report(&p, &sources))?;
+        if let Some(w) =
+            feebook::calendar::missing_years_warning(&rules.calendar, priced.calendar_years())
+        {
+            eprint!("{}", diagnostic::render_all(&[w], &sources));
+        }
         let results = policy::check(
             &rules,
             RecordKind::Order,

@@ -38,6 +38,9 @@ pub fn run(
         let mut results = Vec::new();
         let mut shown: Vec<Diagnostic> = Vec::new();
         let mut records = 0;
+        // The years the orders' working days are counted in: one warning
+        // for those the calendar has no holidays of.
+        let mut years: Vec<i32> = Vec::new();
         for f in files {
             let ext = f
                 .extension()
@@ -148,6 +151,7 @@ pub fn run(
                 results.extend(problems);
                 for (input, o) in &orders {
                     records += 1;
+                    years.extend(o.calendar_years());
                     let label = format!("work order {}", o.number);
                     results.extend(policy::check(
                         &rules,
@@ -158,6 +162,9 @@ pub fn run(
                     ));
                 }
             }
+        }
+        if let Some(w) = feebook::calendar::missing_years_warning(&rules.calendar, years) {
+            results.push(w);
         }
         // Said in the verdict, so that nobody takes a payment for checked
         // against a journal that was not there.

@@ -48,6 +48,9 @@ pub(super) struct Checked {
     /// `sum(table, ...)` calls: the span of the call and its op, so an
     /// explanation can show the total instead of the per-row formula.
     pub table_sums: Vec<(Span, u32)>,
+    /// Calls of the calendar's functions (`next_workday(completed_on)`),
+    /// so that a policy breached can show the day it counted.
+    pub calendar_calls: Vec<(Span, u32)>,
 }
 
 /// Static type of a checked sub-expression: a real type, or the `none`
@@ -86,6 +89,7 @@ pub(super) fn check(ast: &Node, scope: &Scope) -> Result<Checked, Vec<ExprError>
         narrowed: Vec::new(),
         uses_calendar: false,
         table_sums: Vec::new(),
+        calendar_calls: Vec::new(),
     };
     let root = c.expr(ast);
     let ty = match root.map(|t| t.ty) {
@@ -110,6 +114,7 @@ pub(super) fn check(ast: &Node, scope: &Scope) -> Result<Checked, Vec<ExprError>
                 names: c.names,
                 uses_calendar: c.uses_calendar,
                 table_sums: c.table_sums,
+                calendar_calls: c.calendar_calls,
             })
         }
         // With no errors, the expression used a program line that itself
@@ -128,6 +133,7 @@ struct Checker<'a> {
     narrowed: Vec<Key>,
     uses_calendar: bool,
     table_sums: Vec<(Span, u32)>,
+    calendar_calls: Vec<(Span, u32)>,
 }
 
 /// The type a bare number literal takes when it meets a typed operand.
@@ -1073,7 +1079,9 @@ impl<'a> Checker<'a> {
                 } else {
                     (Op::IsWorkday(d.id), Type::Bool)
                 };
-                self.emit(mark, op, span, Ty::T(ty), d.nullable, false)
+                let t = self.emit(mark, op, span, Ty::T(ty), d.nullable, false)?;
+                self.calendar_calls.push((span, t.id));
+                Some(t)
             }
             _ => {
                 let hint = if self.scope.lookup(func).is_some() {

@@ -104,6 +104,26 @@ impl Expr {
         self.substituted(env, &[])
     }
 
+    /// Each call of a calendar function, as written, with its value for
+    /// `env`: `next_workday(completed_on) = 2027-01-31`. What a reader of a
+    /// breached policy cannot see in the record's own fields.
+    pub fn calendar_values(&self, env: &Env<'_>) -> Vec<String> {
+        let cx = Ctx {
+            env: *env,
+            locals: &[],
+            row: &[],
+        };
+        self.checked
+            .calendar_calls
+            .iter()
+            .filter_map(|&(span, id)| {
+                let call = self.src.get(span.start as usize..span.end as usize)?;
+                let value = self.checked.code.eval(id, &cx).ok()?;
+                (!value.is_null()).then(|| format!("{call} = {}", show_value(&value, None)))
+            })
+            .collect()
+    }
+
     pub(super) fn substituted(&self, env: &Env<'_>, locals: &[Value]) -> String {
         let cx = Ctx {
             env: *env,
