@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use crate::diagnostic::{Diagnostic, Label, Place};
 use crate::money::{self, Money, Rate};
 use crate::order::{PricedOrder, Settlement};
+use crate::rules::Rules;
 use crate::rules::model::TaxRounding;
 
 /// One customer's month: the orders finance bills (月结 and 长期协议; 即时结算
@@ -400,6 +401,37 @@ impl Summary {
         }
         s
     }
+}
+
+/// When a billing notice dated `date` falls due: `due_days` later, on a
+/// working day (the payment channels are open on working days only, so a
+/// due date on a Sunday or a holiday moves to the next working day). `None`
+/// when the rules set no `due_days`.
+pub fn due_date(rules: &Rules, date: NaiveDate) -> Option<NaiveDate> {
+    let days = rules.documents.billing_notice.as_ref()?.due_days?;
+    let due = date.checked_add_days(chrono::Days::new(days.into()))?;
+    Some(if rules.calendar.is_workday(due) {
+        due
+    } else {
+        rules.calendar.next_workday(due)
+    })
+}
+
+/// The day a month's work is all checked: the latest service, completion
+/// or check (核对) date of the orders billed. Finance bills after the
+/// supervisors' check (四（二）7, 9–10), so no notice is dated before it.
+pub fn checked_by(orders: &[PricedOrder]) -> Option<(NaiveDate, &PricedOrder)> {
+    orders
+        .iter()
+        .filter(|o| billed(o))
+        .filter_map(|o| {
+            [Some(o.service_date), o.completed_on, o.verified_on]
+                .into_iter()
+                .flatten()
+                .max()
+                .map(|d| (d, o))
+        })
+        .max_by(|a, b| (a.0, &a.1.number).cmp(&(b.0, &b.1.number)))
 }
 
 /// The first day of the month after `period`: the date a month's billing

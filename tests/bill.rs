@@ -555,18 +555,64 @@ fn notices_are_not_dated_before_the_work() {
             date,
         ]
     };
-    let (code, _, err) = bill(&dir, &args("2026-11-29"), None);
-    assert_eq!(code, 2, "{err}");
-    assert!(
-        err.contains("--date 2026-11-29 is before the work it bills")
-            && err.contains("was served on 2026-11-30"),
+    // Nor before the supervisors' check of the last order (四（二）7, 9–10):
+    // the sample month's last orders were checked on 12-01.
+    for date in ["2026-11-29", "2026-11-30"] {
+        let (code, _, err) = bill(&dir, &args(date), None);
+        assert_eq!(code, 2, "{err}");
+        assert!(
+            err.contains(&format!("--date {date} is before the work it bills"))
+                && err.contains("was checked on 2026-12-01"),
+            "{err}"
+        );
+        assert!(!dir.join("out").exists() && !dir.join("journal.sqlite").exists());
+    }
+    // The day of the last check is early enough.
+    let (code, out, err) = bill(&dir, &args("2026-12-01"), None);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("TZ202612-0001"), "{out}");
+}
+
+/// Work done at the month's end and checked days later (after a holiday,
+/// with the delay's reason) is billed the day it is checked: by default
+/// the notice is not dated before that. One overdue when sent is warned of.
+#[test]
+fn the_default_date_waits_for_the_last_check() {
+    let dir = temp("date-check");
+    let csv = dir.join("late.csv");
+    std::fs::write(
+        &csv,
+        "单号,登记日期,客户名称,地址,服务项目,数量,服务日期,结算方式,完成日期,客户签字,核对人,核对日期,核对延误原因\n\
+         WX202611-00001,2026-11-30,孙晓明,华庭大厦 12 层 1203 室,复印,10,2026-11-30,月结,2026-11-30,是,陈静,2026-12-03,主管出差\n",
+    )
+    .unwrap();
+    let (code, out, err) = bill(
+        &dir,
+        &[
+            csv.to_str().unwrap(),
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let notice =
+        std::fs::read_to_string(dir.join("out/billing-notice-TZ202612-0001-孙晓明.json")).unwrap();
+    let notice: serde_json::Value = serde_json::from_str(&notice).unwrap();
+    assert_eq!(notice["header"]["date"]["iso"], "2026-12-03");
+    assert_eq!(notice["due_date"]["iso"], "2026-12-18");
+    assert!(out.contains("TZ202612-0001"), "{out}");
+    // The notices fall due 15 days on, in 2026: long before any day this
+    // test runs after 2026-12-18, and then said.
+    let overdue =
+        chrono::Local::now().date_naive() > chrono::NaiveDate::from_ymd_opt(2026, 12, 18).unwrap();
+    assert_eq!(
+        err.contains("warning: the notices dated 2026-12-03 fall due on"),
+        overdue,
         "{err}"
     );
-    assert!(!dir.join("out").exists() && !dir.join("journal.sqlite").exists());
-    // The day of the last order is early enough.
-    let (code, out, err) = bill(&dir, &args("2026-11-30"), None);
-    assert_eq!(code, 0, "{err}");
-    assert!(out.contains("TZ202611-0001"), "{out}");
 }
 
 /// A character no font has in a customer's name is a problem of its row and

@@ -256,29 +256,43 @@ pub fn run(
             );
             return Err(PROBLEMS);
         }
-        let date = o.date.unwrap_or_else(|| batch::notice_date(period));
-        // A mistyped --date would number the notices in another month's
-        // series and make them due before the work was done.
-        let last = orders
-            .iter()
-            .filter(|o| batch::billed(o))
-            .max_by_key(|o| (o.service_date, &o.number));
+        // Finance bills the month's work once it is checked (四（二）7,
+        // 9–10): by default the notices are dated the first of the next
+        // month, or the day the last order was checked when that is later
+        // (orders done on 12-31 and checked after 元旦). A mistyped --date
+        // would number the notices in another month's series and make them
+        // due before the work was done.
+        let checked = batch::checked_by(&orders);
+        let default_date = checked.map_or(first_after, |(d, _)| d.max(first_after));
+        let date = o.date.unwrap_or(default_date);
         if let Some(problem) = feebook::issue::date_problem(date, super::today()) {
             eprintln!(
                 "error: the billing notices cannot be dated so: {problem}\n  = help: check the year of --month or --date"
             );
             return Err(USAGE);
         }
-        if let Some(last) = last.filter(|l| date < l.service_date) {
+        if let Some((day, last)) = checked.filter(|(day, _)| date < *day) {
+            let what = if last.verified_on == Some(day) {
+                "checked"
+            } else if last.completed_on == Some(day) {
+                "completed"
+            } else {
+                "served"
+            };
             eprintln!(
-                "error: --date {date} is before the work it bills: order {} ({}) was served on {}\n  = help: date the notices on or after {}; without --date they are dated {}",
-                last.number,
-                last.customer,
-                last.service_date,
-                last.service_date,
-                batch::notice_date(period)
+                "error: --date {date} is before the work it bills: order {} ({}) was {what} on {day}\n  = help: date the notices on or after {day}; without --date they are dated {default_date}",
+                last.number, last.customer,
             );
             return Err(USAGE);
+        }
+        // Notices already overdue when sent: the date is a day long past
+        // (the default, a month billed late). Issued all the same, since
+        // the date may be right, but whoever sends them should know.
+        if let Some(due) = batch::due_date(&rules, date).filter(|due| *due < super::today()) {
+            eprintln!(
+                "warning: the notices dated {date} fall due on {due}, before today ({}): customers could not pay in time\n  = help: date them the day they are sent with --date",
+                super::today()
+            );
         }
         let mut bills = batch::group(&orders, rules.documents.tax_rounding);
         if let Some((k, n)) = shard {

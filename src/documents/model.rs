@@ -728,11 +728,6 @@ pub fn billing_notice(
     voided: bool,
 ) -> BillingNoticeDoc {
     let total: Money = orders.iter().map(|o| o.total()).sum();
-    let due_days = rules
-        .documents
-        .billing_notice
-        .as_ref()
-        .and_then(|b| b.due_days);
     BillingNoticeDoc {
         header: header(
             rules,
@@ -762,19 +757,7 @@ pub fn billing_notice(
         tax: tax.into(),
         total: total.into(),
         total_upper: total.to_upper(&rules.documents.upper_style),
-        // Due on a working day: the payment channels are open on working
-        // days only, so a due date on a Sunday or a holiday moves to the
-        // next working day.
-        due_date: due_days
-            .and_then(|d| date.checked_add_days(chrono::Days::new(d.into())))
-            .map(|due| {
-                if rules.calendar.is_workday(due) {
-                    due
-                } else {
-                    rules.calendar.next_workday(due)
-                }
-            })
-            .map(Into::into),
+        due_date: crate::batch::due_date(rules, date).map(Into::into),
         channels: rules
             .organization
             .payment_channels
