@@ -586,3 +586,24 @@ fn a_price_list_copied_is_one_duplicate() {
         render_all(&loaded.diagnostics, &loaded.sources)
     );
 }
+
+/// A new rate written as the tax again, in a file of its own that sorts
+/// first: one `duplicate-id`, with where a new rate goes, and not also a
+/// gap in every price list for the rates the copy leaves out.
+#[test]
+fn a_tax_written_again_for_a_new_rate_is_one_error() {
+    let mut files = sample_files();
+    files.push((
+        "rules/taxes-2027.yaml".into(),
+        "taxes:\n  vat_services:\n    name: 增值税\n    rates:\n      - {rate: 5%, from: 2027-01-16}\n"
+            .into(),
+    ));
+    let loaded = rules::load_texts(Origin::Embedded, files);
+    let rendered = render_all(&loaded.diagnostics, &loaded.sources);
+    let codes: Vec<_> = loaded.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["duplicate-id"], "{rendered}");
+    assert!(
+        rendered.contains("goes under the existing tax's `rates:`"),
+        "{rendered}"
+    );
+}

@@ -325,6 +325,10 @@ struct Checker<'a> {
     /// the one defined id close to it with its place (see
     /// [`Checker::misspelt_definitions`]).
     unknowns: Vec<Unknown>,
+    /// Ids defined twice, by kind (`tax`): what the second definition says
+    /// is not merged, so checks of that id would report the copy's
+    /// absence, not a mistake of the rules.
+    duplicated: HashSet<(String, String)>,
 }
 
 /// An unknown reference, for [`Checker::misspelt_definitions`].
@@ -347,6 +351,7 @@ pub fn check(
         diags: Vec::new(),
         ids: HashMap::new(),
         unknowns: Vec::new(),
+        duplicated: HashSet::new(),
     };
     let rules = c.run(files);
     c.misspelt_definitions();
@@ -958,14 +963,24 @@ impl Checker<'_> {
     fn merge<V>(&mut self, kind: &str, into: &mut IdMap<V>, from: IdMap<V>) {
         for (id, v) in from.0 {
             if let Some((first, _)) = into.get_entry(&id.value) {
+                // A new rate of a tax is the commonest reason to write a
+                // tax again (in a file of its own, from the day it changes).
+                let hint = if kind == "tax" {
+                    "a tax's rate that changes from a date goes under the existing tax's `rates:`, with `until:` on the rate it replaces; otherwise rename one of them or delete the copy".to_string()
+                } else {
+                    format!(
+                        "rename one of them or delete the copy; {kind} ids must be unique across all rule files"
+                    )
+                };
                 let d = Diagnostic::error(
                     "duplicate-id",
                     format!("{kind} `{}` is defined twice", id.value),
                 )
                 .at(id.loc, "defined again here")
                 .also(first.loc, "first defined here")
-                .hint(format!("rename one of them or delete the copy; {kind} ids must be unique across all rule files"));
+                .hint(hint);
                 self.push(d);
+                self.duplicated.insert((kind.to_string(), id.value.clone()));
             } else {
                 into.0.push((id, v));
             }
@@ -1923,7 +1938,11 @@ impl Checker<'_> {
             let mut seen: HashSet<&str> = HashSet::new();
             for item in &c.items {
                 let id = item.tax.value.as_str();
-                if !seen.insert(id) {
+                if !seen.insert(id)
+                    || self
+                        .duplicated
+                        .contains(&("tax".to_string(), id.to_string()))
+                {
                     continue;
                 }
                 let Some(tax) = taxes.get(id) else { continue };
