@@ -607,3 +607,44 @@ fn a_tax_written_again_for_a_new_rate_is_one_error() {
         "{rendered}"
     );
 }
+
+/// 0.5 meant as 0.5% reads as 50%: a tax rate no tax has is a warning that
+/// says how the number was read; 25% written as such only asks for a check.
+#[test]
+fn a_tax_rate_far_above_any_vat_rate_is_a_warning() {
+    for (written, says) in [
+        (
+            "0.5",
+            "a number without `%` is a fraction: 0.5 is 50%; for 0.5% write `0.5%`",
+        ),
+        ("25%", "check the rate against the tax authority's notice"),
+    ] {
+        let loaded = rules::load_texts(
+            Origin::Embedded,
+            sample_edited(
+                "rules/taxes.yaml",
+                "- {rate: 6%, from: 2016-05-01}",
+                &format!("- {{rate: {written}, from: 2016-05-01}}"),
+            ),
+        );
+        let shown = render_all(&loaded.diagnostics, &loaded.sources);
+        assert!(loaded.rules.is_some(), "a warning keeps the rules usable");
+        let codes: Vec<_> = loaded
+            .diagnostics
+            .iter()
+            .map(|d| (d.code, d.is_error()))
+            .collect();
+        assert_eq!(codes, [("unusual-tax-rate", false)], "{shown}");
+        assert!(shown.contains(says), "{shown}");
+    }
+    // 13%, the highest VAT rate, is not unusual.
+    let loaded = rules::load_texts(
+        Origin::Embedded,
+        sample_edited(
+            "rules/taxes.yaml",
+            "- {rate: 6%, from: 2016-05-01}",
+            "- {rate: 13%, from: 2016-05-01}",
+        ),
+    );
+    assert!(loaded.diagnostics.is_empty());
+}

@@ -341,6 +341,10 @@ struct Unknown {
     close: Option<(String, crate::source::Loc)>,
 }
 
+/// Above this a tax rate is warned of: China's VAT rates are 13% at most,
+/// and a surcharge on top does not double them.
+const UNUSUAL_TAX_RATE: Decimal = Decimal::from_parts(20, 0, 0, false, 2);
+
 /// Merges and checks parsed rule files.
 pub fn check(
     sources: &Sources,
@@ -1160,8 +1164,37 @@ impl Checker<'_> {
                 );
             }
             // The range of a rate (0% to 100%) is checked when it is read
-            // (`Rate`), with the place; here only the periods.
+            // (`Rate`), with the place; here the periods, and a rate no tax
+            // has (0.5 meant as 0.5% reads as 50%).
             for r in &tax.rates {
+                let rate = r.value.rate.value;
+                if rate.fraction() > UNUSUAL_TAX_RATE {
+                    let written = self
+                        .sources
+                        .slice(r.value.rate.loc)
+                        .trim()
+                        .trim_matches(['"', '\'']);
+                    let bare = !written.is_empty() && !written.contains(['%', '％']);
+                    let hint = if bare {
+                        format!(
+                            "a number without `%` is a fraction: {written} is {}; for {written}% write `{written}%`",
+                            crate::quote::percent(rate.fraction())
+                        )
+                    } else {
+                        "check the rate against the tax authority's notice (China's VAT is 13% at most)".to_string()
+                    };
+                    self.push(
+                        Diagnostic::warning(
+                            "unusual-tax-rate",
+                            format!(
+                                "a tax rate of {} is far above any VAT rate",
+                                crate::quote::percent(rate.fraction())
+                            ),
+                        )
+                        .at(r.value.rate.loc, "this rate")
+                        .hint(hint),
+                    );
+                }
                 if let Some(until) = &r.value.until
                     && until.value < r.value.from.value
                 {
