@@ -620,14 +620,44 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
             .iter()
             .map(|i| format!("{} ({})", i.id.value, i.name.value))
             .collect();
+        // An item of another version (removed from this one, or added
+        // later) is not a typo: say which lists have it and when.
+        let elsewhere: Vec<String> = rules
+            .catalogs
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| {
+                c.items
+                    .iter()
+                    .any(|i| i.id.value == req.item || i.name.value == req.item.trim())
+            })
+            .map(|(i, c)| {
+                let end = crate::rules::catalog_end(&rules.catalogs, i);
+                match end {
+                    Some(e) => format!("{} ({} to {e})", c.version.value, c.effective_from.value),
+                    None => format!("{} (from {})", c.version.value, c.effective_from.value),
+                }
+            })
+            .collect();
         let d = Diagnostic::error(
             "unknown-item",
             format!(
-                "no item `{}` in price list {}",
-                req.item, catalog.version.value
+                "no item `{}` in price list {}, in force on {}",
+                req.item, catalog.version.value, req.date
             ),
-        )
-        .hint_opt(did_you_mean(req.item, ids.iter().chain(&names).copied()))
+        );
+        let d = if elsewhere.is_empty() {
+            d.hint_opt(did_you_mean(req.item, ids.iter().chain(&names).copied()))
+        } else {
+            d.hint(format!(
+                "`{}` is in price list{} {}, not in {}: it is not offered on {}",
+                req.item,
+                if elsewhere.len() == 1 { "" } else { "s" },
+                elsewhere.join(", "),
+                catalog.version.value,
+                req.date
+            ))
+        }
         .hint(format!("items: {}", listed.join(", ")));
         return Err(vec![at(d, &req.item_place, "not in the price list")]);
     };

@@ -284,6 +284,52 @@ fn catalogue_pricing_errors() {
         code(req("copying", "10", "2026-01-05", &[("rent", "3000")])),
         "unknown-input"
     );
+    // A typo is answered with the likely item.
+    let hints = price_item(&r, &req("indoor-cleanin", "10", "2026-01-05", &[])).unwrap_err()[0]
+        .hints
+        .join("\n");
+    assert!(hints.contains("did you mean `indoor-cleaning`?"), "{hints}");
+}
+
+/// An item the price list in force dropped is not a typo: the error says
+/// which lists have it, and when they were in force.
+#[test]
+fn an_item_of_another_price_list_says_where_it_is() {
+    let files: Vec<(String, String)> = rules::embedded::FILES
+        .iter()
+        .map(|(n, t)| {
+            let t = if *n == "catalog-2026.yaml" {
+                t.replace(
+                    "id: laundry\n      name: 洗衣服务",
+                    "id: washing\n      name: 洗涤",
+                )
+            } else {
+                t.to_string()
+            };
+            (format!("rules/{n}"), t)
+        })
+        .collect();
+    let loaded = rules::load_texts(rules::Origin::Embedded, files);
+    let r = loaded.rules.expect("rules");
+    for item in ["laundry", "洗衣服务"] {
+        let req = ItemRequest {
+            item,
+            quantity: dec("3"),
+            date: d("2026-03-02"),
+            inputs: Default::default(),
+            item_place: None,
+            quantity_place: None,
+            date_place: None,
+        };
+        let e = &price_item(&r, &req).unwrap_err()[0];
+        assert_eq!(e.code, "unknown-item");
+        assert_eq!(
+            e.hints[0],
+            format!(
+                "`{item}` is in price list 2025-01 (2025-01-01 to 2025-12-31), not in 2026-01: it is not offered on 2026-03-02"
+            )
+        );
+    }
 }
 
 /// Hours given for a cost per day: exact when the division ends, else

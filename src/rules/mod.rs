@@ -11,6 +11,7 @@ mod validate;
 
 use std::path::{Path, PathBuf};
 
+pub(crate) use validate::catalog_end;
 pub use validate::{
     CompiledChain, CompiledFormula, CompiledPolicy, CompiledStep, InputDef, LABOUR_COLUMNS,
     LineDef, MATERIALS_COLUMNS, Rules, input_type_name, parse_default, scalar_type, type_name,
