@@ -1691,46 +1691,68 @@ fn skip_invalid_sets_aside_bad_rows_not_whole_files() {
 /// not left recorded without its register and summary.
 #[test]
 fn a_closed_output_pipe_does_not_stop_the_run_halfway() {
-    let dir = temp("closed-pipe");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_feebook"))
-        .arg("bill")
-        .args(SAMPLE_MONTH_JSON)
-        .arg("--journal")
-        .arg(dir.join("journal.sqlite"))
-        .arg("-o")
-        .arg(dir.join("out"))
-        .current_dir(ROOT)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Closed before the run writes a line.
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let names: Vec<String> = files(&dir.join("out"))
-        .into_iter()
-        .map(|(n, _)| n)
-        .collect();
-    assert_eq!(
-        names
-            .iter()
-            .filter(|n| n.starts_with("billing-notice-"))
-            .count(),
-        73
-    );
-    for name in ["register-2026-11.json", "summary-2026-11.json"] {
-        assert!(names.iter().any(|n| n == name), "{name} missing: {names:?}");
+    // The sample month with a column nothing reads and a row given twice:
+    // warnings on standard error before, between and after the files
+    // (`feebook bill … --skip-invalid 2>&1 | head -1`).
+    let sample = std::fs::read_to_string(format!("{ROOT}/samples/orders/2026-11.csv")).unwrap();
+    let mut lines: Vec<String> = sample.lines().map(|l| format!("{l},")).collect();
+    lines[0] = format!("{}材料杂费", lines[0]);
+    lines.push(lines[1].clone());
+    for closed_stderr in [false, true] {
+        let dir = temp(&format!("closed-pipe-{closed_stderr}"));
+        let csv = dir.join("2026-11.csv");
+        std::fs::write(&csv, lines.join("\n")).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_feebook"))
+            .arg("bill")
+            .arg(&csv)
+            .args(["--month", "2026-11", "--format", "json", "--skip-invalid"])
+            .arg("--journal")
+            .arg(dir.join("journal.sqlite"))
+            .arg("-o")
+            .arg(dir.join("out"))
+            .current_dir(ROOT)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Closed before the run writes a line.
+        drop(child.stdout.take());
+        if closed_stderr {
+            drop(child.stderr.take());
+        }
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "stderr closed: {closed_stderr}: {err}"
+        );
+        if !closed_stderr {
+            assert!(err.contains("1 row skipped"), "{err}");
+        }
+        let names: Vec<String> = files(&dir.join("out"))
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(
+            names
+                .iter()
+                .filter(|n| n.starts_with("billing-notice-"))
+                .count(),
+            73
+        );
+        for name in [
+            "register-2026-11.json",
+            "summary-2026-11.json",
+            "rejected-2026-11.csv",
+        ] {
+            assert!(names.iter().any(|n| n == name), "{name} missing: {names:?}");
+        }
+        assert!(
+            !names.iter().any(|n| n.ends_with(".tmp")),
+            "no temporary file left: {names:?}"
+        );
     }
-    assert!(
-        !names.iter().any(|n| n.ends_with(".tmp")),
-        "no temporary file left: {names:?}"
-    );
 }
 
 /// Billing a month again (orders corrected after a void) does not replace

@@ -1,5 +1,25 @@
 //! Command definitions and dispatch.
 
+// std's `eprintln!` and `eprint!` panic when standard error is closed
+// (`feebook bill … 2>&1 | head -1`): a run would stop wherever it next
+// wrote a warning, between writing its files and recording them. These
+// shadow them for the whole CLI (defined before its modules, so in scope in
+// each): a message that cannot be shown is dropped, and the exit code
+// still tells how the run ended.
+macro_rules! eprintln {
+    () => {
+        $crate::cli::to_stderr("\n")
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::to_stderr(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+macro_rules! eprint {
+    ($($arg:tt)*) => {
+        $crate::cli::to_stderr(&format!($($arg)*))
+    };
+}
+
 mod approve;
 mod bill;
 mod check;
@@ -414,6 +434,16 @@ pub fn out(text: &str) {
         eprintln!("error: cannot write the output: {e}");
         std::process::exit(USAGE as i32);
     }
+}
+
+/// Writes to standard error, as the CLI's `eprintln!` does: a closed or
+/// failing standard error loses the message, never the run.
+pub fn to_stderr(text: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr
+        .write_all(text.as_bytes())
+        .and_then(|()| stderr.flush());
 }
 
 /// What [`out`] keeps back while a command holds its output.
