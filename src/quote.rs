@@ -338,7 +338,7 @@ pub fn price_job(rules: &Rules, job: &JobFile) -> Result<Quote, Vec<Diagnostic>>
         } else {
             format!("quote {} revision {k}", job.number.value)
         };
-        let labour = price_labour(rules, v.labour, &mut problems);
+        let labour = price_labour(rules, v.labour, job.date.value, &mut problems);
         let materials = price_materials(v.materials, &mut problems);
         // The sheet prints each list's total, whatever the formula does
         // with the rows.
@@ -544,9 +544,11 @@ pub fn percent(f: Decimal) -> String {
     )
 }
 
+/// The labour rows, at the personnel costs in force on the job's `date`.
 fn price_labour(
     rules: &Rules,
     rows: &[Sp<LabourLine>],
+    date: NaiveDate,
     problems: &mut Vec<Diagnostic>,
 ) -> Vec<LabourRow> {
     let mut out = Vec::new();
@@ -567,6 +569,7 @@ fn price_labour(
             );
             continue;
         };
+        let (standard, per) = cost.rate_on(date);
         let staff = l.staff.value.0;
         if staff <= Decimal::ZERO || !staff.fract().is_zero() {
             problems.push(
@@ -620,7 +623,7 @@ fn price_labour(
             continue;
         }
         let time = pricing::labour_time(
-            cost.per,
+            per,
             l.hours.as_ref().map(|h| h.value.0),
             l.days.as_ref().map(|d| d.value.0),
             rules.hours_per_day,
@@ -635,12 +638,12 @@ fn price_labour(
             (Some(r), _) => {
                 problems.push(
                     Diagnostic::error("override-without-reason", format!("the rate of `{}` is overridden without a reason", l.role.value))
-                        .at(r.loc, format!("the rules say {}", cost.rate.value))
+                        .at(r.loc, format!("the rules say {}", standard.value))
                         .hint("add `reason: …` saying why this job costs more or less than the rules' personnel cost"),
                 );
                 continue;
             }
-            (None, _) => cost.rate.value,
+            (None, _) => standard.value,
         };
         if rate.is_negative() {
             problems.push(
@@ -666,13 +669,13 @@ fn price_labour(
             title: cost.title.clone(),
             staff,
             time: time.normalize(),
-            time_unit: match cost.per {
+            time_unit: match per {
                 TimeUnit::Hour => "小时".into(),
                 TimeUnit::Day => "日".into(),
             },
             time_given: format!("{} {unit_given}", given.value.0.normalize()),
             rate,
-            standard_rate: cost.rate.value,
+            standard_rate: standard.value,
             override_reason: l.rate.as_ref().and(l.reason.clone()),
             amount,
         });

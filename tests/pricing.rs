@@ -511,3 +511,87 @@ proptest! {
         prop_assert_eq!(net.checked_add(tax).unwrap(), gross);
     }
 }
+
+/// A personnel cost raised from a date (`from`, the old rate under
+/// `earlier`) prices a job by its own date: the November job keeps its
+/// approved price, a job of January pays the new rate.
+#[test]
+fn a_personnel_cost_raised_from_a_date_leaves_earlier_jobs_alone() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let raised = "  plumber:\n    title: 管道工\n    department: engineering\n    rate: \"55.00\"\n    per: hour\n    from: 2027-01-01\n    earlier:\n      - {rate: \"40.00\", per: hour, until: 2025-12-31}\n      - {rate: \"45.00\", per: hour, until: 2026-12-31}\n";
+    let files: Vec<(String, String)> = rules::embedded::FILES
+        .iter()
+        .map(|(n, t)| {
+            let t = if *n == "organization.yaml" {
+                let old = "  plumber:\n    title: 管道工\n    department: engineering\n    rate: \"45.00\"\n    per: hour\n";
+                assert!(t.contains(old));
+                t.replace(old, raised)
+            } else {
+                t.to_string()
+            };
+            (format!("rules/{n}"), t)
+        })
+        .collect();
+    let loaded = rules::load_texts(rules::Origin::Embedded, files.clone());
+    assert!(
+        loaded.diagnostics.is_empty(),
+        "{}",
+        render_all(&loaded.diagnostics, &loaded.sources)
+    );
+    let r = loaded.rules.unwrap();
+    let path = format!("{root}/samples/jobs/BJ2026-0031-bathroom-waterproofing.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let price = |text: String| {
+        let mut sources = Sources::new();
+        let (_, job) = load_job(&mut sources, &path, text).unwrap();
+        price_job(&r, &job).unwrap_or_else(|e| panic!("{}", render_all(&e, &sources)))
+    };
+    let november = price(text.clone());
+    assert_eq!(november.total.to_string(), "2367.42");
+    let (status, _) = feebook::approval::quote_status(
+        &r,
+        &load_job(&mut Sources::new(), &path, text.clone())
+            .unwrap()
+            .1,
+        &november,
+    );
+    assert!(status.is_approved(), "{status:?}");
+    // Dated in the new year, the plumbers' 2 × 6 hours cost 55 an hour.
+    let january = price(text.replace("2026-11-", "2027-01-"));
+    let plumber = january.labour.iter().find(|l| l.role == "plumber").unwrap();
+    assert_eq!(plumber.rate.to_string(), "55.00");
+    assert_eq!(plumber.amount.to_string(), "660.00");
+    // And in 2025, the oldest rate.
+    let old = price(text.replace("2026-11-", "2025-06-"));
+    let plumber = old.labour.iter().find(|l| l.role == "plumber").unwrap();
+    assert_eq!(plumber.rate.to_string(), "40.00");
+
+    // The earlier rates must meet `rate` and follow one another.
+    for (from, to, code) in [
+        ("until: 2026-12-31}", "until: 2026-12-30}", "cost-gap"),
+        ("    from: 2027-01-01\n", "", "missing-field"),
+        ("until: 2025-12-31}", "until: 2027-12-31}", "date-order"),
+    ] {
+        let edit = (from, to);
+        let files: Vec<(String, String)> = files
+            .iter()
+            .map(|(n, t)| {
+                (
+                    n.clone(),
+                    if n == "rules/organization.yaml" {
+                        t.replace(edit.0, edit.1)
+                    } else {
+                        t.clone()
+                    },
+                )
+            })
+            .collect();
+        let loaded = rules::load_texts(rules::Origin::Embedded, files);
+        let codes: Vec<_> = loaded.diagnostics.iter().map(|d| d.code).collect();
+        assert!(
+            codes.contains(&code),
+            "{edit:?}: {}",
+            render_all(&loaded.diagnostics, &loaded.sources)
+        );
+    }
+}

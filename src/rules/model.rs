@@ -290,10 +290,49 @@ pub struct PersonnelCost {
     pub title: String,
     /// The department these staff belong to.
     pub department: Option<Sp<String>>,
-    /// Cost per person per `per`, in yuan, e.g. "45.00".
+    /// Cost per person per `per`, in yuan, e.g. "45.00": in force from
+    /// `from`, or always when `from` is not given.
     pub rate: Sp<Money>,
     /// Whether `rate` is per hour or per day.
     pub per: TimeUnit,
+    /// The day `rate` took effect. A job dated before it is priced with
+    /// the rate of `earlier` in force on its date, so that a new year's
+    /// cost does not change the price of a job quoted, and perhaps
+    /// approved, before it.
+    #[serde(default, deserialize_with = "crate::yaml::date::optional")]
+    pub from: Option<Sp<NaiveDate>>,
+    /// The rates `rate` replaced, oldest first, each with the last day it
+    /// applied: `- {rate: "45.00", per: hour, until: 2026-12-31}`.
+    #[serde(default)]
+    pub earlier: Vec<Sp<EarlierCost>>,
+}
+
+/// A personnel cost that has been replaced.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EarlierCost {
+    /// Cost per person per `per`, in yuan.
+    pub rate: Sp<Money>,
+    /// Whether `rate` is per hour or per day.
+    pub per: TimeUnit,
+    /// The last day this rate applied.
+    #[serde(deserialize_with = "crate::yaml::date::required")]
+    pub until: Sp<NaiveDate>,
+}
+
+impl PersonnelCost {
+    /// The rate and its unit in force on `date`: `rate` from `from` on,
+    /// else the first of `earlier` that had not ended by then (the oldest
+    /// also covers the days before it).
+    pub fn rate_on(&self, date: NaiveDate) -> (&Sp<Money>, TimeUnit) {
+        if self.from.as_ref().is_none_or(|f| date >= f.value) {
+            return (&self.rate, self.per);
+        }
+        self.earlier
+            .iter()
+            .find(|e| date <= e.value.until.value)
+            .map_or((&self.rate, self.per), |e| (&e.value.rate, e.value.per))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]

@@ -1121,6 +1121,65 @@ impl Checker<'_> {
                 self.unknown("department", dep, departments, "departments");
             }
             self.check_amount("personnel cost", &c.rate, ABSURD_PERSONNEL_COST, false);
+            for e in &c.earlier {
+                self.check_amount(
+                    "personnel cost",
+                    &e.value.rate,
+                    ABSURD_PERSONNEL_COST,
+                    false,
+                );
+            }
+            // The earlier rates and `rate` follow one another day by day:
+            // a job's date always finds one rate.
+            let Some(last) = c.earlier.last() else {
+                continue;
+            };
+            let Some(from) = &c.from else {
+                self.push(
+                    Diagnostic::error(
+                        "missing-field",
+                        "earlier personnel costs are given, but not the day `rate` took effect",
+                    )
+                    .at(last.value.until.loc, "the last earlier rate ends here")
+                    .hint(format!(
+                        "add `from: {}` beside `rate:`",
+                        last.value
+                            .until
+                            .value
+                            .succ_opt()
+                            .unwrap_or(last.value.until.value)
+                    )),
+                );
+                continue;
+            };
+            for pair in c.earlier.windows(2) {
+                if pair[1].value.until.value <= pair[0].value.until.value {
+                    self.push(
+                        Diagnostic::error(
+                            "date-order",
+                            "earlier personnel costs are listed oldest first, each ending after the one before",
+                        )
+                        .at(pair[1].value.until.loc, "ends no later than the rate above")
+                        .also(pair[0].value.until.loc, "the rate above ends here")
+                        .hint("order them by `until`, oldest first"),
+                    );
+                }
+            }
+            if last.value.until.value.succ_opt() != Some(from.value) {
+                let day_before = from.value.pred_opt().unwrap_or(from.value);
+                self.push(
+                    Diagnostic::error(
+                        "cost-gap",
+                        format!(
+                            "the last earlier rate ends on {}, but `rate` takes effect on {}: they must meet",
+                            last.value.until.value, from.value
+                        ),
+                    )
+                    .at(last.value.until.loc, "ends here")
+                    .also(from.loc, "`rate` from here")
+                    .hint(format!("end the earlier rate on {day_before}, the day before `from`")),
+                );
+            }
         }
     }
 
