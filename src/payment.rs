@@ -255,6 +255,74 @@ pub fn check(rules: &Rules, p: &Payment) -> Vec<Diagnostic> {
         ),
         _ => {}
     }
+    // The channel says how money comes in and who takes it: a payment that
+    // says otherwise is a mistake, or money taken outside the channel.
+    if let Some(channel) = channels.get(&p.channel.value) {
+        use crate::rules::model::ChannelKind;
+        let by_bank = channel.kind == ChannelKind::BankTransfer;
+        if by_bank != (p.method == Method::BankTransfer) {
+            problems.push(
+                Diagnostic::error(
+                    "method-not-channel",
+                    format!(
+                        "paid by {} through {} ({}), a channel for {}",
+                        p.method.label(),
+                        channel.name,
+                        p.channel.value,
+                        if by_bank { "bank transfers only" } else { "payments at a counter" }
+                    ),
+                )
+                .at(p.channel.loc, "not this method's channel")
+                .hint("a bank transfer comes through the bank channel; cash, card and the company's code are taken at a counter"),
+            );
+        }
+        // A role that takes money through some channel, but not this one.
+        // One that takes none (a member of the service staff) is the
+        // policies' to judge (no private settlement).
+        let receives_elsewhere = channels
+            .iter()
+            .any(|(_, c)| c.received_by.value == p.received_by.value);
+        if receives_elsewhere && channel.received_by.value != p.received_by.value {
+            problems.push(
+                Diagnostic::error(
+                    "receiver-not-channel",
+                    format!(
+                        "{} takes the money of {} ({}), not {}",
+                        rules.role_title(&channel.received_by.value),
+                        channel.name,
+                        p.channel.value,
+                        rules.role_title(&p.received_by.value)
+                    ),
+                )
+                .at(p.received_by.loc, "not who takes this channel's money")
+                .hint(format!(
+                    "write `received_by: {}`, or the channel the money came through",
+                    channel.received_by.value
+                )),
+            );
+        }
+    }
+    // Paid at the counter with its work order (四（二）13): a payment that
+    // names none is tied to no service.
+    if p.settlement.value == Settlement::Immediate
+        && p.kind() == PaymentKind::Fee
+        && !p.items.is_empty()
+        && p.items.iter().all(|i| {
+            i.value
+                .reference
+                .as_ref()
+                .is_none_or(|r| r.value.trim().is_empty())
+        })
+    {
+        problems.push(
+            Diagnostic::warning(
+                "no-work-order",
+                "the payment names no work order: nothing ties it to a service",
+            )
+            .at(p.settlement.loc, "paid at the counter")
+            .hint("a payment at the counter is made with its 特约服务/维修单 (四（二）13): write the order's number as each line's `reference`"),
+        );
+    }
     let mut seen: HashMap<&str, Loc> = HashMap::new();
     for item in &p.items {
         let Some(reference) = item.value.reference.as_ref() else {
@@ -483,6 +551,35 @@ fn check_counter_order(
         return Ok(());
     };
     if order.kind != DocKind::WorkOrder {
+        // A counter payment pays work orders: a notice or a receipt named
+        // here would be paid a second time, past the checks of its own.
+        let (what, hint) = match order.kind {
+            DocKind::BillingNotice => (
+                "a billing notice",
+                format!(
+                    "a billing notice is paid as a whole: `settlement: monthly` and `billing_notice: {key}`"
+                ),
+            ),
+            DocKind::Receipt => (
+                "a receipt",
+                "a receipt is not paid; name the work order the money is for".to_string(),
+            ),
+            _ => (
+                "another document",
+                "name the work order the money is for".to_string(),
+            ),
+        };
+        problems.push(
+            Diagnostic::error(
+                "not-a-work-order",
+                format!(
+                    "`{key}` is {what} ({}, {}), not a work order",
+                    order.party, order.date
+                ),
+            )
+            .at(loc, "not a work order")
+            .hint(hint),
+        );
         return Ok(());
     }
     if let Some(v) = &order.voided {

@@ -496,6 +496,17 @@ fn every_sample_policy_is_enforced() {
             "{command}: {err}"
         );
     }
+    // A tip written as a fee escapes no-gratuity, but names no work order:
+    // said, since nothing ties the money to a service (四（二）13).
+    let tip = std::fs::read_to_string(format!("{fixtures}/payment-gratuity.yaml"))
+        .unwrap()
+        .replace("kind: gratuity\n", "");
+    let tip_path = dir.join("tip-as-fee.yaml");
+    std::fs::write(&tip_path, tip).unwrap();
+    let (got, out, err) = feebook(&["police", tip_path.to_str().unwrap()], &dir);
+    assert_eq!(got, 0, "{err}");
+    assert!(out.contains("0 errors, 1 warning"), "{out}");
+    assert!(err.contains("warning[no-work-order]"), "{err}");
     // A late check with its reason written down is what the procedure
     // asks for: no longer refused (the date is not to be moved instead).
     let late = std::fs::read_to_string(format!("{fixtures}/order-late-verification.yaml")).unwrap();

@@ -718,6 +718,22 @@ fn a_billing_notice_is_receipted_once_and_in_full() {
     };
 
     // Each mistake is refused before a number is taken.
+    // The notice named as a counter payment's work order: it would be paid
+    // twice, once as a notice and once at the counter.
+    let counter = "date: 2026-12-02\npayer: 张文博\nitems:\n  - {description: 11月特约服务费, reference: TZ202612-0016, amount: \"361.50\"}\namount: \"361.50\"\nmethod: cash\nchannel: finance_counter\nreceived_by: finance\nsettlement: immediate\n";
+    refused("counter-notice.yaml", counter, &["not-a-work-order"]);
+    // Paid through a channel it did not come through, or taken by whoever
+    // does not take that channel's money.
+    refused(
+        "cash-by-bank.yaml",
+        &sample.replace("method: bank_transfer", "method: cash"),
+        &["method-not-channel"],
+    );
+    refused(
+        "wrong-receiver.yaml",
+        &sample.replace("received_by: finance", "received_by: service_center"),
+        &["receiver-not-channel"],
+    );
     refused(
         "partial.yaml",
         &sample

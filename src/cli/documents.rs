@@ -879,16 +879,18 @@ pub fn receipt(
             return Err(report(&[d], &sources));
         }
         let problems = payment::check(&rules, &p);
-        if !problems.is_empty() {
+        if problems.iter().any(Diagnostic::is_error) {
             return Err(report(&problems, &sources));
         }
-        let results = policy::check(
+        // Its warnings are shown with the policies' verdict.
+        let mut results = problems;
+        results.extend(policy::check(
             &rules,
             RecordKind::Payment,
             &policy::payment_record(&p),
             &format!("payment from {}", p.payer.value),
             &|f| payment::field_place(&p, f),
-        );
+        ));
         police(results, &sources)?;
         let r = renderer(render_args)?;
         let form = Form {

@@ -78,8 +78,9 @@ pub fn run(
                         for p in &ps {
                             records += 1;
                             let problems = payment::check(&rules, p);
-                            if !problems.is_empty() {
-                                results.extend(problems);
+                            let wrong = problems.iter().any(Diagnostic::is_error);
+                            results.extend(problems);
+                            if wrong {
                                 continue;
                             }
                             if opened.is_none() {
