@@ -567,6 +567,15 @@ fn notices_are_not_dated_before_the_work() {
         );
         assert!(!dir.join("out").exists() && !dir.join("journal.sqlite").exists());
     }
+    // Nor after today: a later month's series, unpayable until then.
+    let tomorrow = (chrono::Local::now().date_naive() + chrono::Days::new(1)).to_string();
+    let (code, _, err) = bill(&dir, &args(tomorrow.as_str()), None);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(&format!("--date {tomorrow} is after today")),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists() && !dir.join("journal.sqlite").exists());
     // The day of the last check is early enough.
     let (code, out, err) = bill(&dir, &args("2026-12-01"), None);
     assert_eq!(code, 0, "{err}");

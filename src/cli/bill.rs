@@ -271,6 +271,16 @@ pub fn run(
             );
             return Err(USAGE);
         }
+        // Dated ahead, the notices would open a later month's series and
+        // could not be paid until then (a receipt is never dated before
+        // the notice it pays).
+        if date > super::today() {
+            eprintln!(
+                "error: --date {date} is after today ({}): a billing notice is dated the day it is made\n  = help: leave out --date, or give today's date or an earlier one",
+                super::today()
+            );
+            return Err(USAGE);
+        }
         if let Some((day, last)) = checked.filter(|(day, _)| date < *day) {
             let what = if last.verified_on == Some(day) {
                 "checked"
