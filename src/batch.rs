@@ -139,6 +139,21 @@ pub fn party_key(text: &str) -> String {
         .collect()
 }
 
+/// What tells one customer from another by name: [`party_key`], without a
+/// contact person added in brackets at the end (`滨江云帆科技有限公司（周婷）`
+/// is 滨江云帆科技有限公司). A company at one address gets one notice a
+/// month (四（二）10), whichever of its staff asked for the work.
+pub fn customer_key(name: &str) -> String {
+    let key = party_key(name);
+    if key.ends_with(')')
+        && let Some(open) = key.rfind('(')
+        && open > 0
+    {
+        return key[..open].to_string();
+    }
+    key
+}
+
 /// Whether a payer is the customer: the same [`party_key`], or one of them
 /// the other with a contact person added in brackets (`滨江云帆科技有限公司`
 /// and `滨江云帆科技有限公司（周婷）`).
@@ -152,15 +167,15 @@ pub fn same_party(a: &str, b: &str) -> bool {
 }
 
 /// Groups the billed orders per customer and address (two 王伟 on
-/// different floors are two customers; see [`party_key`] for what counts
-/// as the same), sorted by name then address — the order numbers are
+/// different floors are two customers; see [`customer_key`] and
+/// [`party_key`] for what counts as the same), sorted by name then address — the order numbers are
 /// assigned in — so that the same month gives the same numbers. A notice
 /// shows the name and address as its first order writes them.
 pub fn group(orders: &[PricedOrder], rounding: TaxRounding) -> Vec<CustomerBill> {
     let mut by: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (i, o) in orders.iter().enumerate() {
         if billed(o) {
-            by.entry((party_key(&o.customer), party_key(&o.address)))
+            by.entry((customer_key(&o.customer), party_key(&o.address)))
                 .or_default()
                 .push(i);
         }
@@ -242,7 +257,7 @@ pub fn document_taxes(orders: &[&PricedOrder], rounding: TaxRounding) -> Vec<Rat
 /// to the others.
 pub fn shard_of(customer: &str, address: &str, n: usize) -> usize {
     let mut hasher = Sha256::new();
-    hasher.update(party_key(customer).as_bytes());
+    hasher.update(customer_key(customer).as_bytes());
     hasher.update([0]);
     hasher.update(party_key(address).as_bytes());
     let h = hasher.finalize();
@@ -327,7 +342,7 @@ pub fn summarize(
         billed_orders: bills.iter().map(|b| b.orders.len()).sum(),
         customers: orders
             .iter()
-            .map(|o| (party_key(&o.customer), party_key(&o.address)))
+            .map(|o| (customer_key(&o.customer), party_key(&o.address)))
             .collect::<std::collections::BTreeSet<_>>()
             .len(),
         notices: bills.len(),
@@ -464,6 +479,11 @@ mod tests {
         assert!(!same_party("滨江云帆科技有限公司", "滨江云帆科技"));
         assert!(!same_party("滨江云帆", "滨江云帆科技有限公司（周婷）"));
         assert!(!same_party("", "（周婷）"));
+        assert_eq!(
+            customer_key("滨江云帆科技有限公司（周婷）"),
+            "滨江云帆科技有限公司"
+        );
+        assert_eq!(customer_key("（周婷）"), "(周婷)");
     }
 
     /// A priced order of the sample rules whose total (and net) is `yuan`.
@@ -487,7 +507,8 @@ mod tests {
         o
     }
 
-    /// Spaces and full-width digits do not make another customer: one
+    /// Spaces, full-width digits and a contact in brackets do not make
+    /// another customer: one
     /// notice, named as its first order writes it, in one shard.
     #[test]
     fn one_customer_written_two_ways_gets_one_notice() {
@@ -499,7 +520,8 @@ mod tests {
         ];
         orders[0].address = "华庭大厦12层1203室".into();
         orders[1].address = "华庭大厦 １２ 层 1203 室 ".into();
-        orders[2].customer = "孙晓明 ".into();
+        // A contact named in brackets is still the customer (四（二）10).
+        orders[2].customer = "孙晓明 （王芳）".into();
         orders[3].address = "华庭大厦 12 层 1204 室".into();
         let bills = group(&orders, Default::default());
         assert_eq!(bills.len(), 2);

@@ -548,7 +548,7 @@ fn billed_before(
             && e.kind == DocKind::WorkOrder
             && !e.is_void()
         {
-            if feebook::batch::party_key(&e.party) != feebook::batch::party_key(customer) {
+            if feebook::batch::customer_key(&e.party) != feebook::batch::customer_key(customer) {
                 c.issued += 1;
                 c.lines.push(format!(
                     "{n} was issued by `feebook order` to {} ({}); this row bills it to {customer}",
