@@ -946,6 +946,39 @@ fn a_work_order_number_names_one_order() {
         "{err}"
     );
     assert!(!dir.join("out").exists(), "nothing written");
+    // Paid at the counter, the row is on no notice, but in the register
+    // and the summary: held to the order issued all the same.
+    let sample = std::fs::read_to_string(format!("{ROOT}/samples/orders/2026-11.csv")).unwrap();
+    let row = sample
+        .lines()
+        .find(|l| l.starts_with("WX202611-00001,"))
+        .unwrap();
+    assert!(row.contains(",月结,"), "{row}");
+    let counter = dir.join("counter.csv");
+    std::fs::write(
+        &counter,
+        sample.replace(row, &row.replace(",月结,", ",即时结算,")),
+    )
+    .unwrap();
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            counter.to_str().unwrap(),
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+            "--rules",
+            rules,
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("WX202611-00001 was issued by `feebook order` to 孙晓明 (2026-11-19); this row bills it to 冯丽"),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists(), "nothing written");
 
     let dir = temp("one-number-billed");
     let rules = shared_series_rules(&dir);

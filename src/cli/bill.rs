@@ -516,7 +516,7 @@ fn billed_before(
     wanted.dedup_by(|a, b| a.number == b.number);
     let mut c = Clashes::default();
     for o in wanted {
-        let (n, customer) = (o.number.as_str(), o.customer.as_str());
+        let n = o.number.as_str();
         let lines_before = c.lines.len();
         // A temporary job billed before, or issued on a work order, under
         // another order's number: its approved total would be charged
@@ -539,37 +539,7 @@ fn billed_before(
                 }
             }
         }
-        // A number `feebook order` issued names that work order: a row
-        // billing it to someone else, or for another item or amount, is
-        // another order under its number (a paper form numbered by hand in
-        // the same series), or the order's price changed since it was
-        // agreed, which the customer confirms again (四（二）5).
-        if let Some(e) = j.find(n)?
-            && e.kind == DocKind::WorkOrder
-            && !e.is_void()
-        {
-            if feebook::batch::customer_key(&e.party) != feebook::batch::customer_key(customer) {
-                c.issued += 1;
-                c.lines.push(format!(
-                    "{n} was issued by `feebook order` to {} ({}); this row bills it to {customer}",
-                    e.party, e.date
-                ));
-            } else if let Some(issued) = issued_as(&e)
-                && (issued.0 != o.item.name || issued.1 != o.total().amount())
-                && !((o.scope_changed || o.price_changed) && o.reconfirmed)
-            {
-                c.issued += 1;
-                c.lines.push(format!(
-                    "{n} was issued by `feebook order` as {} {} ({}); this row bills {} {}",
-                    issued.0,
-                    feebook::money::Money::from_decimal_rounded(issued.1)
-                        .map_or_else(|_| issued.1.to_string(), |m| m.yuan()),
-                    e.date,
-                    o.item.name,
-                    o.total().yuan()
-                ));
-            }
-        }
+        issued_clash(j, o, &mut c)?;
         let refs = j.referring(n)?;
         let notices: Vec<&feebook::journal::Entry> = refs
             .iter()
@@ -615,7 +585,62 @@ fn billed_before(
             c.orders += 1;
         }
     }
+    // Rows paid at the counter are on no notice, but in the register and
+    // the summary: held to the work order issued under their number too.
+    let mut counter: Vec<&PricedOrder> = orders.iter().filter(|o| !batch::billed(o)).collect();
+    counter.sort_unstable_by(|a, b| a.number.cmp(&b.number));
+    counter.dedup_by(|a, b| a.number == b.number);
+    for o in counter {
+        let lines_before = c.lines.len();
+        issued_clash(j, o, &mut c)?;
+        if c.lines.len() > lines_before {
+            c.orders += 1;
+        }
+    }
     Ok(c)
+}
+
+/// A number `feebook order` issued names that work order (see
+/// [`billed_before`]), whatever the row's settlement: a 即时结算 row is in
+/// the register and the summary, finance's record of the month.
+fn issued_clash(
+    j: &impl Lookup,
+    o: &PricedOrder,
+    c: &mut Clashes,
+) -> Result<(), feebook::journal::JournalError> {
+    // A number `feebook order` issued names that work order: a row
+    // billing it to someone else, or for another item or amount, is
+    // another order under its number (a paper form numbered by hand in
+    // the same series), or the order's price changed since it was
+    // agreed, which the customer confirms again (四（二）5).
+    let (n, customer) = (o.number.as_str(), o.customer.as_str());
+    if let Some(e) = j.find(n)?
+        && e.kind == DocKind::WorkOrder
+        && !e.is_void()
+    {
+        if feebook::batch::customer_key(&e.party) != feebook::batch::customer_key(customer) {
+            c.issued += 1;
+            c.lines.push(format!(
+                "{n} was issued by `feebook order` to {} ({}); this row bills it to {customer}",
+                e.party, e.date
+            ));
+        } else if let Some(issued) = issued_as(&e)
+            && (issued.0 != o.item.name || issued.1 != o.total().amount())
+            && !((o.scope_changed || o.price_changed) && o.reconfirmed)
+        {
+            c.issued += 1;
+            c.lines.push(format!(
+                "{n} was issued by `feebook order` as {} {} ({}); this row bills {} {}",
+                issued.0,
+                feebook::money::Money::from_decimal_rounded(issued.1)
+                    .map_or_else(|_| issued.1.to_string(), |m| m.yuan()),
+                e.date,
+                o.item.name,
+                o.total().yuan()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// What a work order of the journal was issued for: its item as printed
