@@ -2496,3 +2496,34 @@ fn a_hidden_sheet_of_orders_is_said_not_to_be_read() {
     // The visible sheet's rows keep the file's own name.
     assert!(!err.contains("month.xlsx [本月]"), "{err}");
 }
+
+/// A row of another month is left out with a note, with its own mistakes:
+/// they are for its month's run to refuse, not this one.
+#[test]
+fn a_row_of_another_month_is_left_out_with_its_mistakes() {
+    let dir = temp("other-month-mistake");
+    let sample = std::fs::read_to_string(format!("{ROOT}/samples/orders/2026-11.csv")).unwrap();
+    let mut lines: Vec<&str> = sample.lines().take(2).collect();
+    // Registered after it was served: a date-order mistake of October's.
+    lines.push("WX202610-00077,2026-10-31,冯丽,华庭大厦 20 层 2003 室,13941378714,洗衣服务,3,2026-10-01,10:00–12:00,月结,,2026-10-01,是,陈静,2026-10-02,");
+    let csv = dir.join("m.csv");
+    std::fs::write(&csv, lines.join("\n")).unwrap();
+    let (code, out, err) = bill(
+        &dir,
+        &[
+            csv.to_str().unwrap(),
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("1 order served in other months left out (2026-10: 1)"),
+        "{err}"
+    );
+    assert!(!err.contains("date-order"), "{err}");
+    assert!(out.contains("1 billing notices"), "{out}");
+}

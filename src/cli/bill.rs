@@ -858,8 +858,17 @@ fn read_month(
             return;
         }
         seen.insert(number.clone(), o.place("number"));
+        // A row of another month is left out with a note, its own mistakes
+        // too: they are its month's to correct, not this one's to refuse.
+        let other_month = o.service_date.filter(|d| !in_month(*d, period));
         let priced = match feebook::order::price_order(rules, &o, &number, jobs) {
             Ok(p) => p,
+            Err(_) if let Some(d) = other_month => {
+                *other_months
+                    .entry(d.format("%Y-%m").to_string())
+                    .or_insert(0) += 1;
+                return;
+            }
             Err(p) => return reject(rejected, problems, p),
         };
         if let Err(d) = job_orders.take(&priced, o.place("job")) {
