@@ -570,7 +570,7 @@ fn read_row(
     o.number = required("number", "order number (单号)", &mut problems)
         .map(|n| crate::order::number_key(&n));
     o.customer = required("customer", "customer (客户名称)", &mut problems).unwrap_or_default();
-    o.address = cell("address").unwrap_or_default().to_string();
+    o.address = required("address", "address (地址)", &mut problems).unwrap_or_default();
     o.job = cell("job").map(str::to_string);
     // An order of an approved temporary job is priced by the job: its
     // item and quantity cells may stay empty (pricing refuses them filled).

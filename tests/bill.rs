@@ -1345,8 +1345,32 @@ fn an_order_without_an_address_is_refused() {
         None,
     );
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("error[empty-value]: the address"), "{err}");
+    assert!(
+        err.contains("error[missing-value]: no address (地址)"),
+        "{err}"
+    );
     assert!(err.contains("row 2, column 地址"), "{err}");
+    // With the customer left empty too, both are said at once: a row is
+    // corrected in one go.
+    std::fs::write(
+        &csv,
+        sample.replacen(",冯丽,华庭大厦 20 层 2003 室,", ",,,", 1),
+    )
+    .unwrap();
+    let (code, _, err) = bill(
+        &dir,
+        &[
+            csv.to_str().unwrap(),
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("no customer (客户名称)"), "{err}");
+    assert!(err.contains("no address (地址)"), "{err}");
 }
 
 /// One order number however a spreadsheet writes it: Excel's text guard
