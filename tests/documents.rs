@@ -371,6 +371,39 @@ fn a_link_out_of_the_templates_folder_is_refused() {
     assert!(err.contains("outside the templates folder"), "{err}");
 }
 
+/// The HTML and Markdown partials are held to the same folder: a link
+/// leading out is refused before anything renders, as a usage error.
+#[cfg(unix)]
+#[test]
+fn a_markdown_partial_linked_out_of_the_templates_folder_is_refused() {
+    let dir = Scratch::new("tpl-md-link");
+    std::fs::create_dir_all(dir.join("md")).unwrap();
+    std::fs::write(
+        dir.join("md").join("receipt.md"),
+        "{% extends \"base.md\" %}{% block body %}{% include \"foot.md\" %}{% endblock %}",
+    )
+    .unwrap();
+    let outside = Scratch::new("tpl-md-outside");
+    let secret = outside.join("secret.md");
+    std::fs::write(&secret, "SECRET").unwrap();
+    let link = dir.join("md").join("foot.md");
+    std::os::unix::fs::symlink(&secret, &link).unwrap();
+    let err = match Renderer::new(Some(&dir), None) {
+        Err(e) => e,
+        Ok(_) => panic!("a link out of the folder was accepted"),
+    };
+    assert!(!err.in_content, "a usage error: exit 2");
+    let messages: Vec<&str> = err.problems.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [format!(
+            "{} is a link to a file outside the templates folder ({}); copy the file in instead",
+            link.display(),
+            secret.canonicalize().unwrap().display()
+        )]
+    );
+}
+
 #[test]
 fn a_template_error_names_the_template_line() {
     let (err, dir) = render_replaced(
