@@ -1140,6 +1140,12 @@ fn a_notice_is_as_the_approval_stood_on_its_date() {
     assert_eq!(code, Some(0), "{err}");
     assert!(!out.contains("2026年12月1日"), "{out}");
     assert!(!out.contains("已批准"), "{out}");
+    // Nor does its text claim the approval.
+    assert!(!out.contains("经公司领导审批，现予公告"), "{out}");
+    assert!(
+        out.contains("下列服务项目及收费标准尚待审批，仅供审阅，不得据此收费。"),
+        "{out}"
+    );
     let (code, out, err) = run(&[
         "notice",
         "--rules",

@@ -1079,3 +1079,74 @@ fn a_register_page_names_the_department_it_continues() {
         pages[1]
     );
 }
+
+/// A notice whose price list is not approved as of its date (`notice
+/// --draft`) says the prices await approval, in every format, instead of
+/// the approved notice's "经公司领导审批，现予公告"; one rejected says so.
+#[test]
+fn a_draft_notice_does_not_claim_approval() {
+    const APPROVED: &str = "下列服务项目及收费标准经公司领导审批，现予公告。";
+    const PENDING: &str = "下列服务项目及收费标准尚待审批，仅供审阅，不得据此收费。";
+    const REJECTED: &str = "下列服务项目及收费标准未获批准，仅供审阅，不得据此收费。";
+    let rules = rules();
+    let date = d("2026-11-27");
+    let cat = rules.catalog_on(date).unwrap();
+    let approved = serde_json::to_value(model::notice(
+        &rules,
+        cat,
+        &approval::catalog_status_on(&rules, cat, date),
+        date,
+        None,
+    ))
+    .unwrap();
+    // Before 公司领导 signed the sample list on 2025-12-15.
+    let pending = serde_json::to_value(model::notice(
+        &rules,
+        cat,
+        &approval::catalog_status_on(&rules, cat, d("2025-12-10")),
+        date,
+        None,
+    ))
+    .unwrap();
+    assert_eq!(pending["approval"]["state"], "pending");
+    assert_eq!(pending["header"]["mark"], "未经审批");
+    let mut rejected = pending.clone();
+    rejected["approval"]["state"] = "rejected".into();
+
+    let r = Renderer::embedded();
+    for (data, says) in [
+        (&approved, APPROVED),
+        (&pending, PENDING),
+        (&rejected, REJECTED),
+    ] {
+        for format in [Format::Md, Format::Html] {
+            let text = String::from_utf8(
+                r.render(Kind::Notice, data, format, date, "2026-01")
+                    .unwrap(),
+            )
+            .unwrap();
+            for sentence in [APPROVED, PENDING, REJECTED] {
+                assert_eq!(
+                    text.contains(sentence),
+                    sentence == says,
+                    "{format:?}, `{sentence}`:\n{text}"
+                );
+            }
+        }
+        // The PDF's paragraph, its runs of text joined in order.
+        let pdf: String = r
+            .text_boxes(Kind::Notice, data, date, "2026-01")
+            .unwrap()
+            .concat()
+            .into_iter()
+            .map(|w| w.0)
+            .collect();
+        for sentence in [APPROVED, PENDING, REJECTED] {
+            assert_eq!(
+                pdf.contains(sentence),
+                sentence == says,
+                "PDF, `{sentence}`:\n{pdf}"
+            );
+        }
+    }
+}
