@@ -372,6 +372,39 @@ fn settings_a_document_does_not_use_are_warnings() {
         shown.contains("a quote has no due date: `due_days` is not used"),
         "{shown}"
     );
+    // Each at its own line: the `due_days` key, the `numbering` value.
+    let text = &loaded
+        .sources
+        .files()
+        .find(|(_, f)| f.name == "rules/documents.yaml")
+        .unwrap()
+        .1
+        .text;
+    let line_of = |needle: &str| text.lines().position(|l| l == needle).unwrap() + 1;
+    let places: Vec<(Option<String>, Option<usize>, Option<usize>)> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let j = d.to_json(&loaded.sources);
+            (j.file, j.line, j.column)
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            (
+                Some("rules/documents.yaml".to_string()),
+                Some(line_of("    numbering: GG{year}-{seq:02}")),
+                Some(16)
+            ),
+            (
+                Some("rules/documents.yaml".to_string()),
+                Some(line_of("    due_days: 10")),
+                Some(5)
+            ),
+        ],
+        "{shown}"
+    );
 }
 
 /// A rule file saved as GBK (Notepad's "ANSI" on a Chinese Windows) is

@@ -732,7 +732,8 @@ pub fn billing_notice(
         .documents
         .billing_notice
         .as_ref()
-        .and_then(|b| b.due_days);
+        .and_then(|b| b.due_days.as_ref())
+        .map(|d| d.value);
     BillingNoticeDoc {
         header: header(
             rules,

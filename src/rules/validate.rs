@@ -364,6 +364,24 @@ impl Checker<'_> {
         self.diags.push(d);
     }
 
+    /// The place of `key` written before the value at `value` on its line
+    /// (`due_days` of `due_days: 10`, in a block or a `{…}`), for a warning
+    /// about the setting as a whole; the value's place when it is not there.
+    fn key_before(&self, value: Loc, key: &str) -> Loc {
+        let Some(file) = self.sources.get(value.file) else {
+            return value;
+        };
+        let before = file.text.get(..value.start as usize).unwrap_or("");
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        match before[line_start..].rfind(key) {
+            Some(i) => {
+                let start = (line_start + i) as u32;
+                Loc::new(value.file, start, start + key.len() as u32)
+            }
+            None => value,
+        }
+    }
+
     /// The same unknown id written alike in three places or more, with one
     /// defined id close to it: the definition is the likelier typo
     /// (`cleanning:` under `departments:`, and every item says `cleaning`).
@@ -2365,13 +2383,13 @@ impl Checker<'_> {
                     .hint("remove it; work orders, billing notices and receipts take numbers from the journal, and a quote carries its job's number"),
                 );
             }
-            if kind.due_days.is_some() {
+            if let Some(days) = &kind.due_days {
                 self.push(
                     Diagnostic::warning(
                         "setting-not-used",
                         format!("a {name} has no due date: `due_days` is not used"),
                     )
-                    .at(docs.loc, "in these document settings")
+                    .at(self.key_before(days.loc, "due_days"), "not used")
                     .hint("`due_days` belongs under `billing_notice:`; remove it here"),
                 );
             }
