@@ -282,6 +282,8 @@ fn a_definition_misspelt_is_pointed_at_from_its_references() {
             "{shown}"
         );
     }
+    // Not "did you mean `cleanning`?": the references are the ones right.
+    assert!(!shown.contains("did you mean"), "{shown}");
     assert_eq!(
         shown.matches("defined as `cleanning`").count(),
         1,
@@ -298,6 +300,7 @@ fn a_definition_misspelt_is_pointed_at_from_its_references() {
     );
     let shown = render_all(&loaded.diagnostics, &loaded.sources);
     assert!(!shown.contains("the one misspelt"), "{shown}");
+    assert!(shown.contains("did you mean `greening`?"), "{shown}");
 }
 
 /// `organization:` written in two files is one error; that the first of

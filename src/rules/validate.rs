@@ -335,6 +335,8 @@ struct Unknown {
     name: String,
     /// The one defined id close to it, and where it is defined.
     close: Option<(String, crate::source::Loc)>,
+    /// The "did you mean" hint of its error, if any.
+    suggestion: Option<String>,
 }
 
 /// Merges and checks parsed rule files.
@@ -396,7 +398,13 @@ impl Checker<'_> {
                     .push(i);
             }
         }
-        let mut notes: Vec<(usize, String, Option<crate::diagnostic::Label>)> = Vec::new();
+        // (its error, the hint, the definition shown, the hint it replaces)
+        let mut notes: Vec<(
+            usize,
+            String,
+            Option<crate::diagnostic::Label>,
+            Option<String>,
+        )> = Vec::new();
         for ((what, defined), members) in groups {
             if members.len() < 3 {
                 continue;
@@ -427,11 +435,15 @@ impl Checker<'_> {
                         members.len()
                     ),
                     label,
+                    u.suggestion.clone(),
                 ));
             }
         }
-        for (at, hint, label) in notes {
+        for (at, hint, label, suggestion) in notes {
             if let Some(d) = self.diags.get_mut(at) {
+                // "did you mean `cleanning`?" would have the correct
+                // references changed to the typo.
+                d.hints.retain(|h| Some(h) != suggestion.as_ref());
                 d.hints.push(hint);
                 d.secondary.extend(label);
             }
@@ -1031,7 +1043,8 @@ impl Checker<'_> {
             format!("unknown {kind} `{}`", reference.value),
         )
         .at(reference.loc, format!("no {kind} with this id"));
-        d = d.hint_opt(did_you_mean(&reference.value, map.keys()));
+        let suggestion = did_you_mean(&reference.value, map.keys());
+        d = d.hint_opt(suggestion.clone());
         let close = match crate::diagnostic::closest(&reference.value, map.keys()).as_slice() {
             [one] => map
                 .iter()
@@ -1043,6 +1056,7 @@ impl Checker<'_> {
             diag: self.diags.len(),
             name: reference.value.clone(),
             close,
+            suggestion,
         });
         let known: Vec<&str> = map.keys().collect();
         d = if known.is_empty() {
