@@ -195,12 +195,22 @@ fn upper_prints_the_uppercase_amount() {
         (Some(0), "壹仟肆佰零玖元伍角整\n".into(), String::new())
     );
     assert_eq!(run(&["upper", "-15"]).1, "负壹拾伍元整\n");
-    let (code, _, err) = run(&["upper", "abc"]);
-    assert_eq!(code, Some(1));
-    assert!(err.contains("not a number"), "{err}");
-    let (code, _, err) = run(&["upper", "1.005"]);
-    assert_eq!(code, Some(1));
-    assert!(err.contains("more than two decimals"), "{err}");
+    // An amount that does not read is a bad command-line value: a usage
+    // error (exit 2), as `price --qty abc` is.
+    for (amount, says) in [
+        ("abc", "not a number"),
+        ("1.005", "more than two decimals"),
+        ("1000000000000", "too large"),
+        ("", "not a number: the amount is empty"),
+    ] {
+        let (code, out, err) = run(&["upper", amount]);
+        assert_eq!(code, Some(2), "{amount}: {err}");
+        assert!(
+            err.starts_with(&format!("error: {says}")),
+            "{amount}: {err}"
+        );
+        assert_eq!(out, "", "{amount}");
+    }
 }
 
 /// `upper` spells an amount as the documents do: where 零 and 整 go is the
@@ -1175,6 +1185,12 @@ fn a_notice_is_as_the_approval_stood_on_its_date() {
     assert_eq!(code, Some(0), "{err}");
     assert!(!out.contains("2026年12月1日"), "{out}");
     assert!(!out.contains("已批准"), "{out}");
+    // Nor does its text claim the approval.
+    assert!(!out.contains("经公司领导审批，现予公告"), "{out}");
+    assert!(
+        out.contains("下列服务项目及收费标准尚待审批，仅供审阅，不得据此收费。"),
+        "{out}"
+    );
     let (code, out, err) = run(&[
         "notice",
         "--rules",

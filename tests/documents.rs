@@ -371,6 +371,39 @@ fn a_link_out_of_the_templates_folder_is_refused() {
     assert!(err.contains("outside the templates folder"), "{err}");
 }
 
+/// The HTML and Markdown partials are held to the same folder: a link
+/// leading out is refused before anything renders, as a usage error.
+#[cfg(unix)]
+#[test]
+fn a_markdown_partial_linked_out_of_the_templates_folder_is_refused() {
+    let dir = Scratch::new("tpl-md-link");
+    std::fs::create_dir_all(dir.join("md")).unwrap();
+    std::fs::write(
+        dir.join("md").join("receipt.md"),
+        "{% extends \"base.md\" %}{% block body %}{% include \"foot.md\" %}{% endblock %}",
+    )
+    .unwrap();
+    let outside = Scratch::new("tpl-md-outside");
+    let secret = outside.join("secret.md");
+    std::fs::write(&secret, "SECRET").unwrap();
+    let link = dir.join("md").join("foot.md");
+    std::os::unix::fs::symlink(&secret, &link).unwrap();
+    let err = match Renderer::new(Some(&dir), None) {
+        Err(e) => e,
+        Ok(_) => panic!("a link out of the folder was accepted"),
+    };
+    assert!(!err.in_content, "a usage error: exit 2");
+    let messages: Vec<&str> = err.problems.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [format!(
+            "{} is a link to a file outside the templates folder ({}); copy the file in instead",
+            link.display(),
+            secret.canonicalize().unwrap().display()
+        )]
+    );
+}
+
 #[test]
 fn a_template_error_names_the_template_line() {
     let (err, dir) = render_replaced(
@@ -1045,4 +1078,75 @@ fn a_register_page_names_the_department_it_continues() {
         "page 2: {:?}",
         pages[1]
     );
+}
+
+/// A notice whose price list is not approved as of its date (`notice
+/// --draft`) says the prices await approval, in every format, instead of
+/// the approved notice's "经公司领导审批，现予公告"; one rejected says so.
+#[test]
+fn a_draft_notice_does_not_claim_approval() {
+    const APPROVED: &str = "下列服务项目及收费标准经公司领导审批，现予公告。";
+    const PENDING: &str = "下列服务项目及收费标准尚待审批，仅供审阅，不得据此收费。";
+    const REJECTED: &str = "下列服务项目及收费标准未获批准，仅供审阅，不得据此收费。";
+    let rules = rules();
+    let date = d("2026-11-27");
+    let cat = rules.catalog_on(date).unwrap();
+    let approved = serde_json::to_value(model::notice(
+        &rules,
+        cat,
+        &approval::catalog_status_on(&rules, cat, date),
+        date,
+        None,
+    ))
+    .unwrap();
+    // Before 公司领导 signed the sample list on 2025-12-15.
+    let pending = serde_json::to_value(model::notice(
+        &rules,
+        cat,
+        &approval::catalog_status_on(&rules, cat, d("2025-12-10")),
+        date,
+        None,
+    ))
+    .unwrap();
+    assert_eq!(pending["approval"]["state"], "pending");
+    assert_eq!(pending["header"]["mark"], "未经审批");
+    let mut rejected = pending.clone();
+    rejected["approval"]["state"] = "rejected".into();
+
+    let r = Renderer::embedded();
+    for (data, says) in [
+        (&approved, APPROVED),
+        (&pending, PENDING),
+        (&rejected, REJECTED),
+    ] {
+        for format in [Format::Md, Format::Html] {
+            let text = String::from_utf8(
+                r.render(Kind::Notice, data, format, date, "2026-01")
+                    .unwrap(),
+            )
+            .unwrap();
+            for sentence in [APPROVED, PENDING, REJECTED] {
+                assert_eq!(
+                    text.contains(sentence),
+                    sentence == says,
+                    "{format:?}, `{sentence}`:\n{text}"
+                );
+            }
+        }
+        // The PDF's paragraph, its runs of text joined in order.
+        let pdf: String = r
+            .text_boxes(Kind::Notice, data, date, "2026-01")
+            .unwrap()
+            .concat()
+            .into_iter()
+            .map(|w| w.0)
+            .collect();
+        for sentence in [APPROVED, PENDING, REJECTED] {
+            assert_eq!(
+                pdf.contains(sentence),
+                sentence == says,
+                "PDF, `{sentence}`:\n{pdf}"
+            );
+        }
+    }
 }

@@ -282,6 +282,8 @@ fn a_definition_misspelt_is_pointed_at_from_its_references() {
             "{shown}"
         );
     }
+    // Not "did you mean `cleanning`?": the references are the ones right.
+    assert!(!shown.contains("did you mean"), "{shown}");
     assert_eq!(
         shown.matches("defined as `cleanning`").count(),
         1,
@@ -298,6 +300,7 @@ fn a_definition_misspelt_is_pointed_at_from_its_references() {
     );
     let shown = render_all(&loaded.diagnostics, &loaded.sources);
     assert!(!shown.contains("the one misspelt"), "{shown}");
+    assert!(shown.contains("did you mean `greening`?"), "{shown}");
 }
 
 /// `organization:` written in two files is one error; that the first of
@@ -370,6 +373,39 @@ fn settings_a_document_does_not_use_are_warnings() {
     );
     assert!(
         shown.contains("a quote has no due date: `due_days` is not used"),
+        "{shown}"
+    );
+    // Each at its own line: the `due_days` key, the `numbering` value.
+    let text = &loaded
+        .sources
+        .files()
+        .find(|(_, f)| f.name == "rules/documents.yaml")
+        .unwrap()
+        .1
+        .text;
+    let line_of = |needle: &str| text.lines().position(|l| l == needle).unwrap() + 1;
+    let places: Vec<(Option<String>, Option<usize>, Option<usize>)> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let j = d.to_json(&loaded.sources);
+            (j.file, j.line, j.column)
+        })
+        .collect();
+    assert_eq!(
+        places,
+        [
+            (
+                Some("rules/documents.yaml".to_string()),
+                Some(line_of("    numbering: GG{year}-{seq:02}")),
+                Some(16)
+            ),
+            (
+                Some("rules/documents.yaml".to_string()),
+                Some(line_of("    due_days: 10")),
+                Some(5)
+            ),
+        ],
         "{shown}"
     );
 }

@@ -3,15 +3,17 @@
 //! `documents.upper_style`: where 零 and 整 go is a house choice).
 
 use super::common::load_rules;
-use super::{OK, PROBLEMS, RulesArgs};
+use super::{OK, RulesArgs, USAGE};
 use feebook::money::{parse_upper_input, to_upper};
 
+/// An amount that does not read (`abc`, `1.005`, past ¥999,999,999,999.99)
+/// is a bad command-line value: a usage error, as `price --qty abc` is.
 pub fn run(rules: &RulesArgs, amount: &str) -> u8 {
     let value = match parse_upper_input(amount) {
         Ok(v) => v,
         Err(e) => {
             eprintln!("error: {e}");
-            return PROBLEMS;
+            return USAGE;
         }
     };
     let (rules, _) = match load_rules(rules) {
@@ -25,7 +27,7 @@ pub fn run(rules: &RulesArgs, amount: &str) -> u8 {
         }
         Err(e) => {
             eprintln!("error: {e}");
-            PROBLEMS
+            USAGE
         }
     }
 }

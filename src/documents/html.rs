@@ -179,6 +179,9 @@ impl HtmlTemplates {
                     .hint("give a folder with typst/, html/ or md/ subfolders"),
             ]);
         }
+        let root = dir
+            .canonicalize()
+            .map_err(|e| vec![io_error(dir, format!("cannot read the folder: {e}"))])?;
         // Subdirectory and file extension are the same word: html/*.html, md/*.md.
         let mut files: BTreeMap<String, (PathBuf, String)> = BTreeMap::new();
         let mut problems = Vec::new();
@@ -187,6 +190,7 @@ impl HtmlTemplates {
             if !subdir.is_dir() {
                 continue;
             }
+            leads_inside(&root, &subdir, "folder").map_err(|d| vec![d])?;
             let mut paths = Vec::new();
             let entries = std::fs::read_dir(&subdir)
                 .map_err(|e| vec![io_error(&subdir, format!("cannot read the folder: {e}"))])?;
@@ -200,10 +204,14 @@ impl HtmlTemplates {
                 let Some(file_name) = path.file_name().and_then(|n| n.to_str()) else {
                     continue;
                 };
-                if file_name.starts_with('.')
-                    || path.extension().and_then(|e| e.to_str()) != Some(ext)
-                    || path.is_dir()
-                {
+                if file_name.starts_with('.') {
+                    continue;
+                }
+                // Any link, even one to a folder that is never read: a
+                // template reads only the templates folder, as Typst's do.
+                leads_inside(&root, &path, if path.is_dir() { "folder" } else { "file" })
+                    .map_err(|d| vec![d])?;
+                if path.extension().and_then(|e| e.to_str()) != Some(ext) || path.is_dir() {
                     continue;
                 }
                 let bytes = std::fs::read(&path)
@@ -239,6 +247,7 @@ impl HtmlTemplates {
             if let Err(e) = env.add_template_owned(name.clone(), text.clone()) {
                 problems.push(syntax_diagnostic(&path.display().to_string(), &text, &e));
             }
+            problems.extend(paths_out_of_folder(&path, &text));
             paths.insert(name, path);
         }
         if problems.is_empty() {
@@ -529,6 +538,35 @@ fn tidy(text: &str) -> String {
     out
 }
 
+/// Refuses `path` (a `what`: "file" or "folder" of the templates folder)
+/// when it is a symbolic link that leads out of `root`, the templates
+/// folder (canonical): a template would print a file of the machine
+/// (`md/foot.md` → `/etc/hostname`). A relative target (`../../x`) is
+/// judged where it resolves.
+fn leads_inside(root: &Path, path: &Path, what: &str) -> Result<(), Diagnostic> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(());
+    }
+    // A link to nothing leads nowhere: reading it fails, or it is
+    // reported as a file nothing uses.
+    let Ok(target) = path.canonicalize() else {
+        return Ok(());
+    };
+    if target.starts_with(root) {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        "templates",
+        format!(
+            "{} is a link to a {what} outside the templates folder ({}); copy the {what} in instead",
+            path.display(),
+            target.display()
+        ),
+    )
+    .at_place(Place::File(path.display().to_string()), ""))
+}
+
 /// A folder or file of the templates folder that cannot be read: a usage
 /// or I/O problem, not one in a template.
 fn io_error(path: &Path, message: String) -> Diagnostic {
@@ -789,6 +827,49 @@ pub fn references(source: &str) -> Vec<String> {
         .filter(|t| matches!(t.keyword, "extends" | "include" | "import" | "from"))
         .flat_map(|t| strings(t.body))
         .collect()
+}
+
+/// The tags of `source` (the template at `path`) that name a template by a
+/// path (`{% include "../secret.md" %}`, `"parts/foot.md"`): templates are
+/// found by name in their own folder only, so such a name is never found,
+/// and one leading out of the folder must not be.
+fn paths_out_of_folder(path: &Path, source: &str) -> Vec<Diagnostic> {
+    let folder = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let file = path.display().to_string();
+    let mut out = Vec::new();
+    for tag in tags(source).0 {
+        if !matches!(tag.keyword, "extends" | "include" | "import" | "from") {
+            continue;
+        }
+        for name in strings(tag.body) {
+            if !name.contains(['/', '\\']) {
+                continue;
+            }
+            let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+            out.push(
+                Diagnostic::error(
+                    "template",
+                    format!(
+                        "template error: `{name}` is a path; a template names the templates \
+                         of its own folder {folder}/ by their file name alone"
+                    ),
+                )
+                .at_place(
+                    Place::in_text(file.as_str(), source, tag.range.clone()),
+                    "not a file of this folder",
+                )
+                .hint(format!(
+                    "copy the file into {folder}/ and name it `{base}`; \
+                     no file outside the templates folder is read"
+                )),
+            );
+        }
+    }
+    out
 }
 
 /// The tags that open a block closed by `end` + the keyword.
@@ -1815,6 +1896,103 @@ mod tests {
         );
         let html = t.render("receipt", Format::Html, &receipt()).unwrap();
         assert!(html.contains("<small>孙晓明</small>"), "{html}");
+    }
+
+    /// A link leading out of the templates folder is refused, as the Typst
+    /// templates refuse one: a partial would print any file of the machine.
+    #[cfg(unix)]
+    #[test]
+    fn links_and_paths_out_of_the_templates_folder_are_refused() {
+        use std::os::unix::fs::symlink;
+        let outside = TempDir::new("outside");
+        outside.write("secret.md", "SECRET");
+        let secret = outside.0.join("secret.md");
+        let including =
+            "{% extends \"base.md\" %}{% block body %}{% include \"foot.md\" %}{% endblock %}";
+        let refused = |dir: &TempDir| -> Diagnostic {
+            let mut err = HtmlTemplates::with_overrides(&dir.0).unwrap_err();
+            assert_eq!(err.len(), 1, "{err:?}");
+            err.remove(0)
+        };
+
+        // A partial that is a link to a file outside.
+        let dir = TempDir::new("link-file");
+        dir.write("md/receipt.md", including);
+        let link = dir.0.join("md").join("foot.md");
+        symlink(&secret, &link).unwrap();
+        let d = refused(&dir);
+        assert_eq!(d.code, "templates", "a usage error: exit 2");
+        assert_eq!(
+            d.message,
+            format!(
+                "{} is a link to a file outside the templates folder ({}); copy the file in instead",
+                link.display(),
+                secret.canonicalize().unwrap().display()
+            )
+        );
+        assert_eq!(d.primary.place, Place::File(link.display().to_string()));
+
+        // The same by a relative target, climbing out with `../`.
+        std::fs::remove_file(&link).unwrap();
+        let climb = format!(
+            "../../{}/secret.md",
+            outside.0.file_name().unwrap().to_string_lossy()
+        );
+        symlink(&climb, &link).unwrap();
+        assert!(std::fs::read_to_string(&link).unwrap() == "SECRET");
+        assert!(refused(&dir).message.starts_with(&format!(
+            "{} is a link to a file outside the templates folder",
+            link.display()
+        )));
+
+        // A link to a folder outside, in md/, or as md/ itself.
+        let dir = TempDir::new("link-folder");
+        dir.write("md/receipt.md", "{% extends \"base.md\" %}");
+        let link = dir.0.join("md").join("parts");
+        symlink(&outside.0, &link).unwrap();
+        assert!(refused(&dir).message.starts_with(&format!(
+            "{} is a link to a folder outside the templates folder",
+            link.display()
+        )));
+        let dir = TempDir::new("link-md");
+        symlink(&outside.0, dir.0.join("md")).unwrap();
+        assert!(refused(&dir).message.starts_with(&format!(
+            "{} is a link to a folder outside the templates folder",
+            dir.0.join("md").display()
+        )));
+
+        // A name that is a path is never a template of the folder.
+        let dir = TempDir::new("dotdot");
+        dir.write("secret.md", "SECRET");
+        let text = "{% extends \"base.md\" %}\n{% block body %}\n{% include \"../secret.md\" %}\n{% endblock %}\n";
+        dir.write("md/receipt.md", text);
+        let d = refused(&dir);
+        assert_eq!(d.code, "template", "a problem in the template: exit 1");
+        let path = dir.0.join("md").join("receipt.md").display().to_string();
+        assert_eq!(
+            place(&d),
+            (
+                path,
+                3,
+                Some(1),
+                Some("{% include \"../secret.md\" %}".to_string())
+            )
+        );
+        assert_eq!(
+            d.message,
+            "template error: `../secret.md` is a path; a template names the templates of its own folder md/ by their file name alone"
+        );
+
+        // A link that stays inside the folder is read.
+        let dir = TempDir::new("link-inside");
+        dir.write("md/receipt.md", including);
+        dir.write("shared/foot.md", "FOOT {{ data.payer }}");
+        symlink("../shared/foot.md", dir.0.join("md").join("foot.md")).unwrap();
+        let md = HtmlTemplates::with_overrides(&dir.0)
+            .unwrap()
+            .render("receipt", Format::Md, &receipt())
+            .unwrap();
+        assert!(md.contains("FOOT 孙晓明"), "{md}");
     }
 
     #[test]

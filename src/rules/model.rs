@@ -862,7 +862,7 @@ pub struct DocumentKindSettings {
     /// Each distinct prefix is its own gapless series.
     pub numbering: Option<Sp<String>>,
     /// Days after the issue date that payment is due (billing notices).
-    pub due_days: Option<u32>,
+    pub due_days: Option<Sp<u32>>,
     /// Free text printed at the foot of the document.
     pub footer: Option<String>,
 }

@@ -339,6 +339,8 @@ struct Unknown {
     name: String,
     /// The one defined id close to it, and where it is defined.
     close: Option<(String, crate::source::Loc)>,
+    /// The "did you mean" hint of its error, if any.
+    suggestion: Option<String>,
 }
 
 /// Above this a tax rate is warned of: China's VAT rates are 13% at most,
@@ -373,6 +375,24 @@ impl Checker<'_> {
         self.diags.push(d);
     }
 
+    /// The place of `key` written before the value at `value` on its line
+    /// (`due_days` of `due_days: 10`, in a block or a `{…}`), for a warning
+    /// about the setting as a whole; the value's place when it is not there.
+    fn key_before(&self, value: Loc, key: &str) -> Loc {
+        let Some(file) = self.sources.get(value.file) else {
+            return value;
+        };
+        let before = file.text.get(..value.start as usize).unwrap_or("");
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        match before[line_start..].rfind(key) {
+            Some(i) => {
+                let start = (line_start + i) as u32;
+                Loc::new(value.file, start, start + key.len() as u32)
+            }
+            None => value,
+        }
+    }
+
     /// The same unknown id written alike in three places or more, with one
     /// defined id close to it: the definition is the likelier typo
     /// (`cleanning:` under `departments:`, and every item says `cleaning`).
@@ -387,7 +407,13 @@ impl Checker<'_> {
                     .push(i);
             }
         }
-        let mut notes: Vec<(usize, String, Option<crate::diagnostic::Label>)> = Vec::new();
+        // (its error, the hint, the definition shown, the hint it replaces)
+        let mut notes: Vec<(
+            usize,
+            String,
+            Option<crate::diagnostic::Label>,
+            Option<String>,
+        )> = Vec::new();
         for ((what, defined), members) in groups {
             if members.len() < 3 {
                 continue;
@@ -418,11 +444,15 @@ impl Checker<'_> {
                         members.len()
                     ),
                     label,
+                    u.suggestion.clone(),
                 ));
             }
         }
-        for (at, hint, label) in notes {
+        for (at, hint, label, suggestion) in notes {
             if let Some(d) = self.diags.get_mut(at) {
+                // "did you mean `cleanning`?" would have the correct
+                // references changed to the typo.
+                d.hints.retain(|h| Some(h) != suggestion.as_ref());
                 d.hints.push(hint);
                 d.secondary.extend(label);
             }
@@ -1032,7 +1062,8 @@ impl Checker<'_> {
             format!("unknown {kind} `{}`", reference.value),
         )
         .at(reference.loc, format!("no {kind} with this id"));
-        d = d.hint_opt(did_you_mean(&reference.value, map.keys()));
+        let suggestion = did_you_mean(&reference.value, map.keys());
+        d = d.hint_opt(suggestion.clone());
         let close = match crate::diagnostic::closest(&reference.value, map.keys()).as_slice() {
             [one] => map
                 .iter()
@@ -1044,6 +1075,7 @@ impl Checker<'_> {
             diag: self.diags.len(),
             name: reference.value.clone(),
             close,
+            suggestion,
         });
         let known: Vec<&str> = map.keys().collect();
         d = if known.is_empty() {
@@ -2476,13 +2508,13 @@ impl Checker<'_> {
                     .hint("remove it; work orders, billing notices and receipts take numbers from the journal, and a quote carries its job's number"),
                 );
             }
-            if kind.due_days.is_some() {
+            if let Some(days) = &kind.due_days {
                 self.push(
                     Diagnostic::warning(
                         "setting-not-used",
                         format!("a {name} has no due date: `due_days` is not used"),
                     )
-                    .at(docs.loc, "in these document settings")
+                    .at(self.key_before(days.loc, "due_days"), "not used")
                     .hint("`due_days` belongs under `billing_notice:`; remove it here"),
                 );
             }

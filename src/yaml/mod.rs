@@ -358,6 +358,7 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
         "premature end of input",
         "trailing input",
     ];
+    let mut date_known = false;
     if from_serde && CHRONO.contains(&message.as_str()) {
         let value = error_offset(text, e)
             .zip(e.location())
@@ -373,6 +374,11 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
             .map(|c| if c.is_control() { '\u{fffd}' } else { c })
             .collect();
         (message, hint) = date_problem(&value);
+        // `2026／01／05` is a day in another form: that hint already says
+        // how to write it.
+        date_known = hint
+            .as_deref()
+            .is_some_and(|h| h.starts_with("write it as"));
     }
     // serde-saphyr names the Rust type (`invalid u32`) for `due_days: -1`.
     if code == "invalid-value"
@@ -404,7 +410,9 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
             _ => crate::diagnostic::did_you_mean(given, values.iter().map(String::as_str)),
         };
         hint = Some(match meant {
-            Some(m) => format!("{m} The values: {}", values.join(", ")),
+            // "did you mean `x`?" ends a sentence; the comma hint does not.
+            Some(m) if m.ends_with(['?', '.']) => format!("{m} The values: {}", values.join(", ")),
+            Some(m) => format!("{m}. The values: {}", values.join(", ")),
             None => format!("write one of: {}", values.join(", ")),
         });
         message = format!("`{given}` is not a value this field takes");
@@ -495,14 +503,33 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
         } else {
             start
         };
-        if let Some(slip) = full_width_slip(text, from, to) {
+        // A value the field cannot take because of a full-width character
+        // in it (`rate: 6％`): the character, not the value's form.
+        // Not a list or mapping where something else is expected: there
+        // the shape is what is wrong (`weekend: saturday，sunday`).
+        let of_shape = raw.ends_with(" scalar")
+            || raw.contains("expected sequence")
+            || raw.contains("expected mapping")
+            || text.get(start..).is_some_and(|t| t.starts_with(['{', '[']));
+        let in_value = || {
+            (code == "invalid-value" && !date_known && !of_shape)
+                .then(|| full_width_in_value(text, start, end))
+                .flatten()
+        };
+        let (slip, of_value) = match full_width_slip(text, from, to) {
+            Some(slip) => (Some(slip), false),
+            None => (in_value(), true),
+        };
+        if let Some(slip) = slip {
             d.hints.clear();
             d = d
                 .at(Loc::new(file, slip.at as u32, slip.end as u32), slip.label)
                 .hint(slip.hint);
             if let Some(m) = slip.message {
                 d.message = m;
-                d.code = "yaml-syntax";
+                if !of_value {
+                    d.code = "yaml-syntax";
+                }
             }
         } else if matches!(code, "invalid-value" | "yaml-syntax")
             && let Some(at) = quote_ends_early(text, start)
@@ -543,22 +570,43 @@ fn yaml_error(file: FileId, text: &str, e: &serde_saphyr::Error, what: &str) -> 
                 ));
             }
         } else if code == "yaml-syntax"
-            && let Some((at, open, close)) = unclosed_bracket(text, start)
+            && let Some(Unclosed {
+                at,
+                open,
+                close,
+                full_width,
+            }) = unclosed_bracket(text, start)
         {
             let stumbled = d.primary.clone();
             d.hints.clear();
-            d.message = format!("a `{open}` is not closed on its line");
-            d = d.at(
-                Loc::new(file, at as u32, (at + open.len_utf8()) as u32),
-                "opened here",
-            );
-            if stumbled.place != d.primary.place {
-                d.secondary.push(crate::diagnostic::Label {
-                    place: stumbled.place,
-                    text: "where YAML gave up looking for it".into(),
-                });
+            let opened = Loc::new(file, at as u32, (at + open.len_utf8()) as u32);
+            match full_width {
+                // `{name: 元旦, date: 2026-01-04｝`: closed, but with a
+                // full-width twin YAML does not read as the end.
+                Some((fw, c)) => {
+                    d.message = format!("the `{open}` is closed with a full-width `{c}`");
+                    d = d
+                        .at(
+                            Loc::new(file, fw as u32, (fw + c.len_utf8()) as u32),
+                            full_width_name(c),
+                        )
+                        .also(opened, "opened here")
+                        .hint(format!(
+                            "type the ASCII `{close}`: switch the input method to half-width (半角) and retype it"
+                        ));
+                }
+                None => {
+                    d.message = format!("a `{open}` is not closed on its line");
+                    d = d.at(opened, "opened here");
+                    if stumbled.place != d.primary.place {
+                        d.secondary.push(crate::diagnostic::Label {
+                            place: stumbled.place,
+                            text: "where YAML gave up looking for it".into(),
+                        });
+                    }
+                    d = d.hint(format!("add the `{close}` at the end of the line"));
+                }
             }
-            d = d.hint(format!("add the `{close}` at the end of the line"));
         }
     }
     d
@@ -698,6 +746,19 @@ fn syntax_slip(text: &str, offset: usize) -> Option<SyntaxSlip> {
                 break;
             }
             if i == i_here && l[i..].starts_with("- ") {
+                // `-id: copying`: the dash is there, its space is not.
+                if let Some(item) = here[i_here..].strip_prefix('-') {
+                    return Some(SyntaxSlip {
+                        message: "no space after a list item's `-`".into(),
+                        at: here_at + i_here,
+                        end: here_at + i_here + 1,
+                        label: "a space is needed after this dash",
+                        hint: format!(
+                            "start each list item with `- `, like the items above: `- {}`",
+                            item.trim()
+                        ),
+                    });
+                }
                 return Some(SyntaxSlip {
                     message: "a list item without its `- `".into(),
                     at: here_at + i_here,
@@ -715,13 +776,25 @@ fn syntax_slip(text: &str, offset: usize) -> Option<SyntaxSlip> {
     None
 }
 
+/// A bracket [`unclosed_bracket`] found open.
+struct Unclosed {
+    /// Where it is.
+    at: usize,
+    /// `{` or `[`.
+    open: char,
+    /// What would close it.
+    close: char,
+    /// Where its line closes it with the full-width twin of `close` (`｝`,
+    /// `］`), which YAML does not read as one.
+    full_width: Option<(usize, char)>,
+}
+
 /// A `{` or `[` that its line does not close, on the line of `offset` or
 /// up to 3 lines above it (`- {name: 元旦, from: 2026-01-01` with its `}`
 /// forgotten): YAML reads on into the next lines and reports something
 /// else there. A line ending in `{`, `[` or `,` is a list written over
-/// several lines on purpose, not a slip. (start of the bracket, it, its
-/// closing one)
-fn unclosed_bracket(text: &str, offset: usize) -> Option<(usize, char, char)> {
+/// several lines on purpose, not a slip.
+fn unclosed_bracket(text: &str, offset: usize) -> Option<Unclosed> {
     let line_start = text.get(..offset)?.rfind('\n').map_or(0, |i| i + 1);
     let mut starts = vec![line_start];
     let mut s = line_start;
@@ -760,8 +833,14 @@ fn unclosed_bracket(text: &str, offset: usize) -> Option<(usize, char, char)> {
             }
         }
         if let Some((i, c)) = open.pop() {
-            let close = if c == '{' { '}' } else { ']' };
-            return Some((start + i, c, close));
+            let (close, twin) = if c == '{' { ('}', '｝') } else { (']', '］') };
+            let full_width = code[i..].find(twin).map(|j| (start + i + j, twin));
+            return Some(Unclosed {
+                at: start + i,
+                open: c,
+                close,
+                full_width,
+            });
         }
     }
     None
@@ -864,7 +943,7 @@ fn date_problem(value: &str) -> (String, Option<String>) {
 struct Slip {
     at: usize,
     end: usize,
-    label: &'static str,
+    label: String,
     hint: String,
     /// What to say instead of the parser's words, which are about
     /// something else.
@@ -895,7 +974,7 @@ fn slip_on_line(line: &str, line_start: usize) -> Option<Slip> {
         return Some(Slip {
             at: line_start + i,
             end: line_start + i + '\u{3000}'.len_utf8(),
-            label: "a full-width space (U+3000)",
+            label: "a full-width space (U+3000)".into(),
             message: Some("a full-width space (U+3000) in the indentation".into()),
             hint: "indent with ASCII spaces: switch the input method to half-width (半角) and retype the indentation".into(),
         });
@@ -918,10 +997,13 @@ fn slip_on_line(line: &str, line_start: usize) -> Option<Slip> {
         return Some(Slip {
             at: body_at,
             end: body_at + c.len_utf8(),
-            label: "a full-width dash",
+            label: "a full-width dash".into(),
             message: Some(format!("a list item starts with a full-width `{c}`, not the ASCII `-`")),
             hint: "start a list item with an ASCII `- ` (a minus sign and a space): switch the input method to half-width (半角) and retype the dash".into(),
         });
+    }
+    if let Some(slip) = flow_slip(body, body_at) {
+        return Some(slip);
     }
     // The key ends at the first ASCII `: ` (or `:` at the end); a `：`
     // before it, or on a line with none, is where the colon was meant.
@@ -937,7 +1019,7 @@ fn slip_on_line(line: &str, line_start: usize) -> Option<Slip> {
         return Some(Slip {
             at: body_at + i,
             end: body_at + i + '：'.len_utf8(),
-            label: "a full-width colon (：)",
+            label: "a full-width colon (：)".into(),
             message: None,
             hint: format!(
                 "after a key YAML needs an ASCII colon and a space (`{}: …`): switch the input method to half-width (半角) and retype the colon",
@@ -946,14 +1028,16 @@ fn slip_on_line(line: &str, line_start: usize) -> Option<Slip> {
         });
     }
     let value = ascii.map_or("", |a| body[a + 1..].trim());
-    // `weekend: ［saturday, sunday］`: full-width brackets or braces.
-    if let Some(q) = value
-        .chars()
-        .next()
-        .filter(|c| matches!(c, '［' | '｛' | '【'))
-        && let Some(a) = ascii
-    {
-        let i = body.len() - body[a + 1..].trim_start().len();
+    // `weekend: ［saturday, sunday］`: full-width brackets or braces; or
+    // a list item written so (`- ｛name: 元旦, …}`).
+    let opening = |v: &str| v.chars().next().filter(|c| matches!(c, '［' | '｛' | '【'));
+    let flow_open = match ascii {
+        Some(a) if !body[..a].starts_with(['［', '｛', '【']) => {
+            opening(value).map(|q| (q, body.len() - body[a + 1..].trim_start().len()))
+        }
+        _ => opening(body).map(|q| (q, 0)),
+    };
+    if let Some((q, i)) = flow_open {
         let ascii_twin = if q == '｛' {
             "`{` and `}`"
         } else {
@@ -963,12 +1047,13 @@ fn slip_on_line(line: &str, line_start: usize) -> Option<Slip> {
             at: body_at + i,
             end: body_at + i + q.len_utf8(),
             label: if q == '｛' {
-                "a full-width brace"
+                "a full-width brace".into()
             } else {
-                "a full-width bracket"
+                "a full-width bracket".into()
             },
             message: Some(format!(
-                "the list starts with a full-width `{q}`, not the ASCII {}",
+                "the {} starts with a full-width `{q}`, not the ASCII {}",
+                if q == '｛' { "mapping" } else { "list" },
                 if q == '｛' { "`{`" } else { "`[`" }
             )),
             hint: format!(
@@ -982,13 +1067,137 @@ fn slip_on_line(line: &str, line_start: usize) -> Option<Slip> {
         return Some(Slip {
             at: body_at + i,
             end: body_at + i + q.len_utf8(),
-            label: "a Chinese quotation mark",
+            label: "a Chinese quotation mark".into(),
             message: None,
             hint: "quote values with ASCII quotes, `\"3.00\"` or `'3.00'`, or leave the quotes out"
                 .into(),
         });
     }
     None
+}
+
+/// The ASCII character a full-width form (U+FF01–U+FF5E) stands for.
+fn ascii_twin(c: char) -> Option<char> {
+    let c = c as u32;
+    (0xFF01..=0xFF5E)
+        .contains(&c)
+        .then(|| char::from_u32(c - 0xFEE0))
+        .flatten()
+}
+
+/// What a full-width character is called in a message: "a full-width
+/// comma (，)".
+fn full_width_name(c: char) -> String {
+    let what = match c {
+        '：' => "colon",
+        '，' => "comma",
+        '％' => "percent sign",
+        '｛' | '｝' => "brace",
+        '［' | '］' => "bracket",
+        '（' | '）' => "parenthesis",
+        '．' => "full stop",
+        '－' => "minus sign",
+        '＋' => "plus sign",
+        '／' => "slash",
+        '０'..='９' => "digit",
+        'Ａ'..='Ｚ' | 'ａ'..='ｚ' => "letter",
+        _ => "character",
+    };
+    format!("a full-width {what} ({c})")
+}
+
+/// A full-width `：` or `，` in a flow collection (`{…}`, `[…]`) where YAML
+/// needs the ASCII one: a `：` right after an entry's key (`{rate：5%, …}`),
+/// a `，` right before the next entry's key (`{rate: 5%， from: …}`). Not
+/// in text: `{notes: 联系人：张丽}` has its ASCII colon before the `：`, and
+/// `{notes: 地面，门窗}` no key after the `，`.
+fn flow_slip(body: &str, body_at: usize) -> Option<Slip> {
+    let is_key = |k: &str| {
+        !k.is_empty()
+            && k.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+    };
+    // The collections open at this point, innermost last.
+    let mut open: Vec<char> = Vec::new();
+    let mut quote: Option<char> = None;
+    // Where the current entry of the innermost collection starts.
+    let mut entry = 0;
+    for (i, c) in body.char_indices() {
+        let depth = open.len();
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') if depth == 0 && (i == 0 || body[..i].ends_with(' ')) => return None,
+            (None, '{' | '[') => {
+                open.push(c);
+                entry = i + 1;
+            }
+            (None, '}' | ']') => {
+                open.pop();
+            }
+            (None, ',') if depth > 0 => entry = i + 1,
+            // Keys are in mappings: `[saturday：sunday]` is another slip.
+            (None, '：') if open.last() == Some(&'{') && is_key(body[entry..i].trim()) => {
+                let key = body[entry..i].trim();
+                return Some(Slip {
+                    at: body_at + i,
+                    end: body_at + i + c.len_utf8(),
+                    label: full_width_name(c),
+                    message: Some(format!("a full-width colon (：) after the key `{key}`")),
+                    hint: format!(
+                        "after a key YAML needs an ASCII colon and a space (`{key}: …`): switch the input method to half-width (半角) and retype the colon"
+                    ),
+                });
+            }
+            (None, '，') if depth > 0 => {
+                let rest = body[i + c.len_utf8()..].trim_start();
+                let key = rest.find(':').map(|k| rest[..k].trim_end());
+                if let Some(key) = key.filter(|k| is_key(k)) {
+                    return Some(Slip {
+                        at: body_at + i,
+                        end: body_at + i + c.len_utf8(),
+                        label: full_width_name(c),
+                        message: Some(format!(
+                            "a full-width comma (，) before `{key}`: YAML separates entries with an ASCII comma"
+                        )),
+                        hint: format!(
+                            "type an ASCII comma and a space (`, {key}: …`): switch the input method to half-width (半角) and retype the comma"
+                        ),
+                    });
+                }
+                entry = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The first full-width form (`％`, `，`, `３`) in a value that does not
+/// fit its field (`rate: 6％`), from `start` to `end`: the value as read
+/// is text the field cannot take, and the character looks like the one it
+/// needs.
+fn full_width_in_value(text: &str, start: usize, end: usize) -> Option<Slip> {
+    let value = text.get(start..end)?;
+    let (i, c) = value
+        .char_indices()
+        .find(|&(_, c)| ascii_twin(c).is_some())?;
+    let ascii = ascii_twin(c)?;
+    let shown = value.trim().trim_matches(['"', '\'']);
+    let fixed: String = shown.chars().map(|c| ascii_twin(c).unwrap_or(c)).collect();
+    Some(Slip {
+        at: start + i,
+        end: start + i + c.len_utf8(),
+        label: full_width_name(c),
+        message: Some(format!(
+            "`{shown}` is written with {}, not the ASCII `{ascii}`",
+            full_width_name(c)
+        )),
+        hint: format!(
+            "type the ASCII `{ascii}` (`{fixed}`): switch the input method to half-width (半角) and retype it"
+        ),
+    })
 }
 
 /// The first tab at or after `offset`, if it is in the next few lines.
