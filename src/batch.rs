@@ -423,7 +423,13 @@ impl Summary {
 /// due date on a Sunday or a holiday moves to the next working day). `None`
 /// when the rules set no `due_days`.
 pub fn due_date(rules: &Rules, date: NaiveDate) -> Option<NaiveDate> {
-    let days = rules.documents.billing_notice.as_ref()?.due_days.as_ref()?.value;
+    let days = rules
+        .documents
+        .billing_notice
+        .as_ref()?
+        .due_days
+        .as_ref()?
+        .value;
     let due = date.checked_add_days(chrono::Days::new(days.into()))?;
     Some(if rules.calendar.is_workday(due) {
         due
