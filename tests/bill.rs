@@ -1086,7 +1086,18 @@ fn a_counter_payment_pays_its_work_order() {
     let (code, _, err) = receipt("paper", sample.replace("TY202611-00001", "WX202611-00777"));
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("warning[unknown-work-order]"), "{err}");
-    let (code, _, err) = feebook_in(&dir, &["void", "TY202611-00001", "--reason", "重复登记"]);
+    let voided = dir.join("voided.json");
+    let (code, _, err) = feebook_in(
+        &dir,
+        &[
+            "void",
+            "TY202611-00001",
+            "--reason",
+            "重复登记",
+            "-o",
+            voided.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = receipt("void", sample.clone());
     assert_eq!(code, 1, "{err}");
