@@ -404,6 +404,29 @@ fn a_markdown_partial_linked_out_of_the_templates_folder_is_refused() {
     );
 }
 
+/// `typst/` itself a link to a folder elsewhere: refused, as a file link
+/// is (every file below it would pass a check against its own target).
+#[cfg(unix)]
+#[test]
+fn a_typst_folder_linked_out_of_the_templates_folder_is_refused() {
+    let dir = Scratch::new("tpl-typst-link");
+    let outside = Scratch::new("tpl-typst-outside");
+    std::fs::create_dir_all(outside.join("typst")).unwrap();
+    std::fs::write(outside.join("typst").join("receipt.typ"), "SECRET").unwrap();
+    std::os::unix::fs::symlink(outside.join("typst"), dir.join("typst")).unwrap();
+    let err = match Renderer::new(Some(&dir), None) {
+        Err(e) => e,
+        Ok(_) => panic!("a link out of the folder was accepted"),
+    };
+    assert!(!err.in_content, "a usage error: exit 2");
+    let messages: Vec<&str> = err.problems.iter().map(|d| d.message.as_str()).collect();
+    assert!(
+        messages.len() == 1
+            && messages[0].contains("is a link to a folder outside the templates folder"),
+        "{messages:?}"
+    );
+}
+
 #[test]
 fn a_template_error_names_the_template_line() {
     let (err, dir) = render_replaced(

@@ -221,6 +221,23 @@ impl Templates {
         };
         let mut files = Vec::new();
         let root = dir.canonicalize().map_err(|e| io_err(dir, e))?;
+        // `typst/` itself a link out of the templates folder: everything
+        // below it would pass the check against its own target.
+        if std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink())
+            && dir
+                .parent()
+                .and_then(|p| p.canonicalize().ok())
+                .is_none_or(|parent| !root.starts_with(parent))
+        {
+            return Err(TemplateError::message(
+                None,
+                format!(
+                    "{} is a link to a folder outside the templates folder ({}); copy the folder in instead",
+                    dir.display(),
+                    root.display()
+                ),
+            ));
+        }
         walk(&root, dir, &mut files).map_err(|e| io_err(dir, e))?;
         let mut templates = Templates::new();
         for file in files {
