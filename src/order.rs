@@ -721,7 +721,45 @@ pub fn check_settlement(
 
 #[cfg(test)]
 mod tests {
-    use super::number_key;
+    use super::*;
+
+    /// An order of 0.0001 件 comes to nothing: refused, not a ¥0.00 form;
+    /// with the item counted in whole units it is refused as a fraction.
+    #[test]
+    fn an_order_that_comes_to_nothing_is_refused() {
+        let files = |whole: bool| -> Vec<(String, String)> {
+            crate::rules::embedded::FILES
+                .iter()
+                .map(|(n, t)| {
+                    let t = if whole {
+                        t.to_string()
+                    } else {
+                        t.replace("      whole_units: true\n", "")
+                    };
+                    (format!("rules/{n}"), t)
+                })
+                .collect()
+        };
+        let input = OrderInput {
+            number: Some("WX-1".into()),
+            date: NaiveDate::from_ymd_opt(2026, 11, 2),
+            customer: "孙晓明".into(),
+            address: "华庭大厦 12 层 1203 室".into(),
+            item: "洗衣服务".into(),
+            quantity: Some(rust_decimal::Decimal::new(1, 4)),
+            service_date: NaiveDate::from_ymd_opt(2026, 11, 2),
+            settlement: Some(Settlement::Monthly),
+            customer_signed: true,
+            ..Default::default()
+        };
+        for (whole, code) in [(false, "zero-amount"), (true, "not-whole")] {
+            let loaded = crate::rules::load_texts(crate::rules::Origin::Embedded, files(whole));
+            let rules = loaded.rules.expect("rules");
+            let problems = price_order(&rules, &input, "WX-1", &Default::default()).unwrap_err();
+            let codes: Vec<_> = problems.iter().map(|d| d.code).collect();
+            assert_eq!(codes, [code]);
+        }
+    }
 
     #[test]
     fn a_number_is_the_same_however_typed_or_copied() {

@@ -669,6 +669,20 @@ pub fn price_item(rules: &Rules, req: &ItemRequest) -> PriceResult<PricedItem> {
         .hint("a refund or correction is a void and a new document, not a negative order");
         return Err(vec![at(d, &req.quantity_place, "not positive")]);
     }
+    if item.whole_units && !req.quantity.fract().is_zero() {
+        let d = Diagnostic::error(
+            "not-whole",
+            format!(
+                "{} is counted in whole {}: not {} {}",
+                item.name.value,
+                item.unit,
+                req.quantity.normalize(),
+                item.unit
+            ),
+        )
+        .hint(format!("write a whole number of {}", item.unit));
+        return Err(vec![at(d, &req.quantity_place, "not a whole number")]);
+    }
     let tax_rate = rules
         .tax_rate_on(&item.tax.value, req.date)
         .ok_or_else(|| {

@@ -132,7 +132,10 @@ fn every_bad_row_is_reported_and_nothing_is_written() {
             "row 17, column 核对日期",
             "verified on 2026-11-19, before it was completed on 2026-11-20",
         ),
-        ("row 18, column 数量", "the order comes to ¥0.00"),
+        (
+            "row 18, column 数量",
+            "洗衣服务 is counted in whole 件: not 0.0001 件",
+        ),
         ("row 19", "客户签字, 核对人, 核对日期 missing at its end"),
     ];
     for (place, message) in expect {

@@ -473,6 +473,11 @@ pub struct Item {
     /// (长期服务协议), billed by finance.
     #[serde(default)]
     pub long_term: bool,
+    /// `true` when the service is sold in whole units (件, 张, 次): a
+    /// quantity with a fraction (12.5 件) is then refused as a typing
+    /// mistake instead of being billed.
+    #[serde(default)]
+    pub whole_units: bool,
     /// Remarks printed on the service notice.
     pub notes: Option<String>,
 }
