@@ -924,13 +924,42 @@ fn a_long_work_order_stays_one_page_a_copy() {
             "page {}: {page}",
             i + 1
         );
-        if i % 2 == 1 {
-            assert!(
-                page.contains("特约服务/维修单（续）"),
-                "page {}: {page}",
-                i + 1
-            );
-        }
+        // On the later page of each copy only, not on a copy's first.
+        assert_eq!(
+            page.contains("特约服务/维修单（续）"),
+            i % 2 == 1,
+            "page {}: {page}",
+            i + 1
+        );
+    }
+}
+
+/// A receipt of many lines runs over pages; each later page of a copy
+/// repeats the title, the number and the copy label on top.
+#[test]
+fn a_long_receipt_repeats_its_title_on_later_pages() {
+    let rules = rules();
+    let (_, kind, date, number, data) = samples(&rules)
+        .into_iter()
+        .find(|s| s.1 == Kind::Receipt)
+        .unwrap();
+    let r = Renderer::embedded();
+    let mut long = data.clone();
+    let line = long["lines"][0].clone();
+    long["lines"] = serde_json::Value::Array(vec![line; 14]);
+    let pdf = r.render(kind, &long, Format::Pdf, date, &number).unwrap();
+    let pages = pdf_extract::extract_text_from_mem_by_pages(&pdf).unwrap();
+    let copies = long["header"]["copies"].as_array().unwrap().len();
+    assert_eq!(pages.len(), 2 * copies, "two pages a copy");
+    for (i, page) in pages.iter().enumerate() {
+        let page: String = page.chars().filter(|c| !c.is_whitespace()).collect();
+        assert_eq!(
+            page.contains("收款收据（续）"),
+            i % 2 == 1,
+            "page {}: {page}",
+            i + 1
+        );
+        assert!(page.contains(&number), "page {}: {page}", i + 1);
     }
 }
 
