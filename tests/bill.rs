@@ -35,6 +35,21 @@ fn bill(dir: &Path, args: &[&str], threads: Option<usize>) -> (i32, String, Stri
     )
 }
 
+/// A file of November's orders billed as JSON into `dir`.
+fn bill_november(dir: &Path, orders: &Path) -> (i32, String, String) {
+    bill(
+        dir,
+        &[
+            orders.to_str().unwrap(),
+            "--month",
+            "2026-11",
+            "--format",
+            "json",
+        ],
+        None,
+    )
+}
+
 /// The sample month billed as JSON: the quickest whole run.
 const SAMPLE_MONTH_JSON: [&str; 5] = [
     "samples/orders/2026-11.csv",
@@ -598,17 +613,7 @@ fn the_default_date_waits_for_the_last_check() {
          WX202611-00001,2026-11-30,孙晓明,华庭大厦 12 层 1203 室,复印,10,2026-11-30,月结,2026-11-30,是,陈静,2026-12-03,主管出差\n",
     )
     .unwrap();
-    let (code, out, err) = bill(
-        &dir,
-        &[
-            csv.to_str().unwrap(),
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let (code, out, err) = bill_november(&dir, &csv);
     assert_eq!(code, 0, "{err}");
     let notice =
         std::fs::read_to_string(dir.join("out/billing-notice-TZ202612-0001-孙晓明.json")).unwrap();
@@ -1166,17 +1171,7 @@ fn a_workbook_of_several_sheets_is_billed_whole() {
     }
     let xlsx = dir.join("month.xlsx");
     workbook.save(&xlsx).unwrap();
-    let (code, _, err) = bill(
-        &dir,
-        &[
-            xlsx.to_str().unwrap(),
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let (code, _, err) = bill_november(&dir, &xlsx);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("warning[column-not-read]: `经办人电话` is not read"),
@@ -1347,17 +1342,7 @@ fn an_order_without_an_address_is_refused() {
         sample.replacen(",冯丽,华庭大厦 20 层 2003 室,", ",冯丽,,", 1),
     )
     .unwrap();
-    let (code, _, err) = bill(
-        &dir,
-        &[
-            csv.to_str().unwrap(),
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let (code, _, err) = bill_november(&dir, &csv);
     assert_eq!(code, 1, "{err}");
     assert!(
         err.contains("error[missing-value]: no address (地址)"),
@@ -1371,17 +1356,7 @@ fn an_order_without_an_address_is_refused() {
         sample.replacen(",冯丽,华庭大厦 20 层 2003 室,", ",,,", 1),
     )
     .unwrap();
-    let (code, _, err) = bill(
-        &dir,
-        &[
-            csv.to_str().unwrap(),
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let (code, _, err) = bill_november(&dir, &csv);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("no customer (客户名称)"), "{err}");
     assert!(err.contains("no address (地址)"), "{err}");
@@ -2440,17 +2415,7 @@ fn rows_numbered_ahead_in_a_template_are_blank_forms() {
          2,,,,,,,,,,,\n3,,,,,,,,,,,\n",
     )
     .unwrap();
-    let (code, _, err) = bill(
-        &dir,
-        &[
-            csv.to_str().unwrap(),
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let (code, _, err) = bill_november(&dir, &csv);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("warning[blank-rows]: 2 rows with nothing in the columns read (a template's rows numbered ahead) are not read"),
@@ -2512,17 +2477,7 @@ fn a_hidden_sheet_of_orders_is_said_not_to_be_read() {
     }
     let xlsx = dir.join("month.xlsx");
     workbook.save(&xlsx).unwrap();
-    let (code, _, err) = bill(
-        &dir,
-        &[
-            xlsx.to_str().unwrap(),
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let (code, _, err) = bill_november(&dir, &xlsx);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains(
@@ -2546,17 +2501,7 @@ fn a_row_of_another_month_is_left_out_with_its_mistakes() {
     lines.push("WX202610-00077,2026-10-31,冯丽,华庭大厦 20 层 2003 室,13941378714,洗衣服务,3,2026-10-01,10:00–12:00,月结,,2026-10-01,是,陈静,2026-10-02,");
     let csv = dir.join("m.csv");
     std::fs::write(&csv, lines.join("\n")).unwrap();
-    let (code, out, err) = bill(
-        &dir,
-        &[
-            csv.to_str().unwrap(),
-            "--month",
-            "2026-11",
-            "--format",
-            "json",
-        ],
-        None,
-    );
+    let (code, out, err) = bill_november(&dir, &csv);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("1 order served in other months left out (2026-10: 1)"),
